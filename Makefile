@@ -1,0 +1,61 @@
+# Safe Harbor: two commands for a new user — `make demo` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+SH := $(VENV)/bin/safeharbor
+DEMO_DIR ?= var/demo
+DEMO_ADS ?= 5000
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
+        bench-linking bench-risk bench-web clean
+
+setup: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+# Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+browser:
+	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+
+# Builds a demo data set, runs the whole pipeline, starts the app and says where to look.
+demo: setup
+	$(SH) demo --dir $(DEMO_DIR) --ads $(DEMO_ADS) --host $(HOST) --port $(PORT)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+
+typecheck: setup
+	$(VENV)/bin/mypy
+
+pytest: setup browser
+	$(PY) -m pytest -n 2 -q
+
+test: lint typecheck pytest
+
+bench: bench-quality bench-speed bench-linking bench-risk bench-web
+
+bench-quality: setup
+	$(PY) bench/quality.py
+
+bench-speed: setup
+	$(PY) bench/speed.py
+
+bench-linking: setup
+	$(PY) bench/linking.py
+
+bench-risk: setup
+	$(PY) bench/risk.py
+
+bench-web: setup
+	$(PY) bench/web.py
+
+clean:
+	rm -rf var build .pytest_cache .mypy_cache .ruff_cache test-artifacts

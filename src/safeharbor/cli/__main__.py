@@ -1,0 +1,3 @@
+from safeharbor.cli import main
+
+main()

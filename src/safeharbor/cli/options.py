@@ -1,0 +1,17 @@
+"""Options shared by several commands."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db",
+        envvar="SAFEHARBOR_DB",
+        help="Database: a SQLite file path or a SQLAlchemy URL. Default ./var/safeharbor.db.",
+        show_default=False,
+    ),
+]

@@ -1,0 +1,113 @@
+"""Reading ads and their extractions back as domain types (shared by every later stage)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, select
+
+from safeharbor.storage.schema import ad_images, ads, extractions
+from safeharbor.types import Ad, Extraction
+
+BATCH = 2000
+
+
+def parse_time(value: str) -> datetime:
+    """Stored times are ISO 8601 UTC strings ending in Z."""
+    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
+
+
+def format_time(value: datetime) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chunks(keys: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
+
+
+def image_hashes_for(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[str, ...]]:
+    found: dict[int, list[str]] = defaultdict(list)
+    for chunk in _chunks(ad_keys):
+        rows = conn.execute(
+            select(ad_images.c.ad_key, ad_images.c.phash)
+            .where(ad_images.c.ad_key.in_(chunk), ad_images.c.phash.is_not(None))
+            .order_by(ad_images.c.ad_key, ad_images.c.position)
+        )
+        for ad_key, phash in rows:
+            found[ad_key].append(phash)
+    return {k: tuple(v) for k, v in found.items()}
+
+
+def _row_to_ad(row: object, hashes: dict[int, tuple[str, ...]]) -> Ad:
+    r = row._mapping  # type: ignore[attr-defined]
+    return Ad(
+        ad_key=r["ad_key"],
+        id=r["ad_id"],
+        source=r["source"],
+        posted_at=parse_time(r["posted_at"]),
+        body=r["body"],
+        version=r["version"],
+        url=r["url"],
+        location=r["location"],
+        title=r["title"],
+        extra=r["extra"] or {},
+        image_hashes=hashes.get(r["ad_key"], ()),
+    )
+
+
+def load_ads(conn: Connection, ad_keys: Sequence[int]) -> list[Ad]:
+    """The ads with these keys, in key order."""
+    out: list[Ad] = []
+    for chunk in _chunks(sorted(ad_keys)):
+        hashes = image_hashes_for(conn, chunk)
+        rows = conn.execute(select(ads).where(ads.c.ad_key.in_(chunk)).order_by(ads.c.ad_key))
+        out.extend(_row_to_ad(row, hashes) for row in rows)
+    return out
+
+
+def iter_ads(conn: Connection, *, after_key: int = 0, batch: int = BATCH) -> Iterator[list[Ad]]:
+    """All ads in key order, in batches (constant memory)."""
+    last = after_key
+    while True:
+        rows = conn.execute(
+            select(ads).where(ads.c.ad_key > last).order_by(ads.c.ad_key).limit(batch)
+        ).all()
+        if not rows:
+            return
+        keys = [row.ad_key for row in rows]
+        hashes = image_hashes_for(conn, keys)
+        yield [_row_to_ad(row, hashes) for row in rows]
+        last = keys[-1]
+
+
+def extractions_for(
+    conn: Connection, ad_keys: Iterable[int], kinds: Iterable[str] | None = None
+) -> dict[int, list[Extraction]]:
+    """Extractions of these ads, grouped by ad_key, in text order."""
+    keys = sorted(set(ad_keys))
+    found: dict[int, list[Extraction]] = defaultdict(list)
+    for chunk in _chunks(keys):
+        query = select(extractions).where(extractions.c.ad_key.in_(chunk))
+        if kinds is not None:
+            query = query.where(extractions.c.kind.in_(list(kinds)))
+        query = query.order_by(extractions.c.ad_key, extractions.c.field, extractions.c.span_start)
+        for r in conn.execute(query):
+            found[r.ad_key].append(
+                Extraction(
+                    ad_key=r.ad_key,
+                    kind=r.kind,
+                    value=r.value,
+                    raw=r.raw,
+                    field=r.field,
+                    start=r.span_start,
+                    end=r.span_end,
+                    extractor=r.extractor,
+                    version=r.version,
+                    confidence=r.confidence,
+                    attrs=r.attrs or {},
+                )
+            )
+    return dict(found)

@@ -1,0 +1,1 @@
+"""The web app: the public side at `/` and the analyst workspace, one FastAPI application."""
