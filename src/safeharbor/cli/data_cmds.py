@@ -1,0 +1,139 @@
+"""Commands for getting data in and through the pipeline: demo-data, ingest, analyze, stats."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import func, select
+
+from safeharbor.cli.options import DbOption
+from safeharbor.cli.progress import progress_bar
+from safeharbor.storage import open_store
+from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+
+console = Console()
+
+
+def demo_data(
+    out: Annotated[Path, typer.Option("--out", help="Folder to write ads.jsonl, truth.jsonl and images/ into.")] = Path(
+        "var/demo/data"
+    ),
+    n_ads: Annotated[int, typer.Option("--ads", min=1, help="How many ads to generate.")] = 5000,
+    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same corpus.")] = 7,
+    images: Annotated[bool, typer.Option("--images/--no-images", help="Generate abstract images.")] = True,
+    bad_lines: Annotated[int, typer.Option("--bad-lines", min=0, help="Broken lines to mix in (to see quarantine).")] = 0,
+) -> None:
+    """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people)."""
+    from safeharbor.demo import generate
+
+    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines)
+    console.print(
+        f"Wrote {summary.ads:,} ads from {summary.operators:,} operators ({summary.minor_ads:,} involving a child "
+        f"victim in the truth) to [bold]{summary.ads_path}[/]"
+    )
+    console.print(f"Ground truth: {summary.truth_path}, {summary.operators_path}")
+    console.print(f"Next: safeharbor ingest {summary.ads_path}")
+
+
+def ingest(
+    files: Annotated[list[Path], typer.Argument(help="JSON Lines or CSV files (CONTRACT.md ingest format).")],
+    db: DbOption = None,
+    workers: Annotated[
+        int | None, typer.Option(help="Worker processes for parsing and image hashing (default: auto).")
+    ] = None,
+) -> None:
+    """Load ads into the store. Bad lines are set aside with their line number and reason; the rest goes in.
+
+    Ingesting the same file twice adds nothing; an ad seen again with a changed body becomes a new version.
+    """
+    from safeharbor.ingest import ingest_file
+
+    store = open_store(db)
+    for path in files:
+        if not path.is_file():
+            console.print(f"[red]error:[/] no such file: {path}")
+            raise typer.Exit(2)
+    for path in files:
+        with progress_bar(f"Ingesting {path.name}") as update:
+            summary = ingest_file(store, path, workers=workers, progress=update)
+        for line in summary.lines():
+            console.print(line)
+    console.print(f"Database: {store.describe()}")
+    console.print("Next: safeharbor analyze")
+
+
+def analyze(
+    db: DbOption = None,
+    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute everything derived from the raw ads.")] = False,
+) -> None:
+    """Extract contacts and places, link ads into networks, and score indicators (incremental)."""
+    from safeharbor.pipeline import analyze as run_analyze
+
+    store = open_store(db)
+    with progress_bar("Analysing") as update:
+        summary = run_analyze(store, rebuild=rebuild, progress=lambda stage, done, total: update(done, total))
+    for line in summary.lines():
+        console.print(line)
+    console.print(f"Database: {store.describe()}")
+
+
+def stats(
+    db: DbOption = None,
+    show_quarantine: Annotated[
+        bool, typer.Option("--quarantine", help="List the lines set aside at ingest, with reasons.")
+    ] = False,
+    file: Annotated[str | None, typer.Option(help="With --quarantine: only lines from this file.")] = None,
+    limit: Annotated[int, typer.Option(help="With --quarantine: how many to list.")] = 50,
+) -> None:
+    """What the store holds: ads, versions, extractions, networks, quarantined lines, recent ingests."""
+    store = open_store(db)
+    with store.connect() as conn:
+        if show_quarantine:
+            query = select(quarantine).order_by(quarantine.c.file, quarantine.c.line).limit(limit)
+            if file:
+                query = query.where(quarantine.c.file.like(f"%{file}"))
+            table = Table("file", "line", "reason", "line as read", title="Lines set aside at ingest")
+            for r in conn.execute(query):
+                table.add_row(r.file, str(r.line), r.reason, r.raw[:80])
+            console.print(table)
+            return
+        n_versions = conn.execute(select(func.count()).select_from(ads)).scalar_one()
+        n_ads = conn.execute(
+            select(func.count()).select_from(select(ads.c.source, ads.c.ad_id).distinct().subquery())
+        ).scalar_one()
+        sources = conn.execute(select(func.count(ads.c.source.distinct()))).scalar_one()
+        kinds = dict(conn.execute(select(extractions.c.kind, func.count()).group_by(extractions.c.kind)).all())
+        placed = conn.execute(select(func.count()).select_from(ad_places)).scalar_one()
+        n_quarantine = conn.execute(select(func.count()).select_from(quarantine)).scalar_one()
+        table = Table(title=f"Safe Harbor store: {store.describe()}", show_header=False)
+        table.add_row("ads", f"{n_ads:,} ({n_versions:,} versions) from {sources:,} sources")
+        for kind in ("phone", "email", "handle", "age", "name", "price", "city"):
+            distinct = conn.execute(
+                select(func.count(extractions.c.value.distinct())).where(extractions.c.kind == kind)
+            ).scalar_one()
+            table.add_row(f"{kind} mentions", f"{kinds.get(kind, 0):,} ({distinct:,} distinct)")
+        table.add_row("ads placed in a city", f"{placed:,}")
+        table.add_row("lines set aside", f"{n_quarantine:,}" + (" (safeharbor stats --quarantine)" if n_quarantine else ""))
+        from safeharbor.stages import optional
+
+        link_stats = optional("safeharbor.link.queries")
+        if link_stats is not None and hasattr(link_stats, "stats_rows"):
+            for name, value in link_stats.stats_rows(conn):
+                table.add_row(name, value)
+        console.print(table)
+        runs = Table("run", "file", "status", "read", "added", "versions", "dupes", "set aside", title="Recent ingests")
+        for r in conn.execute(select(ingest_runs).order_by(ingest_runs.c.run_id.desc()).limit(5)):
+            runs.add_row(str(r.run_id), r.file, r.status, f"{r.lines_read:,}", f"{r.ads_added:,}",
+                         f"{r.new_versions:,}", f"{r.duplicates:,}", f"{r.rejected:,}")
+        console.print(runs)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("demo-data")(demo_data)
+    app.command()(ingest)
+    app.command()(analyze)
+    app.command()(stats)

@@ -1,0 +1,87 @@
+"""`safeharbor demo`: everything a new user needs to see Safe Harbor working, in one command."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.panel import Panel
+
+from safeharbor.cli.progress import progress_bar
+from safeharbor.stages import optional
+from safeharbor.storage import open_store
+
+console = Console()
+
+
+def demo(
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo corpus and database go.")] = Path("var/demo"),
+    n_ads: Annotated[int, typer.Option("--ads", min=100, help="Size of the demo corpus.")] = 5000,
+    seed: Annotated[int, typer.Option(help="Seed of the demo corpus.")] = 7,
+    host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
+    serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web app at the end.")] = True,
+) -> None:
+    """Generate a demo corpus, ingest and analyse it, create demo accounts, and start the web app."""
+    from safeharbor.demo import generate
+    from safeharbor.export.ads import ad_records
+    from safeharbor.ingest import ingest_file
+    from safeharbor.pipeline import analyze
+
+    data_dir = directory / "data"
+    db_path = directory / "safeharbor.db"
+    console.rule("[bold]Safe Harbor demo")
+    console.print(f"1/4 Generating {n_ads:,} synthetic ads (fictional numbers, no real people) in {data_dir}")
+    gen = generate(data_dir, n_ads, seed, images=True, bad_lines=5)
+    store = open_store(str(db_path))
+    console.print("2/4 Ingesting (bad lines are set aside with their reason; images are hashed, never kept)")
+    with progress_bar("Ingesting") as update:
+        ingest = ingest_file(store, gen.ads_path, progress=update)
+    for line in ingest.lines():
+        console.print("   " + line)
+    console.print("3/4 Analysing: extract -> link -> score")
+    with progress_bar("Analysing") as update:
+        summary = analyze(store, progress=lambda stage, done, total: update(done, total))
+    for line in summary.lines():
+        console.print("   " + line)
+    export_path = directory / "ads-export.jsonl"
+    with store.connect() as conn, open(export_path, "w", encoding="utf-8") as fh:
+        import json
+
+        for record in ad_records(conn):
+            fh.write(json.dumps(record) + "\n")
+
+    lines = [
+        f"Database: {store.describe()}",
+        f"Corpus and ground truth: {data_dir}",
+        f"Export of every ad (CONTRACT.md format): {export_path}",
+        "",
+        "Try next (add --db " + str(db_path) + "):",
+        "  safeharbor stats              what the store holds",
+        "  safeharbor stats --quarantine the lines set aside and why",
+        "  safeharbor leads --top 20     ads and networks with the strongest indicators of a possible minor",
+        "  safeharbor export networks --out networks.jsonl",
+    ]
+    accounts_mod = optional("safeharbor.workspace.accounts")
+    accounts = accounts_mod.ensure_demo_accounts(store) if accounts_mod is not None else []
+    if accounts:
+        lines += ["", "Demo accounts for the analyst workspace (demo only — never use these elsewhere):"]
+        for acct in accounts:
+            lines.append(f"  {acct.role:<9} {acct.username} / {acct.password}   TOTP secret {acct.totp_secret}")
+        lines.append(f"  current TOTP code: safeharbor users totp-code {accounts[0].username} --db {db_path}")
+    console.print(Panel("\n".join(lines), title="4/4 Ready", expand=False))
+    if not serve:
+        return
+    web = optional("safeharbor.web.app")
+    if web is None:
+        return
+    import uvicorn
+
+    console.print(f"Open http://{host}:{port}/ (public side) and http://{host}:{port}/login (analysts). Ctrl+C stops.")
+    uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(demo)

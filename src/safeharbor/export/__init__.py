@@ -1,0 +1,1 @@
+"""Exports partners rely on (CONTRACT.md): ads and networks as JSON Lines."""

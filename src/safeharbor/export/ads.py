@@ -1,0 +1,76 @@
+"""`safeharbor export ads`: one JSON object per ingested ad (its latest version), as in CONTRACT.md."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from sqlalchemy import Connection, func, select
+
+from safeharbor.stages import optional
+from safeharbor.storage.reads import extractions_for
+from safeharbor.storage.schema import ad_places, ads
+
+BATCH = 2000
+
+
+def latest_version_keys(conn: Connection) -> list[int]:
+    """The ad_key of each ad's latest version, in key order."""
+    latest = (
+        select(ads.c.source, ads.c.ad_id, func.max(ads.c.version).label("version"))
+        .group_by(ads.c.source, ads.c.ad_id)
+        .subquery()
+    )
+    query = (
+        select(ads.c.ad_key)
+        .join(
+            latest,
+            (ads.c.source == latest.c.source) & (ads.c.ad_id == latest.c.ad_id) & (ads.c.version == latest.c.version),
+        )
+        .order_by(ads.c.ad_key)
+    )
+    return list(conn.execute(query).scalars())
+
+
+def _unique(values: Iterator[Any]) -> list[Any]:
+    return list(dict.fromkeys(values))
+
+
+def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
+    link_queries = optional("safeharbor.link.queries")
+    score_queries = optional("safeharbor.score.queries")
+    keys = latest_version_keys(conn)
+    for i in range(0, len(keys), BATCH):
+        chunk = keys[i : i + BATCH]
+        found = extractions_for(conn, chunk)
+        places = {
+            r.ad_key: (r.city, r.state)
+            for r in conn.execute(select(ad_places).where(ad_places.c.ad_key.in_(chunk)))
+        }
+        networks = link_queries.networks_for_ads(conn, chunk) if link_queries else {}
+        scores = score_queries.scores_for_ads(conn, chunk) if score_queries else {}
+        ids = {r.ad_key: (r.ad_id, r.source) for r in conn.execute(
+            select(ads.c.ad_key, ads.c.ad_id, ads.c.source).where(ads.c.ad_key.in_(chunk)))}
+        for key in chunk:
+            ex = found.get(key, [])
+
+            def values(kind: str, ex: list[Any] = ex) -> list[str]:
+                return _unique(e.value for e in ex if e.kind == kind)
+
+            city, state = places.get(key, (None, None))
+            score = scores.get(key)
+            ad_id, source = ids[key]
+            yield {
+                "id": ad_id,
+                "source": source,
+                "phones": values("phone"),
+                "emails": values("email"),
+                "handles": values("handle"),
+                "ages": [int(v) for v in values("age")],
+                "names": values("name"),
+                "city": city,
+                "state": state,
+                "risk": round(score.risk, 4) if score is not None else None,
+                "flags": [f.as_export() for f in score.flags] if score is not None else [],
+                "network": networks.get(key),
+            }

@@ -1,0 +1,107 @@
+"""Validation of one input record against the ingest contract (CONTRACT.md).
+
+Returns either a ValidAd or the reason the record is set aside; never raises on bad data.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from safeharbor.types import ImageHash
+
+CONTRACT_FIELDS = ("id", "source", "url", "posted_at", "location", "title", "body", "images")
+REQUIRED = ("id", "source", "posted_at", "body")
+OPTIONAL_TEXT = ("url", "location", "title")
+MAX_IMAGES = 50
+
+
+@dataclass(slots=True)
+class ValidAd:
+    source: str
+    ad_id: str
+    posted_at: str  # normalised: ISO 8601 UTC ending in Z
+    body: str
+    content_hash: str
+    url: str | None = None
+    location: str | None = None
+    title: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    images: list[str] = field(default_factory=list)
+    image_hashes: list[ImageHash] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+def _type_name(value: object) -> str:
+    return {dict: "an object", list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number" if isinstance(value, int | float) else type(value).__name__
+    )
+
+
+def parse_posted_at(value: str) -> str | None:
+    """ISO 8601 -> 'YYYY-MM-DDTHH:MM:SSZ' in UTC; a time with no offset is taken as UTC."""
+    text = value.strip()
+    if text.endswith(("Z", "z")):
+        text = text[:-1] + "+00:00"
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(title: str | None, body: str) -> str:
+    """What makes a new version: a changed title or body (reposts with a new id are new ads)."""
+    data = json.dumps([title or "", body], ensure_ascii=False).encode("utf-8")
+    return hashlib.sha256(data).hexdigest()[:32]
+
+
+def validate(record: object) -> ValidAd | str:
+    """A ValidAd, or the reason (a sentence) the record is set aside."""
+    if not isinstance(record, dict):
+        return f"expected a JSON object, got {_type_name(record)}"
+    missing = [name for name in REQUIRED if record.get(name) is None]
+    if missing:
+        return "missing required field" + ("s " if len(missing) > 1 else " ") + ", ".join(f"`{m}`" for m in missing)
+    for name in ("id", "source", "posted_at", "body"):
+        if not isinstance(record[name], str):
+            return f"`{name}` must be a string, got {_type_name(record[name])}"
+    for name in ("id", "source"):
+        if not record[name].strip():
+            return f"`{name}` is empty"
+    for name in OPTIONAL_TEXT:
+        value = record.get(name)
+        if value is not None and not isinstance(value, str):
+            return f"`{name}` must be a string or null, got {_type_name(value)}"
+    posted = parse_posted_at(record["posted_at"])
+    if posted is None:
+        return f"`posted_at` is not an ISO 8601 date-time: {record['posted_at'][:60]!r}"
+    images = record.get("images")
+    if images is None:
+        images = []
+    if not isinstance(images, list) or not all(isinstance(i, str) for i in images):
+        return f"`images` must be a list of strings, got {_type_name(images)}"
+    notes = []
+    if len(images) > MAX_IMAGES:
+        notes.append(f"{len(images)} images listed; only the first {MAX_IMAGES} were hashed")
+        images = images[:MAX_IMAGES]
+    extra = {k: v for k, v in record.items() if k not in CONTRACT_FIELDS}
+    title = record.get("title")
+    return ValidAd(
+        source=record["source"].strip(),
+        ad_id=record["id"].strip(),
+        posted_at=posted,
+        body=record["body"],
+        content_hash=content_hash(title, record["body"]),
+        url=record.get("url"),
+        location=record.get("location"),
+        title=title,
+        extra=extra,
+        images=list(images),
+        notes=notes,
+    )
