@@ -80,7 +80,8 @@ def demo(
     import uvicorn
 
     console.print(f"Open http://{host}:{port}/ (public side) and http://{host}:{port}/login (analysts). Ctrl+C stops.")
-    uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning")
+    # No access log: it would write visitors' addresses, and the public side stores none.
+    uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning", access_log=False)
 
 
 def register(app: typer.Typer) -> None:

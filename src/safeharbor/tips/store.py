@@ -1,0 +1,195 @@
+"""Storing tips and reading them back (with their matches) for the analyst workspace.
+
+`submit_tip` is the only write path the public side has. Reads are plain functions over a
+connection; the workspace calls them only for authorised analysts and audits every read
+(`safeharbor.workspace.audit.record`), so this module never decides who may read.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Iterable
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Row, func, select
+from sqlalchemy.exc import IntegrityError, OperationalError
+
+from safeharbor.storage.engine import Store
+from safeharbor.storage.reads import format_time, parse_time
+from safeharbor.tips.matching import MatchQuery, match_tip
+from safeharbor.tips.model import Tip, TipInput, TipPlace, TipReceipt
+from safeharbor.tips.tables import tip_form_tokens, tip_identifiers, tips
+
+# Unambiguous letters and digits (no 0/O, 1/I/L) so a reference read out over the phone survives.
+_REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+
+
+def new_reference() -> str:
+    body = "".join(secrets.choice(_REF_ALPHABET) for _ in range(8))
+    return f"T-{body[:4]}-{body[4:]}"
+
+
+def _existing_receipt(conn: Connection, nonce: str) -> TipReceipt | None:
+    row = conn.execute(
+        select(tips.c.tip_id, tips.c.reference, tips.c.created_at)
+        .select_from(tip_form_tokens.join(tips, tips.c.tip_id == tip_form_tokens.c.tip_id))
+        .where(tip_form_tokens.c.nonce == nonce)
+    ).first()
+    if row is None:
+        return None
+    return TipReceipt(row.tip_id, row.reference, parse_time(row.created_at), duplicate=True)
+
+
+def receipt_for_form(store: Store, nonce: str) -> TipReceipt | None:
+    """The receipt of the tip an already-used form token created, if any."""
+    with store.connect() as conn:
+        return _existing_receipt(conn, nonce)
+
+
+def _insert(conn: Connection, form: TipInput, created_at: datetime) -> TipReceipt:
+    reference = new_reference()
+    inserted = conn.execute(
+        tips.insert().values(
+            reference=reference,
+            created_at=format_time(created_at),
+            variant=form.variant,
+            role=form.role,
+            signs=list(form.signs),
+            what_seen=form.what_seen,
+            apparent_age=form.apparent_age,
+            city=form.where.city,
+            state=form.where.state,
+            place=form.where.place,
+            seen_on=form.seen_on,
+            seen_time=form.seen_time,
+            online=form.online,
+            room=form.room,
+            vehicle=form.vehicle,
+            contact=form.contact,
+        )
+    ).inserted_primary_key
+    assert inserted is not None
+    tip_id = inserted[0]
+    identifiers = (
+        [("phone", v) for v in form.phones]
+        + [("email", v) for v in form.emails]
+        + [("handle", v) for v in form.handles]
+    )
+    if identifiers:
+        conn.execute(
+            tip_identifiers.insert(), [{"tip_id": tip_id, "kind": k, "value": v} for k, v in identifiers]
+        )
+    if form.form_nonce:
+        # Same transaction as the tip: if this nonce was used a moment ago, the whole insert rolls back.
+        conn.execute(
+            tip_form_tokens.insert().values(
+                nonce=form.form_nonce, tip_id=tip_id, used_at=format_time(created_at)
+            )
+        )
+    return TipReceipt(int(tip_id), reference, created_at)
+
+
+def submit_tip(store: Store, form: TipInput, *, now: datetime | None = None) -> TipReceipt:
+    """Store a tip once. Sending the same form again (same nonce) returns the first tip's receipt."""
+    created_at = (now or datetime.now(UTC)).replace(second=0, microsecond=0)  # minutes are enough
+    last_error: Exception | None = None
+    for attempt in range(5):
+        try:
+            with store.begin() as conn:
+                if form.form_nonce:
+                    earlier = _existing_receipt(conn, form.form_nonce)
+                    if earlier is not None:
+                        return earlier
+                return _insert(conn, form, created_at)
+        except (IntegrityError, OperationalError) as exc:
+            # A concurrent submit of the same form won the race (or held the write lock): look again.
+            last_error = exc
+            time.sleep(0.05 * (attempt + 1))
+    assert last_error is not None
+    raise last_error
+
+
+def _row_to_tip(row: Row, identifiers: dict[str, list[str]]) -> Tip:
+    r = row._mapping
+    return Tip(
+        id=r["tip_id"],
+        reference=r["reference"],
+        created_at=parse_time(r["created_at"]),
+        variant=r["variant"],
+        role=r["role"],
+        what_seen=r["what_seen"],
+        where=TipPlace(city=r["city"], state=r["state"], place=r["place"]),
+        when=r["seen_on"],
+        when_time=r["seen_time"],
+        signs=tuple(r["signs"] or ()),
+        apparent_age=r["apparent_age"],
+        phones=tuple(identifiers.get("phone", ())),
+        emails=tuple(identifiers.get("email", ())),
+        handles=tuple(identifiers.get("handle", ())),
+        online=r["online"],
+        room=r["room"],
+        vehicle=r["vehicle"],
+        contact=r["contact"],
+    )
+
+
+def _with_matches(conn: Connection, tip: Tip) -> Tip:
+    query = MatchQuery(tip.phones, tip.emails, tip.handles, tip.where.city, tip.where.state, tip.when)
+    tip.matches.extend(match_tip(conn, query))
+    return tip
+
+
+def _identifiers(conn: Connection, tip_ids: list[int]) -> dict[int, dict[str, list[str]]]:
+    found: dict[int, dict[str, list[str]]] = {}
+    if not tip_ids:
+        return found
+    rows = conn.execute(
+        select(tip_identifiers).where(tip_identifiers.c.tip_id.in_(tip_ids)).order_by(tip_identifiers.c.value)
+    )
+    for tip_id, kind, value in rows:
+        found.setdefault(tip_id, {}).setdefault(kind, []).append(value)
+    return found
+
+
+def get_tip(conn: Connection, tip_id: int, *, with_matches: bool = True) -> Tip | None:
+    """One tip with its current matches, or None. The caller audits the read."""
+    row = conn.execute(select(tips).where(tips.c.tip_id == tip_id)).first()
+    if row is None:
+        return None
+    tip = _row_to_tip(row, _identifiers(conn, [tip_id]).get(tip_id, {}))
+    return _with_matches(conn, tip) if with_matches else tip
+
+
+def list_tips(conn: Connection, *, limit: int = 50, offset: int = 0, with_matches: bool = True) -> list[Tip]:
+    """Tips, newest first, each with its current matches. The caller audits the read."""
+    rows = conn.execute(
+        select(tips).order_by(tips.c.created_at.desc(), tips.c.tip_id.desc()).limit(limit).offset(offset)
+    ).all()
+    identifiers = _identifiers(conn, [r.tip_id for r in rows])
+    out = [_row_to_tip(r, identifiers.get(r.tip_id, {})) for r in rows]
+    return [_with_matches(conn, t) for t in out] if with_matches else out
+
+
+def count_tips(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(tips)).scalar_one())
+
+
+def tips_mentioning(
+    conn: Connection, *, phones: Iterable[str] = (), emails: Iterable[str] = (), handles: Iterable[str] = ()
+) -> list[int]:
+    """Ids of tips that mention any of these identifiers (for an ad or network page), newest first."""
+    wanted = [("phone", p) for p in phones] + [("email", e.lower()) for e in emails]
+    wanted += [("handle", h.lower()) for h in handles]
+    ids: set[int] = set()
+    for kind in ("phone", "email", "handle"):
+        values = [v for k, v in wanted if k == kind]
+        if values:
+            ids.update(
+                conn.execute(
+                    select(tip_identifiers.c.tip_id).where(
+                        tip_identifiers.c.kind == kind, tip_identifiers.c.value.in_(values)
+                    )
+                ).scalars()
+            )
+    return sorted(ids, reverse=True)

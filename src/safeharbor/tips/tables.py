@@ -1,0 +1,82 @@
+"""Tables for public tips: the tip itself, its identifiers (for matching), and used form tokens.
+
+A tip holds only what the reporter chose to type. No IP address, user agent or other fingerprint
+is ever a column here; rate limiting lives in memory only (see `ratelimit.py`). Tips are not
+derived data: they are the one thing the public side writes, and `analyze --rebuild` never drops them.
+Matches to ads and networks are computed when a tip is read, so they follow re-linking.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    Connection,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from safeharbor.storage.migrations import Migration
+
+metadata = MetaData()
+
+tips = Table(
+    "tips",
+    metadata,
+    Column("tip_id", Integer, primary_key=True, autoincrement=True),
+    Column(
+        "reference", String(16), nullable=False, unique=True
+    ),  # what the reporter is told, e.g. T-7K3M-Q9XD
+    Column("created_at", String(32), nullable=False),  # ISO 8601 UTC, to the minute
+    Column("variant", String(10), nullable=False),  # public | hotel
+    Column(
+        "role", String(20), nullable=False
+    ),  # public | front_desk | housekeeping | security | food_service | other
+    Column("signs", JSON, nullable=False, default=list),  # ids of the signs the reporter ticked
+    Column("what_seen", Text, nullable=False),
+    Column("apparent_age", String(12)),  # under_12 | 12_14 | 15_17 | unsure | NULL
+    Column("city", String(120)),
+    Column("state", String(2)),
+    Column("place", String(300)),  # hotel or business name / address as typed
+    Column("seen_on", Date, nullable=False),  # the reporter's local date
+    Column("seen_time", String(5)),  # HH:MM local, optional
+    Column("online", Text),  # an ad link, username or email the reporter saw (never fetched)
+    Column("room", String(20)),
+    Column("vehicle", String(200)),
+    Column("contact", String(200)),  # optional, for follow-up; nothing else identifies the reporter
+)
+Index("ix_tips_created", tips.c.created_at)
+Index("ix_tips_place", tips.c.state, tips.c.city)
+
+# One row per identifier in a tip, so ads and networks can find the tips that mention them.
+tip_identifiers = Table(
+    "tip_identifiers",
+    metadata,
+    Column("tip_id", Integer, ForeignKey("tips.tip_id", ondelete="CASCADE"), primary_key=True),
+    Column("kind", String(10), primary_key=True),  # phone (E.164) | email | handle
+    Column("value", String(320), primary_key=True),
+)
+Index("ix_tip_identifiers_value", tip_identifiers.c.kind, tip_identifiers.c.value)
+
+# Each tip form carries a signed one-time token; its nonce is recorded with the tip it created,
+# in the same transaction, so a double submit finds the first tip instead of making a second.
+tip_form_tokens = Table(
+    "tip_form_tokens",
+    metadata,
+    Column("nonce", String(64), primary_key=True),
+    Column("tip_id", Integer, ForeignKey("tips.tip_id", ondelete="CASCADE"), nullable=False),
+    Column("used_at", String(32), nullable=False),
+)
+
+
+def _create_tips(conn: Connection) -> None:
+    metadata.create_all(conn)
+
+
+MIGRATIONS = [Migration("tips_0001", "public tips, their identifiers, used form tokens", _create_tips)]
