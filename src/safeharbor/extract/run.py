@@ -10,18 +10,19 @@ import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
 from safeharbor.ingest.writer import now_iso
-from safeharbor.storage.engine import Store
+from safeharbor.storage.engine import Store, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.types import Extraction
 
-BATCH = 2000
-WORKER_SLICE = 250
+BATCH = 1000
+PLURAL = {"city": "places", "age": "ages"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
 
@@ -34,7 +35,7 @@ class ExtractSummary:
     def lines(self) -> list[str]:
         if not self.ads:
             return ["Extraction: nothing new to extract"]
-        kinds = ", ".join(f"{n:,} {k}s" for k, n in sorted(self.counts.items()))
+        kinds = ", ".join(f"{n:,} {PLURAL.get(k, k + 's')}" for k, n in sorted(self.counts.items()))
         return [
             f"Extraction: {self.ads:,} ads -> {kinds or 'nothing found'}",
             f"  placed {self.placed:,} of {self.ads:,} ads in a US city",
@@ -53,15 +54,18 @@ def pending_keys(conn: Connection, rebuild: bool = False) -> list[int]:
     return list(conn.execute(query).scalars())
 
 
-def _store_batch(conn: Connection, keys: list[int], results: list[list[Extraction]], summary: ExtractSummary) -> None:
-    conn.execute(delete(extractions).where(extractions.c.ad_key.in_(keys)))
-    conn.execute(delete(ad_places).where(ad_places.c.ad_key.in_(keys)))
-    conn.execute(delete(extract_state).where(extract_state.c.ad_key.in_(keys)))
-    rows = []
-    places = []
+Rows = list[dict[str, Any]]
+BatchResult = tuple[list[int], Rows, Rows, dict[str, int]]  # keys, extraction rows, place rows, counts
+
+
+def _rows(results: list[list[Extraction]]) -> tuple[Rows, Rows, dict[str, int]]:
+    """Table rows for a batch of results (built in the worker, so the writer only writes)."""
+    rows: list[dict[str, Any]] = []
+    places: list[dict[str, Any]] = []
+    counts: dict[str, int] = {}
     for found in results:
         for e in found:
-            summary.counts[e.kind] = summary.counts.get(e.kind, 0) + 1
+            counts[e.kind] = counts.get(e.kind, 0) + 1
             rows.append(
                 {
                     "ad_key": e.ad_key,
@@ -88,14 +92,36 @@ def _store_batch(conn: Connection, keys: list[int], results: list[list[Extractio
                         "method": e.attrs.get("method"),
                     }
                 )
+    return rows, places, counts
+
+
+_worker_stores: dict[str, Store] = {}
+
+
+def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
+    """Load these ads, extract them and build the rows; runs in a worker (WAL: readers never block)."""
+    store = _worker_stores.get(db_url)
+    if store is None:
+        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+    with store.connect() as conn:
+        batch = load_ads(conn, keys)
+    return (keys, *_rows(extract_ads(batch)))
+
+
+def _store_batch(
+    conn: Connection, keys: list[int], rows: list[dict[str, Any]], places: list[dict[str, Any]]
+) -> None:
+    conn.execute(delete(extractions).where(extractions.c.ad_key.in_(keys)))
+    conn.execute(delete(ad_places).where(ad_places.c.ad_key.in_(keys)))
+    conn.execute(delete(extract_state).where(extract_state.c.ad_key.in_(keys)))
     if rows:
         conn.execute(extractions.insert(), rows)
     if places:
         conn.execute(ad_places.insert(), places)
-        summary.placed += len(places)
     stamp = now_iso()
     conn.execute(
-        extract_state.insert(), [{"ad_key": k, "extract_version": EXTRACT_VERSION, "extracted_at": stamp} for k in keys]
+        extract_state.insert(),
+        [{"ad_key": k, "extract_version": EXTRACT_VERSION, "extracted_at": stamp} for k in keys],
     )
 
 
@@ -106,38 +132,45 @@ def extract_pending(
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
 ) -> ExtractSummary:
-    """Extract every ad that needs it; `progress(done, total)` after each batch."""
+    """Extract every ad that needs it; `progress(done, total)` after each batch.
+
+    With workers, each worker reads its batch of ads from the store and returns finished rows, so the
+    main process does nothing but write, one transaction per batch.
+    """
     with store.connect() as conn:
         keys = pending_keys(conn, rebuild)
     summary = ExtractSummary()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
     batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
-    pool = ProcessPoolExecutor(max_workers=workers) if workers > 1 else None
-    try:
-        for batch_keys, results in _extract_batches(store, batches, pool):
-            with store.begin() as conn:
-                _store_batch(conn, batch_keys, results, summary)
-            summary.ads += len(batch_keys)
-            if progress:
-                progress(summary.ads, len(keys))
-    finally:
-        if pool:
-            pool.shutdown(cancel_futures=True)
+    for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
+        with store.begin() as conn:
+            _store_batch(conn, batch_keys, rows, places)
+        summary.ads += len(batch_keys)
+        summary.placed += len(places)
+        for kind, n in counts.items():
+            summary.counts[kind] = summary.counts.get(kind, 0) + n
+        if progress:
+            progress(summary.ads, len(keys))
     return summary
 
 
-def _extract_batches(
-    store: Store, batches: list[list[int]], pool: ProcessPoolExecutor | None
-) -> Iterator[tuple[list[int], list[list[Extraction]]]]:
-    for batch_keys in batches:
-        with store.connect() as conn:
-            batch = load_ads(conn, batch_keys)
-        if pool is None:
-            yield batch_keys, extract_ads(batch)
-            continue
-        slices = [batch[i : i + WORKER_SLICE] for i in range(0, len(batch), WORKER_SLICE)]
-        results: list[list[Extraction]] = []
-        for part in pool.map(extract_ads, slices):
-            results.extend(part)
-        yield batch_keys, results
+def _extract_batches(store: Store, batches: list[list[int]], workers: int) -> Iterator[BatchResult]:
+    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+        for batch_keys in batches:
+            yield extract_keys_in(store, batch_keys)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        pending = []
+        for batch_keys in batches:  # bounded look-ahead: memory stays flat however many ads
+            pending.append(pool.submit(extract_keys, store.url, batch_keys))
+            if len(pending) > workers * 2:
+                yield pending.pop(0).result()
+        for future in pending:
+            yield future.result()
+
+
+def extract_keys_in(store: Store, keys: list[int]) -> BatchResult:
+    with store.connect() as conn:
+        batch = load_ads(conn, keys)
+    return (keys, *_rows(extract_ads(batch)))
