@@ -23,7 +23,10 @@ def corpus(n_ads: int, seed: int, *, images: bool = True) -> Path:
     if not (out / "truth.jsonl").exists():
         t = time.perf_counter()
         generate(out, n_ads, seed, images=images)
-        print(f"  (generated {n_ads:,} ads, seed {seed}, in {time.perf_counter() - t:.1f}s -> {out})", file=sys.stderr)
+        print(
+            f"  (generated {n_ads:,} ads, seed {seed}, in {time.perf_counter() - t:.1f}s -> {out})",
+            file=sys.stderr,
+        )
     return out
 
 

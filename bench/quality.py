@@ -68,15 +68,23 @@ def main() -> None:
         if truth.get("city"):
             city_total += 1
             city_right += (got["city"], got["state"]) == (truth["city"], truth["state"])
-    table = Table("entity", "precision", "recall", "F1", "target", "", title=f"Extraction vs truth (seed {seed})")
+    table = Table(
+        "entity", "precision", "recall", "F1", "target", "", title=f"Extraction vs truth (seed {seed})"
+    )
     for kind, prf in scores.items():
         target = TARGETS.get(kind)
         table.add_row(
-            kind, f"{prf.precision:.4f}", f"{prf.recall:.4f}", f"{prf.f1:.4f}",
-            f"F1 ≥ {target}" if target else "-", mark(prf.f1 >= target) if target else "",
+            kind,
+            f"{prf.precision:.4f}",
+            f"{prf.recall:.4f}",
+            f"{prf.f1:.4f}",
+            f"F1 ≥ {target}" if target else "-",
+            mark(prf.f1 >= target) if target else "",
         )
     accuracy = city_right / city_total if city_total else 0.0
-    table.add_row("city", "", "", f"acc {accuracy:.4f}", f"acc ≥ {CITY_TARGET}", mark(accuracy >= CITY_TARGET))
+    table.add_row(
+        "city", "", "", f"acc {accuracy:.4f}", f"acc ≥ {CITY_TARGET}", mark(accuracy >= CITY_TARGET)
+    )
     console.print(table)
     console.print(f"ingest + extract of {args.ads:,} ads: {elapsed:.1f}s (speed is measured by bench-speed)")
     for kind, examples in misses.items():

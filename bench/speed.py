@@ -53,7 +53,9 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
-    print("bench-speed: ingest + extract, end to end, real SQLite file (WAL, synchronous=FULL), images hashed")
+    print(
+        "bench-speed: ingest + extract, end to end, real SQLite file (WAL, synchronous=FULL), images hashed"
+    )
     print(f"{'ads':>9} {'ingest s':>9} {'extract s':>10} {'total s':>8} {'ads/s':>8} {'peak MB':>8}")
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -63,15 +65,21 @@ def main() -> None:
         )
         r = json.loads(out.stdout.strip().splitlines()[-1])
         rows.append(r)
-        print(f"{int(r['ads']):>9,} {r['ingest_s']:>9.1f} {r['extract_s']:>10.1f} {r['total_s']:>8.1f} "
-              f"{r['ads_per_s']:>8,.0f} {r['peak_mb']:>8.0f}")
+        print(
+            f"{int(r['ads']):>9,} {r['ingest_s']:>9.1f} {r['extract_s']:>10.1f} {r['total_s']:>8.1f} "
+            f"{r['ads_per_s']:>8,.0f} {r['peak_mb']:>8.0f}"
+        )
     first = rows[0]
-    print(f"target ≥ {TARGET_ADS_PER_S:,} ads/s: {mark(first['ads_per_s'] >= TARGET_ADS_PER_S)}; "
-          f"peak < {TARGET_PEAK_MB} MB: {mark(max(r['peak_mb'] for r in rows) < TARGET_PEAK_MB)}")
+    print(
+        f"target ≥ {TARGET_ADS_PER_S:,} ads/s: {mark(first['ads_per_s'] >= TARGET_ADS_PER_S)}; "
+        f"peak < {TARGET_PEAK_MB} MB: {mark(max(r['peak_mb'] for r in rows) < TARGET_PEAK_MB)}"
+    )
     if len(rows) > 1:
         growth = rows[-1]["peak_mb"] / rows[0]["peak_mb"]
-        print(f"memory growth {int(rows[0]['ads']):,} -> {int(rows[-1]['ads']):,} ads: x{growth:.2f} "
-              f"({mark(growth < 1.3)} constant-memory check)")
+        print(
+            f"memory growth {int(rows[0]['ads']):,} -> {int(rows[-1]['ads']):,} ads: x{growth:.2f} "
+            f"({mark(growth < 1.3)} constant-memory check)"
+        )
 
 
 if __name__ == "__main__":

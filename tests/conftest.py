@@ -1,4 +1,7 @@
-"""Shared fixtures: real stores on every backend (SQLite file always; PostgreSQL when SAFEHARBOR_TEST_PG is set)."""
+"""Shared fixtures: real stores on every backend.
+
+SQLite files always; PostgreSQL too when SAFEHARBOR_TEST_PG is set (`.ci/run` starts a server).
+"""
 
 from __future__ import annotations
 

@@ -41,6 +41,8 @@ def abstract_image(path: Path, seed: int, size: int = 96) -> Path:
     draw = ImageDraw.Draw(img)
     for k in range(6):
         x = (seed * 13 + k * 29) % size
-        draw.ellipse((x - 10, k * 14, x + 18, k * 14 + 20), fill=((k * 40) % 255, 200 - k * 20, (seed * k) % 255))
+        draw.ellipse(
+            (x - 10, k * 14, x + 18, k * 14 + 20), fill=((k * 40) % 255, 200 - k * 20, (seed * k) % 255)
+        )
     img.save(path)
     return path

@@ -22,7 +22,9 @@ def test_help_lists_the_pipeline_commands() -> None:
 
 def test_ingest_analyze_export_stats(tmp_path: Path) -> None:
     db = str(tmp_path / "cli.db")
-    path = write_jsonl(tmp_path / "ads.jsonl", [ad(1), ad(2, body="Ask for Jade, 19yo. text 2one4 555 O1O2"), "{bad"])
+    path = write_jsonl(
+        tmp_path / "ads.jsonl", [ad(1), ad(2, body="Ask for Jade, 19yo. text 2one4 555 O1O2"), "{bad"]
+    )
     result = runner.invoke(app, ["ingest", str(path), "--db", db])
     assert result.exit_code == 0, result.output
     assert "2 new ads" in result.output and "1 lines set aside" in result.output
@@ -37,8 +39,20 @@ def test_ingest_analyze_export_stats(tmp_path: Path) -> None:
     records = {r["id"]: r for r in map(json.loads, out.read_text().splitlines())}
     assert records["ad-1"]["phones"] == ["+12145550101"]
     assert records["ad-2"]["phones"] == ["+12145550102"]
-    assert set(records["ad-1"]) >= {"id", "source", "phones", "emails", "handles", "ages", "names", "city",
-                                    "state", "risk", "flags", "network"}
+    assert set(records["ad-1"]) >= {
+        "id",
+        "source",
+        "phones",
+        "emails",
+        "handles",
+        "ages",
+        "names",
+        "city",
+        "state",
+        "risk",
+        "flags",
+        "network",
+    }
     assert records["ad-1"]["city"] == "Dallas" and records["ad-1"]["state"] == "TX"
 
     result = runner.invoke(app, ["stats", "--db", db, "--quarantine"])

@@ -23,7 +23,9 @@ def quarantined(store: Store) -> dict[int, str]:
         return {r.line: r.reason for r in conn.execute(select(quarantine))}
 
 
-def test_bad_lines_are_set_aside_with_line_and_reason_and_the_rest_lands(any_store: Store, tmp_path: Path) -> None:
+def test_bad_lines_are_set_aside_with_line_and_reason_and_the_rest_lands(
+    any_store: Store, tmp_path: Path
+) -> None:
     huge = json.dumps(ad(99, body="x" * (1 << 20 + 1)))
     path = write_jsonl(
         tmp_path / "ads.jsonl",
@@ -34,7 +36,8 @@ def test_bad_lines_are_set_aside_with_line_and_reason_and_the_rest_lands(any_sto
             ad(4, images=5),  # 4 wrong type
             ad(5, id=5),  # 5 id not a string
             huge,  # 6 over-long line
-            b'{"id": "ad-7", "source": "s", "posted_at": "2026-10-01T00:00:00Z", "body": "caf\xe9"}',  # 7 bad UTF-8
+            # 7: bad UTF-8
+            b'{"id": "ad-7", "source": "s", "posted_at": "2026-10-01T00:00:00Z", "body": "caf\xe9"}',
             ad(8, posted_at="last tuesday"),  # 8 bad date
             "[1, 2]",  # 9 not an object
             ad(10),
@@ -68,7 +71,9 @@ def test_ingesting_the_same_file_twice_adds_nothing(any_store: Store, tmp_path: 
 
 def test_changed_body_becomes_a_new_version(any_store: Store, tmp_path: Path) -> None:
     ingest_file(any_store, write_jsonl(tmp_path / "a.jsonl", [ad(1)]))
-    summary = ingest_file(any_store, write_jsonl(tmp_path / "b.jsonl", [ad(1, body="Changed text. Call 214-555-0101")]))
+    summary = ingest_file(
+        any_store, write_jsonl(tmp_path / "b.jsonl", [ad(1, body="Changed text. Call 214-555-0101")])
+    )
     assert summary.counts.new_versions == 1
     with any_store.connect() as conn:
         versions = conn.execute(select(ads.c.version, ads.c.body).order_by(ads.c.version)).all()
@@ -83,7 +88,9 @@ def test_unknown_fields_are_kept(store: Store, tmp_path: Path) -> None:
     assert extra == {"category": "massage", "poster_age": "22"}
 
 
-def test_images_are_hashed_and_missing_ones_noted_but_pixels_never_stored(store: Store, tmp_path: Path) -> None:
+def test_images_are_hashed_and_missing_ones_noted_but_pixels_never_stored(
+    store: Store, tmp_path: Path
+) -> None:
     (tmp_path / "images").mkdir()
     abstract_image(tmp_path / "images" / "a.png", 1)
     (tmp_path / "images" / "broken.png").write_bytes(b"not an image")

@@ -42,7 +42,9 @@ def test_sigkill_mid_ingest_then_rerun(tmp_path: Path) -> None:
     done = subprocess.run(cmd, capture_output=True, text=True, env=os.environ | {"COLUMNS": "200"})
     assert done.returncode == 0, done.stderr
     with sqlite3.connect(db) as conn:
-        total, distinct = conn.execute("SELECT count(*), count(DISTINCT source || '/' || ad_id) FROM ads").fetchone()
+        total, distinct = conn.execute(
+            "SELECT count(*), count(DISTINCT source || '/' || ad_id) FROM ads"
+        ).fetchone()
         versions = conn.execute("SELECT max(version) FROM ads").fetchone()[0]
     assert total == distinct == N
     assert versions == 1

@@ -6,7 +6,8 @@ Keep this module free of I/O so that every stage can import it cheaply.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
@@ -29,7 +30,7 @@ class Ad:
     url: str | None = None
     location: str | None = None
     title: str | None = None
-    extra: dict[str, Any] = field(default_factory=dict)  # unknown input fields, kept as-is
+    extra: dict[str, Any] = dataclasses.field(default_factory=dict)  # unknown input fields, kept as-is
     image_hashes: tuple[str, ...] = ()  # perceptual hashes (hex) of the images that could be read
 
     def field_text(self, name: AdField) -> str:
@@ -47,7 +48,7 @@ class Span:
     raw: str
     value: str
     confidence: float = 1.0
-    attrs: dict[str, Any] = field(default_factory=dict)
+    attrs: dict[str, Any] = dataclasses.field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,9 @@ class Extraction:
     extractor: str  # e.g. "phones"
     version: str  # extractor version, so a changed extractor can re-run on old ads
     confidence: float = 1.0
-    attrs: dict[str, Any] = field(default_factory=dict)  # e.g. {"state": "TX"}, {"platform": "instagram"}
+    attrs: dict[str, Any] = dataclasses.field(
+        default_factory=dict
+    )  # e.g. {"state": "TX"}, {"platform": "instagram"}
 
 
 @dataclass(frozen=True, slots=True)

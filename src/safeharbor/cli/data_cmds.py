@@ -19,20 +19,25 @@ console = Console()
 
 
 def demo_data(
-    out: Annotated[Path, typer.Option("--out", help="Folder to write ads.jsonl, truth.jsonl and images/ into.")] = Path(
-        "var/demo/data"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", help="Folder to write ads.jsonl, truth.jsonl and images/ into.")
+    ] = Path("var/demo/data"),
     n_ads: Annotated[int, typer.Option("--ads", min=1, help="How many ads to generate.")] = 5000,
-    seed: Annotated[int, typer.Option("--seed", help="Random seed; the same seed gives the same corpus.")] = 7,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Random seed; the same seed gives the same corpus.")
+    ] = 7,
     images: Annotated[bool, typer.Option("--images/--no-images", help="Generate abstract images.")] = True,
-    bad_lines: Annotated[int, typer.Option("--bad-lines", min=0, help="Broken lines to mix in (to see quarantine).")] = 0,
+    bad_lines: Annotated[
+        int, typer.Option("--bad-lines", min=0, help="Broken lines to mix in (to see quarantine).")
+    ] = 0,
 ) -> None:
     """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people)."""
     from safeharbor.demo import generate
 
     summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines)
     console.print(
-        f"Wrote {summary.ads:,} ads from {summary.operators:,} operators ({summary.minor_ads:,} involving a child "
+        f"Wrote {summary.ads:,} ads from {summary.operators:,} operators "
+        f"({summary.minor_ads:,} involving a child "
         f"victim in the truth) to [bold]{summary.ads_path}[/]"
     )
     console.print(f"Ground truth: {summary.truth_path}, {summary.operators_path}")
@@ -68,7 +73,9 @@ def ingest(
 
 def analyze(
     db: DbOption = None,
-    rebuild: Annotated[bool, typer.Option("--rebuild", help="Recompute everything derived from the raw ads.")] = False,
+    rebuild: Annotated[
+        bool, typer.Option("--rebuild", help="Recompute everything derived from the raw ads.")
+    ] = False,
 ) -> None:
     """Extract contacts and places, link ads into networks, and score indicators (incremental)."""
     from safeharbor.pipeline import analyze as run_analyze
@@ -106,7 +113,9 @@ def stats(
             select(func.count()).select_from(select(ads.c.source, ads.c.ad_id).distinct().subquery())
         ).scalar_one()
         sources = conn.execute(select(func.count(ads.c.source.distinct()))).scalar_one()
-        kinds = dict(conn.execute(select(extractions.c.kind, func.count()).group_by(extractions.c.kind)).all())
+        kinds: dict[str, int] = dict(
+            conn.execute(select(extractions.c.kind, func.count()).group_by(extractions.c.kind)).all()
+        )
         placed = conn.execute(select(func.count()).select_from(ad_places)).scalar_one()
         n_quarantine = conn.execute(select(func.count()).select_from(quarantine)).scalar_one()
         table = Table(title=f"Safe Harbor store: {store.describe()}", show_header=False)
@@ -117,7 +126,10 @@ def stats(
             ).scalar_one()
             table.add_row(f"{kind} mentions", f"{kinds.get(kind, 0):,} ({distinct:,} distinct)")
         table.add_row("ads placed in a city", f"{placed:,}")
-        table.add_row("lines set aside", f"{n_quarantine:,}" + (" (safeharbor stats --quarantine)" if n_quarantine else ""))
+        table.add_row(
+            "lines set aside",
+            f"{n_quarantine:,}" + (" (safeharbor stats --quarantine)" if n_quarantine else ""),
+        )
         from safeharbor.stages import optional
 
         link_stats = optional("safeharbor.link.queries")
@@ -125,10 +137,20 @@ def stats(
             for name, value in link_stats.stats_rows(conn):
                 table.add_row(name, value)
         console.print(table)
-        runs = Table("run", "file", "status", "read", "added", "versions", "dupes", "set aside", title="Recent ingests")
+        runs = Table(
+            "run", "file", "status", "read", "added", "versions", "dupes", "set aside", title="Recent ingests"
+        )
         for r in conn.execute(select(ingest_runs).order_by(ingest_runs.c.run_id.desc()).limit(5)):
-            runs.add_row(str(r.run_id), r.file, r.status, f"{r.lines_read:,}", f"{r.ads_added:,}",
-                         f"{r.new_versions:,}", f"{r.duplicates:,}", f"{r.rejected:,}")
+            runs.add_row(
+                str(r.run_id),
+                r.file,
+                r.status,
+                f"{r.lines_read:,}",
+                f"{r.ads_added:,}",
+                f"{r.new_versions:,}",
+                f"{r.duplicates:,}",
+                f"{r.rejected:,}",
+            )
         console.print(runs)
 
 

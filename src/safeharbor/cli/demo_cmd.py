@@ -17,7 +17,9 @@ console = Console()
 
 
 def demo(
-    directory: Annotated[Path, typer.Option("--dir", help="Where the demo corpus and database go.")] = Path("var/demo"),
+    directory: Annotated[Path, typer.Option("--dir", help="Where the demo corpus and database go.")] = Path(
+        "var/demo"
+    ),
     n_ads: Annotated[int, typer.Option("--ads", min=100, help="Size of the demo corpus.")] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the demo corpus.")] = 7,
     host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
@@ -69,7 +71,9 @@ def demo(
     if accounts:
         lines += ["", "Demo accounts for the analyst workspace (demo only — never use these elsewhere):"]
         for acct in accounts:
-            lines.append(f"  {acct.role:<9} {acct.username} / {acct.password}   TOTP secret {acct.totp_secret}")
+            lines.append(
+                f"  {acct.role:<9} {acct.username} / {acct.password}   TOTP secret {acct.totp_secret}"
+            )
         lines.append(f"  current TOTP code: safeharbor users totp-code {accounts[0].username} --db {db_path}")
     console.print(Panel("\n".join(lines), title="4/4 Ready", expand=False))
     if not serve:
@@ -79,7 +83,9 @@ def demo(
         return
     import uvicorn
 
-    console.print(f"Open http://{host}:{port}/ (public side) and http://{host}:{port}/login (analysts). Ctrl+C stops.")
+    console.print(
+        f"Open http://{host}:{port}/ (public side) and http://{host}:{port}/login (analysts). Ctrl+C stops."
+    )
     # No access log: it would write visitors' addresses, and the public side stores none.
     uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning", access_log=False)
 

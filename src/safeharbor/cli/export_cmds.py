@@ -14,8 +14,9 @@ from safeharbor.cli.options import DbOption
 from safeharbor.storage import open_store
 
 console = Console()
-export_app = typer.Typer(help="Write what Safe Harbor found as JSON Lines (formats in docs/formats.md).",
-                         no_args_is_help=True)
+export_app = typer.Typer(
+    help="Write what Safe Harbor found as JSON Lines (formats in docs/formats.md).", no_args_is_help=True
+)
 
 OutOption = Annotated[Path, typer.Option("--out", help="File to write ('-' for standard output).")]
 
@@ -41,7 +42,7 @@ def _write(records: Iterable[dict[str, Any]], out: Path) -> int:
 
 @export_app.command("ads")
 def export_ads(out: OutOption, db: DbOption = None) -> None:
-    """One object per ingested ad: phones (E.164), emails, handles, ages, names, city/state, risk, flags, network."""
+    """One object per ad: phones (E.164), emails, handles, ages, names, place, risk, flags, network."""
     from safeharbor.export.ads import ad_records
 
     store = open_store(db)

@@ -18,7 +18,11 @@ def progress_bar(description: str, *, enabled: bool | None = None) -> Iterator[C
         yield lambda done, total: None
         return
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(), transient=True
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        transient=True,
     ) as bar:
         task = bar.add_task(description, total=None)
 

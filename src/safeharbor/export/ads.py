@@ -25,7 +25,9 @@ def latest_version_keys(conn: Connection) -> list[int]:
         select(ads.c.ad_key)
         .join(
             latest,
-            (ads.c.source == latest.c.source) & (ads.c.ad_id == latest.c.ad_id) & (ads.c.version == latest.c.version),
+            (ads.c.source == latest.c.source)
+            & (ads.c.ad_id == latest.c.ad_id)
+            & (ads.c.version == latest.c.version),
         )
         .order_by(ads.c.ad_key)
     )
@@ -49,8 +51,12 @@ def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
         }
         networks = link_queries.networks_for_ads(conn, chunk) if link_queries else {}
         scores = score_queries.scores_for_ads(conn, chunk) if score_queries else {}
-        ids = {r.ad_key: (r.ad_id, r.source) for r in conn.execute(
-            select(ads.c.ad_key, ads.c.ad_id, ads.c.source).where(ads.c.ad_key.in_(chunk)))}
+        ids = {
+            r.ad_key: (r.ad_id, r.source)
+            for r in conn.execute(
+                select(ads.c.ad_key, ads.c.ad_id, ads.c.source).where(ads.c.ad_key.in_(chunk))
+            )
+        }
         for key in chunk:
             ex = found.get(key, [])
 

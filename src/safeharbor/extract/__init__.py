@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from types import ModuleType
+from typing import cast
 
 from safeharbor.extract import ages, emails, handles, names, phones, places, prices
 from safeharbor.types import Ad, AdField, Extraction, ExtractionKind, Span
@@ -57,17 +58,19 @@ def extract_ad(ad: Ad) -> list[Extraction]:
                         attrs=span.attrs,
                     )
                 )
-    phone_refs = [(e.value, e.start, e.end, e.field) for e in found if e.kind == "phone"]
+    phone_refs: list[tuple[str, int, int, str]] = [
+        (e.value, e.start, e.end, e.field) for e in found if e.kind == "phone"
+    ]
     place = places.find_place(ad.location, ad.title, ad.body, phone_refs)
     if place is not None:
-        field, span, info = place
+        place_field, span, info = place
         found.append(
             Extraction(
                 ad_key=ad.ad_key,
                 kind="city",
                 value=span.value,
                 raw=span.raw,
-                field=field,  # type: ignore[arg-type]
+                field=cast(AdField, place_field),
                 start=span.start,
                 end=span.end,
                 extractor=places.EXTRACTOR,

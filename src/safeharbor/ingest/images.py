@@ -50,4 +50,6 @@ def hash_image(ref: str, base_dir: Path) -> ImageHash:
     try:
         return ImageHash(ref=ref, phash=_phash_file(str(path), stat.st_size, stat.st_mtime_ns))
     except Exception as exc:  # any decoder failure means the same thing to the analyst: unreadable
-        return ImageHash(ref=ref, phash=None, status="unreadable", reason=f"{type(exc).__name__}: {exc}"[:200])
+        return ImageHash(
+            ref=ref, phash=None, status="unreadable", reason=f"{type(exc).__name__}: {exc}"[:200]
+        )

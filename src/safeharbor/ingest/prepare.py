@@ -37,7 +37,9 @@ def _decode(record: RawRecord) -> object | str:
         return f"!not valid JSON: {exc.msg} (column {exc.colno})"
 
 
-def prepare_chunk(records: list[RawRecord], file_label: str, base_dir: str, hash_images: bool = True) -> PreparedChunk:
+def prepare_chunk(
+    records: list[RawRecord], file_label: str, base_dir: str, hash_images: bool = True
+) -> PreparedChunk:
     out = PreparedChunk(records=len(records))
     base = Path(base_dir)
     for record in records:
@@ -46,7 +48,9 @@ def prepare_chunk(records: list[RawRecord], file_label: str, base_dir: str, hash
             continue
         value = _decode(record)
         if isinstance(value, str) and value.startswith("!"):
-            raw = record.payload.decode("utf-8", errors="replace") if isinstance(record.payload, bytes) else ""
+            raw = (
+                record.payload.decode("utf-8", errors="replace") if isinstance(record.payload, bytes) else ""
+            )
             out.rejected.append(Rejected(file_label, record.line, value[1:], raw[:RAW_KEEP].rstrip("\n")))
             continue
         result = validate(value)

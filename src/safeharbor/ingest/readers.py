@@ -53,8 +53,9 @@ def read_jsonl(fh: BinaryIO) -> Iterator[RawRecord]:
                 total += len(more)
                 if not more or more.endswith(b"\n"):
                     break
-            yield RawRecord(lineno, None, f"line is {total:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit",
-                            _lossy(head))
+            yield RawRecord(
+                lineno, None, f"line is {total:,} bytes, over the {MAX_LINE_BYTES:,}-byte limit", _lossy(head)
+            )
             continue
         if not data.strip():
             continue
@@ -62,9 +63,7 @@ def read_jsonl(fh: BinaryIO) -> Iterator[RawRecord]:
 
 
 def _decode_csv_lines(fh: BinaryIO, bad_lines: set[int]) -> Iterator[str]:
-    lineno = 0
-    for data in iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""):
-        lineno += 1
+    for lineno, data in enumerate(iter(lambda: fh.readline(MAX_LINE_BYTES + 1), b""), start=1):
         try:
             text = data.decode("utf-8-sig" if lineno == 1 else "utf-8")
         except UnicodeDecodeError:
@@ -114,7 +113,9 @@ def read_csv(fh: BinaryIO) -> Iterator[RawRecord]:
         elif len(row) != len(header):
             yield RawRecord(start, None, f"row has {len(row)} fields but the header has {len(header)}", raw)
         else:
-            record: dict[str, Any] = {k: v for k, v in zip(header, row, strict=True) if v != "" or k == "body"}
+            record: dict[str, Any] = {
+                k: v for k, v in zip(header, row, strict=True) if v != "" or k == "body"
+            }
             if isinstance(record.get("images"), str):
                 record["images"] = _csv_image_list(record["images"])
             yield RawRecord(start, record, None, raw)

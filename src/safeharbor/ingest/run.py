@@ -38,13 +38,16 @@ class IngestSummary:
         ]
         if c.rejected:
             out.append(
-                f"  {c.rejected:,} lines set aside (quarantined, with line number and reason) — see them with: "
+                f"  {c.rejected:,} lines set aside (quarantined, with line number and reason) — "
+                "see them with: "
                 f"safeharbor stats --quarantine"
             )
         else:
             out.append("  no lines set aside")
         if c.image_problems:
-            out.append(f"  {c.image_problems:,} images missing or unreadable (noted on their ads; the ads went in)")
+            out.append(
+                f"  {c.image_problems:,} images missing or unreadable (noted on their ads; the ads went in)"
+            )
         return out
 
 
@@ -67,9 +70,11 @@ def ingest_file(
     label = str(path)
     size = path.stat().st_size
     with store.begin() as conn:
-        run_id = conn.execute(
+        inserted = conn.execute(
             ingest_runs.insert().values(file=label, started_at=now_iso(), status="running")
-        ).inserted_primary_key[0]
+        ).inserted_primary_key
+        assert inserted is not None
+        run_id = int(inserted[0])
     summary = IngestSummary(file=label, run_id=run_id, db=store.describe())
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if size >= PARALLEL_FROM_BYTES else 0

@@ -67,7 +67,11 @@ def validate(record: object) -> ValidAd | str:
         return f"expected a JSON object, got {_type_name(record)}"
     missing = [name for name in REQUIRED if record.get(name) is None]
     if missing:
-        return "missing required field" + ("s " if len(missing) > 1 else " ") + ", ".join(f"`{m}`" for m in missing)
+        return (
+            "missing required field"
+            + ("s " if len(missing) > 1 else " ")
+            + ", ".join(f"`{m}`" for m in missing)
+        )
     for name in ("id", "source", "posted_at", "body"):
         if not isinstance(record[name], str):
             return f"`{name}` must be a string, got {_type_name(record[name])}"

@@ -133,10 +133,10 @@ def _write_ads(conn: Connection, run_id: int, chunk: PreparedChunk, counts: Chun
     conn.execute(ads.insert(), rows_to_add)
     keys: dict[tuple[str, str, str], int] = {}
     for source in {ad.source for ad in pending}:
-        ids = list({ad.ad_id for ad in pending if ad.source == source})
+        source_ids = list({ad.ad_id for ad in pending if ad.source == source})
         for ad_key, ad_id, chash in conn.execute(
             select(ads.c.ad_key, ads.c.ad_id, ads.c.content_hash).where(
-                ads.c.source == source, ads.c.ad_id.in_(ids), ads.c.run_id == run_id
+                ads.c.source == source, ads.c.ad_id.in_(source_ids), ads.c.run_id == run_id
             )
         ):
             keys[(source, ad_id, chash)] = ad_key
@@ -147,8 +147,14 @@ def _write_ads(conn: Connection, run_id: int, chunk: PreparedChunk, counts: Chun
             if h.status != "ok":
                 counts.image_problems += 1
             image_rows.append(
-                {"ad_key": ad_key, "position": position, "ref": h.ref, "phash": h.phash, "status": h.status,
-                 "reason": h.reason}
+                {
+                    "ad_key": ad_key,
+                    "position": position,
+                    "ref": h.ref,
+                    "phash": h.phash,
+                    "status": h.status,
+                    "reason": h.reason,
+                }
             )
     if image_rows:
         conn.execute(ad_images.insert(), image_rows)

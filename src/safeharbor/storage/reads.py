@@ -72,9 +72,7 @@ def iter_ads(conn: Connection, *, after_key: int = 0, batch: int = BATCH) -> Ite
     """All ads in key order, in batches (constant memory)."""
     last = after_key
     while True:
-        rows = conn.execute(
-            select(ads).where(ads.c.ad_key > last).order_by(ads.c.ad_key).limit(batch)
-        ).all()
+        rows = conn.execute(select(ads).where(ads.c.ad_key > last).order_by(ads.c.ad_key).limit(batch)).all()
         if not rows:
             return
         keys = [row.ad_key for row in rows]

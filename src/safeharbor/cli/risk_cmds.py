@@ -1,0 +1,229 @@
+"""Commands of the risk stage: `leads` (the lead queue), `train` (re-fit weights), `indicators`.
+
+Wording keeps a person in charge: these are indicators of a possible minor, weak one by one, for a
+trained analyst to judge - never a finding that a minor was detected.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+from sqlalchemy import column, inspect, select, table
+
+from safeharbor.cli.options import DbOption
+from safeharbor.score.catalogue import (
+    CATALOGUE_ENV,
+    Catalogue,
+    CatalogueError,
+    catalogue_path,
+    load_catalogue,
+)
+from safeharbor.storage import Store, open_store
+from safeharbor.storage.schema import ads
+
+console = Console()
+
+CAVEAT = (
+    "Indicators of a possible minor, for a trained person to judge - not findings. They are weak one by one: "
+    "the NIJ-funded study of 1,263 ads found only youth language, obscured phone numbers and "
+    '"trustworthy" framing predictive; movement language and stated ages under 23 were not.'
+)
+
+
+def _catalogue_or_exit(path: Path | None = None) -> Catalogue:
+    try:
+        return load_catalogue(path)
+    except CatalogueError as exc:
+        console.print(f"[red]The indicator catalogue is not valid:[/] {exc}")
+        raise typer.Exit(2) from exc
+
+
+def leads(
+    db: DbOption = None,
+    top: Annotated[int, typer.Option("--top", min=1, help="How many leads to list.")] = 20,
+    offset: Annotated[int, typer.Option(min=0, help="Skip this many leads (paging).")] = 0,
+    city: Annotated[str | None, typer.Option(help="Only leads with ads in this city.")] = None,
+    state: Annotated[str | None, typer.Option(help="Only leads with ads in this state (2 letters).")] = None,
+    since: Annotated[
+        str | None, typer.Option(help="Only ads posted on/after (YYYY-MM-DD or ISO time).")
+    ] = None,
+    until: Annotated[
+        str | None, typer.Option(help="Only ads posted on/before (YYYY-MM-DD or ISO time).")
+    ] = None,
+    source: Annotated[str | None, typer.Option(help="Only ads from this source.")] = None,
+    indicator: Annotated[str | None, typer.Option(help="Only ads on which this indicator fired.")] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="One JSON object per lead instead of a table.")
+    ] = False,
+) -> None:
+    """The lead queue: networks and stand-alone ads with the strongest indicators of a possible minor."""
+    from safeharbor.score.leads import lead_queue
+    from safeharbor.score.run import update_scores
+
+    store = open_store(db)
+    update_scores(store, catalogue=_catalogue_or_exit())  # cheap when nothing changed
+    with store.connect() as conn:
+        found = lead_queue(
+            conn, limit=top, offset=offset, city=city, state=state, since=since, until=until, source=source,
+            indicator=indicator,
+        )  # fmt: skip
+    if as_json:
+        for lead in found:
+            record = {
+                "kind": lead.kind, "id": lead.id, "risk": round(lead.risk, 4), "ads": lead.n_ads,
+                "city": lead.city, "state": lead.state,
+                "first_seen": lead.first_seen, "last_seen": lead.last_seen,
+                "reasons": [dict(f.as_export(), note=f.note) for f in lead.reasons],
+            }  # fmt: skip
+            typer.echo(json.dumps(record, ensure_ascii=False))
+        return
+    if not found:
+        console.print("No scored ads match. Run `safeharbor analyze` after `safeharbor ingest`.")
+        return
+    out = Table(title="Leads: indicators of a possible minor", show_lines=True)
+    for name in ("#", "lead", "risk", "ads", "where", "seen", "top reasons (indicator: evidence)"):
+        out.add_column(name, overflow="fold")
+    for n, lead in enumerate(found, offset + 1):
+        ident = f"network {lead.id}" if lead.kind == "network" else f"ad {lead.id}"
+        where = ", ".join(p for p in (lead.city, lead.state) if p) or "-"
+        seen = (lead.first_seen or "")[:10]
+        if lead.last_seen and lead.last_seen[:10] != seen:
+            seen += f" .. {lead.last_seen[:10]}"
+        reasons = "\n".join(f"{f.indicator}: {f.evidence!r} ({f.weight:+.1f})" for f in lead.reasons) or "-"
+        out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
+    console.print(out)
+    console.print(CAVEAT)
+    console.print(
+        "Details: `safeharbor network ID` / `safeharbor why`, or the analyst workspace (`safeharbor serve`)."
+    )
+
+
+def _outcomes_from_table(store: Store) -> list[tuple[int, bool]]:
+    with store.connect() as conn:
+        if not inspect(conn).has_table("case_outcomes"):
+            return []
+        outcomes = table("case_outcomes", column("ad_key"), column("minor_confirmed"))
+        return [
+            (int(k), bool(v)) for k, v in conn.execute(select(outcomes.c.ad_key, outcomes.c.minor_confirmed))
+        ]
+
+
+def _outcomes_from_file(store: Store, path: Path) -> tuple[list[tuple[int, bool]], int]:
+    """JSON Lines of {"source", "id", "minor": bool}; every stored version of the ad gets the outcome."""
+    wanted: dict[tuple[str, str], bool] = {}
+    bad = 0
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if not line.strip():
+            continue
+        try:
+            rec = json.loads(line)
+            wanted[(str(rec["source"]), str(rec["id"]))] = bool(rec["minor"])
+        except (ValueError, KeyError, TypeError):
+            bad += 1
+    found: list[tuple[int, bool]] = []
+    with store.connect() as conn:
+        for key, src, ad_id in conn.execute(select(ads.c.ad_key, ads.c.source, ads.c.ad_id)):
+            if (src, ad_id) in wanted:
+                found.append((key, wanted[(src, ad_id)]))
+    return found, bad
+
+
+def train(
+    db: DbOption = None,
+    from_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--from", help='JSON Lines of {"source", "id", "minor": true|false} instead of case outcomes.'
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Report the fit but keep the current weights.")
+    ] = False,
+    prior_sd: Annotated[
+        float, typer.Option(help="How far weights may move from the catalogue's (prior standard deviation).")
+    ] = 1.0,
+) -> None:
+    """Re-fit indicator weights from analysts' reviewed case outcomes, and print the fit's quality."""
+    from safeharbor.score.model import fit_from_outcomes
+    from safeharbor.score.run import update_scores
+
+    store = open_store(db)
+    if from_file is not None:
+        outcomes, bad = _outcomes_from_file(store, from_file)
+        if bad:
+            console.print(f"{bad} lines of {from_file} were not understood and were skipped.")
+    else:
+        outcomes = _outcomes_from_table(store)
+    if not outcomes:
+        console.print(
+            "No reviewed outcomes to learn from (close cases with an outcome, or pass --from FILE)."
+        )
+        raise typer.Exit(1)
+    cat = _catalogue_or_exit()
+    report = fit_from_outcomes(store, outcomes, catalogue=cat, activate=not dry_run, prior_sd=prior_sd)
+    for line in report.lines():
+        console.print(line)
+    if report.activated:
+        for line in update_scores(store, catalogue=cat).lines():
+            console.print(line)
+
+
+def indicators(
+    db: DbOption = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show validity notes and sources.")
+    ] = False,
+    export: Annotated[
+        Path | None, typer.Option("--export", help="Copy the catalogue to FILE to edit it.")
+    ] = None,
+    check: Annotated[Path | None, typer.Option("--check", help="Validate a catalogue file and exit.")] = None,
+) -> None:
+    """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it."""
+    if check is not None:
+        cat = _catalogue_or_exit(check)
+        console.print(f"{check}: valid, {len(cat.indicators)} indicators (hash {cat.hash()}).")
+        return
+    if export is not None:
+        shutil.copyfile(catalogue_path(), export)
+        console.print(
+            f"Wrote {export}. Edit it, then use it with {CATALOGUE_ENV}={export} safeharbor analyze"
+        )
+        return
+    cat = _catalogue_or_exit()
+    weights = cat.weights()
+    origin = "catalogue"
+    if db is not None:  # show the weights actually in use in that store (a fitted model may be active)
+        try:
+            from safeharbor.score.model import active_model
+
+            store = open_store(db)
+            with store.connect() as conn:
+                model = active_model(conn, cat)
+            weights, origin = model.weights, model.origin
+        except Exception:  # noqa: BLE001 - listing the catalogue must work without a database
+            pass
+    out = Table(title=f"Indicator catalogue ({cat.path}); weights: {origin}", show_lines=verbose)
+    for name in ("indicator", "level", "weight", "research says", "what it looks for"):
+        out.add_column(name, overflow="fold")
+    for ind in cat.indicators:
+        what = ind.title
+        if verbose:
+            what += f"\n[dim]{ind.validity}\nSource: {ind.source}[/]"
+        out.add_row(ind.id, ind.level, f"{weights.get(ind.id, ind.weight):+.2f}", ind.predictive, what)
+    console.print(out)
+    console.print(
+        f"Prior log-odds (no indicator): {cat.bias:+.2f}. Weights are log-odds; risk = sigmoid(sum)."
+    )
+    console.print(CAVEAT)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(leads)
+    app.command()(train)
+    app.command()(indicators)

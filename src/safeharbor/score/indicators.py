@@ -1,0 +1,176 @@
+"""Ad-level indicator matching: catalogue patterns over an ad's texts, and detectors over its extractions.
+
+Every hit points at its evidence: `ad.field_text(hit.field)[hit.start:hit.end] == hit.evidence`.
+A negative pattern cancels a positive match when the two overlap (or lie within the entry's
+`negative_window` characters), so "young at heart" does not count as youth language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from safeharbor.score.catalogue import Catalogue, Indicator, Patterns
+from safeharbor.types import Ad, AdField, Extraction
+
+_VS16 = "\ufe0f"  # emoji presentation selector: optional, so "✈" and "✈️" both match
+_PLAIN_PHONE = re.compile(r"^\+?[\d\s().\-]+$")
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    """One piece of evidence for one indicator in one ad."""
+
+    indicator: str
+    evidence: str
+    field: AdField | None
+    start: int | None
+    end: int | None
+    note: str = ""
+
+
+def _phrase_regex(phrase: str) -> str:
+    parts = []
+    for token in phrase.split():
+        escaped = re.escape(token).replace("'", "['’]?").replace("’", "['’]?")
+        parts.append(escaped)
+    body = r"\s+".join(parts)
+    # Word boundaries only where the phrase starts/ends with a word character ("100% real" starts with one).
+    left = r"\b" if re.match(r"\w", phrase) else ""
+    right = r"\b" if re.search(r"\w$", phrase) else ""
+    return f"{left}{body}{right}"
+
+
+def _emoji_regex(emoji: str) -> str:
+    return re.escape(emoji.replace(_VS16, "")) + f"{_VS16}?"
+
+
+def _compile(patterns: Patterns) -> re.Pattern[str] | None:
+    alternatives = [_phrase_regex(w) for w in patterns.words]
+    alternatives += [_phrase_regex(p) for p in patterns.phrases]
+    alternatives += [_emoji_regex(e) for e in patterns.emoji]
+    alternatives += [f"(?:{r})" for r in patterns.regex]
+    if not alternatives:
+        return None
+    # Longest first so that "ask for her" wins over "ask for" at the same position.
+    alternatives.sort(key=len, reverse=True)
+    return re.compile("|".join(alternatives), re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class TextMatcher:
+    indicator: Indicator
+    positive: re.Pattern[str] | None
+    negative: re.Pattern[str] | None
+
+    def find(self, text: str) -> list[tuple[int, int]]:
+        """Spans of positive matches in `text` that no negative match cancels."""
+        if self.positive is None or not text:
+            return []
+        spans = [(m.start(), m.end()) for m in self.positive.finditer(text) if m.end() > m.start()]
+        if not spans or self.negative is None:
+            return spans
+        window = self.indicator.negative_window
+        cancels = [(m.start() - window, m.end() + window) for m in self.negative.finditer(text)]
+        return [(s, e) for s, e in spans if not any(cs < e and s < ce for cs, ce in cancels)]
+
+
+_MATCHERS: dict[tuple[str, str], TextMatcher] = {}
+
+
+def text_matcher(indicator: Indicator) -> TextMatcher:
+    """The compiled patterns of an indicator (compiled once per version of its patterns)."""
+    key = (indicator.id, indicator.match_hash())
+    matcher = _MATCHERS.get(key)
+    if matcher is None:
+        if len(_MATCHERS) > 512:
+            _MATCHERS.clear()
+        matcher = TextMatcher(indicator, _compile(indicator.patterns), _compile(indicator.negative))
+        _MATCHERS[key] = matcher
+    return matcher
+
+
+def is_obscured_phone(raw: str, attrs: dict[str, object] | None = None) -> bool:
+    """A phone written to dodge filters: spelled-out digits, letters, emoji or odd separators."""
+    if attrs and (attrs.get("obfuscated") or attrs.get("obscured")):
+        return True
+    text = raw.strip()
+    if not _PLAIN_PHONE.match(text):
+        return True  # letters, words, emoji digits, '*', '/', '_' ...
+    if not text.isascii():
+        return True
+    # Digits spaced out one by one ("2 1 4 5 5 5 0 1 3 4") rather than in the usual groups.
+    groups = [g for g in re.split(r"[\s().\-]+", text.lstrip("+")) if g]
+    return len(groups) >= 6
+
+
+def _detector_hits(indicator: Indicator, ad: Ad, extractions: Sequence[Extraction]) -> list[Hit]:
+    params = indicator.params
+    hits: list[Hit] = []
+    if indicator.detector == "stated_age":
+        low, high = int(params.get("min", 18)), int(params.get("max", 19))
+        for ex in extractions:
+            if ex.kind == "age" and ex.value.isdigit() and low <= int(ex.value) <= high:
+                hits.append(Hit(indicator.id, ex.raw, ex.field, ex.start, ex.end, f"stated age {ex.value}"))
+    elif indicator.detector == "obscured_phone":
+        for ex in extractions:
+            if ex.kind == "phone" and is_obscured_phone(ex.raw, ex.attrs):
+                hits.append(Hit(indicator.id, ex.raw, ex.field, ex.start, ex.end, f"written for {ex.value}"))
+    elif indicator.detector == "several_names":
+        seen: dict[str, Extraction] = {}
+        for ex in extractions:
+            if ex.kind == "name":
+                seen.setdefault(ex.value.casefold(), ex)
+        if len(seen) >= int(params.get("min", 2)):
+            names = ", ".join(sorted(e.value for e in seen.values()))
+            hits.extend(
+                Hit(indicator.id, e.raw, e.field, e.start, e.end, f"{len(seen)} working names: {names}")
+                for e in seen.values()
+            )
+    return hits
+
+
+def match_ad(
+    ad: Ad, extractions: Sequence[Extraction], indicators: Iterable[Indicator]
+) -> dict[str, list[Hit]]:
+    """Evidence for each ad-level indicator that fired on this ad (indicators with no hit are absent)."""
+    found: dict[str, list[Hit]] = {}
+    for indicator in indicators:
+        if indicator.level != "ad":
+            continue
+        hits: list[Hit] = []
+        matcher = text_matcher(indicator)
+        for field in indicator.fields:
+            text = ad.field_text(field)  # type: ignore[arg-type]
+            for start, end in matcher.find(text):
+                hits.append(Hit(indicator.id, text[start:end], field, start, end))  # type: ignore[arg-type]
+        if indicator.detector:
+            hits.extend(_detector_hits(indicator, ad, extractions))
+        if hits:
+            found[indicator.id] = _dedupe(hits)
+    return found
+
+
+def _dedupe(hits: list[Hit]) -> list[Hit]:
+    """Drop hits whose span lies inside another hit's span (text and detector can find the same phone)."""
+    ordered = sorted(hits, key=lambda h: (h.field or "", h.start or 0, -((h.end or 0) - (h.start or 0))))
+    kept: list[Hit] = []
+    for hit in ordered:
+        inside = any(
+            k.field == hit.field
+            and k.start is not None
+            and hit.start is not None
+            and k.start <= hit.start
+            and (hit.end or 0) <= (k.end or 0)
+            for k in kept
+        )
+        if not inside:
+            kept.append(hit)
+    # Detector hits carry notes; show them first, then text order.
+    kept.sort(key=lambda h: (h.note == "", h.field != "title", h.start or 0))
+    return kept
+
+
+def catalogue_text_matchers(catalogue: Catalogue) -> list[TextMatcher]:
+    return [text_matcher(i) for i in catalogue.of_level("ad")]

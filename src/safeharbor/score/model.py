@@ -1,0 +1,289 @@
+"""The calibrated combination of indicators: a logistic model whose default weights come from the catalogue.
+
+    risk = sigmoid(bias + sum of weights of the indicators that fired)
+
+`fit_from_outcomes` re-fits the weights from analysts' reviewed decisions. With few reviewed cases the
+catalogue weights are the better guess, so the fit is a MAP estimate with a Gaussian prior centred on
+them (it moves a weight only as far as the evidence supports), and the report compares the two by
+cross-validation so that nobody adopts a fit that predicts worse.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+import numpy as np
+from scipy.optimize import minimize
+from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+from sqlalchemy import Connection, select, update
+
+from safeharbor.score.catalogue import Catalogue, load_catalogue
+from safeharbor.score.catalogue import _digest as digest
+from safeharbor.score.tables import score_flags, score_models
+from safeharbor.storage.engine import Store
+
+
+def sigmoid(x: float) -> float:
+    if x >= 0:
+        return 1.0 / (1.0 + math.exp(-x))
+    z = math.exp(x)
+    return z / (1.0 + z)
+
+
+@dataclass(frozen=True)
+class ScoringModel:
+    bias: float
+    weights: dict[str, float]
+    origin: str = "catalogue"  # "catalogue" or "fitted #<id>"
+
+    def weight(self, indicator: str) -> float:
+        return self.weights.get(indicator, 0.0)
+
+    def logit(self, features: Mapping[str, float] | Iterable[str]) -> float:
+        """Bias plus weight x value of each indicator that fired (value 1 unless graded)."""
+        if isinstance(features, Mapping):
+            return self.bias + sum(self.weight(i) * v for i, v in features.items())
+        return self.bias + sum(self.weight(i) for i in set(features))
+
+    def risk(self, features: Mapping[str, float] | Iterable[str]) -> float:
+        return sigmoid(self.logit(features))
+
+    def hash(self) -> str:
+        return digest({"bias": self.bias, "weights": self.weights, "origin": self.origin})
+
+
+def catalogue_model(catalogue: Catalogue) -> ScoringModel:
+    return ScoringModel(bias=catalogue.bias, weights=catalogue.weights(), origin="catalogue")
+
+
+def active_model(conn: Connection, catalogue: Catalogue) -> ScoringModel:
+    """The fitted model in use, if one was fitted against this catalogue's weights; else the catalogue's."""
+    row = conn.execute(
+        select(score_models)
+        .where(score_models.c.active.is_(True))
+        .order_by(score_models.c.model_id.desc())
+        .limit(1)
+    ).first()
+    base = catalogue_model(catalogue)
+    if row is None or row.catalogue_weights_hash != catalogue.weights_hash():
+        return base  # an edited catalogue wins over a fit made against its old weights
+    weights = dict(base.weights)
+    weights.update({k: float(v) for k, v in row.weights.items() if k in weights})
+    return ScoringModel(bias=float(row.bias), weights=weights, origin=f"fitted #{row.model_id}")
+
+
+def fit_weights(
+    x: np.ndarray,
+    y: np.ndarray,
+    prior_bias: float,
+    prior_weights: np.ndarray,
+    *,
+    prior_sd: float = 1.0,
+    bias_sd: float = 2.0,
+) -> tuple[float, np.ndarray]:
+    """MAP logistic regression with a Gaussian prior centred on the given weights."""
+    theta0 = np.concatenate([[prior_bias], prior_weights])
+    scale = np.concatenate([[1.0 / bias_sd**2], np.full(len(prior_weights), 1.0 / prior_sd**2)])
+    design = np.hstack([np.ones((x.shape[0], 1)), x])
+
+    def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
+        z = design @ theta
+        # log(1 + e^z) - y z, computed stably
+        nll = float(np.sum(np.logaddexp(0.0, z) - y * z))
+        p = 1.0 / (1.0 + np.exp(-z))
+        diff = theta - theta0
+        value = nll + 0.5 * float(np.sum(scale * diff**2))
+        grad = design.T @ (p - y) + scale * diff
+        return value, grad
+
+    result = minimize(objective, theta0, jac=True, method="L-BFGS-B")
+    return float(result.x[0]), np.asarray(result.x[1:])
+
+
+@dataclass
+class FitReport:
+    n: int
+    positives: int
+    negatives: int
+    indicators: list[str]
+    bias_before: float
+    bias_after: float
+    weights_before: dict[str, float]
+    weights_after: dict[str, float]
+    auc_catalogue: float | None = None
+    auc_fitted_cv: float | None = None
+    log_loss_catalogue: float | None = None
+    log_loss_fitted_cv: float | None = None
+    brier_catalogue: float | None = None
+    brier_fitted_cv: float | None = None
+    folds: int = 0
+    model_id: int | None = None
+    activated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    def lines(self) -> list[str]:
+        def num(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.3f}"
+
+        out = [
+            f"Fitted on {self.n} reviewed ads ({self.positives} confirmed minor, {self.negatives} not).",
+            f"ROC AUC: catalogue weights {num(self.auc_catalogue)}, re-fitted weights "
+            f"{num(self.auc_fitted_cv)} ({self.folds}-fold cross-validated)",
+            f"Log loss: catalogue {num(self.log_loss_catalogue)}, re-fitted {num(self.log_loss_fitted_cv)}; "
+            f"Brier: catalogue {num(self.brier_catalogue)}, re-fitted {num(self.brier_fitted_cv)} "
+            "(lower is better)",
+            f"Bias {self.bias_before:+.2f} -> {self.bias_after:+.2f}",
+        ]
+        changed = sorted(self.indicators, key=lambda i: -abs(self.weights_after[i] - self.weights_before[i]))
+        for ind in changed[:8]:
+            out.append(f"  {ind}: {self.weights_before[ind]:+.2f} -> {self.weights_after[ind]:+.2f}")
+        out.extend(f"Warning: {w}" for w in self.warnings)
+        if self.model_id is not None:
+            state = "now in use" if self.activated else "saved, not in use"
+            out.append(f"Model #{self.model_id} {state}; scores are re-combined on the next analyze/leads.")
+        return out
+
+
+def _metrics(y: np.ndarray, p: np.ndarray) -> tuple[float | None, float, float]:
+    auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
+    clipped = np.clip(p, 1e-6, 1 - 1e-6)
+    return auc, float(log_loss(y, clipped, labels=[0, 1])), float(brier_score_loss(y, p))
+
+
+def _predict(x: np.ndarray, bias: float, weights: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-(bias + x @ weights)))
+
+
+def fit_report(
+    x: np.ndarray, y: np.ndarray, indicators: Sequence[str], base: ScoringModel, *, prior_sd: float = 1.0
+) -> tuple[FitReport, float, np.ndarray]:
+    """Fit on all of (x, y); measure catalogue weights and (cross-validated) re-fitted weights."""
+    w0 = np.array([base.weight(i) for i in indicators])
+    bias, weights = fit_weights(x, y, base.bias, w0, prior_sd=prior_sd)
+    positives = int(y.sum())
+    report = FitReport(
+        n=len(y),
+        positives=positives,
+        negatives=len(y) - positives,
+        indicators=list(indicators),
+        bias_before=base.bias,
+        bias_after=bias,
+        weights_before=dict(zip(indicators, w0.tolist(), strict=True)),
+        weights_after=dict(zip(indicators, weights.tolist(), strict=True)),
+    )
+    report.auc_catalogue, report.log_loss_catalogue, report.brier_catalogue = _metrics(
+        y, _predict(x, base.bias, w0)
+    )
+    folds = min(5, positives, len(y) - positives)
+    if folds >= 2:
+        order = np.random.default_rng(0).permutation(len(y))
+        fold_of = np.empty(len(y), dtype=int)
+        fold_of[order] = np.arange(len(y)) % folds
+        p_cv = np.empty(len(y))
+        for k in range(folds):
+            test = fold_of == k
+            b, w = fit_weights(x[~test], y[~test], base.bias, w0, prior_sd=prior_sd)
+            p_cv[test] = _predict(x[test], b, w)
+        report.folds = folds
+        report.auc_fitted_cv, report.log_loss_fitted_cv, report.brier_fitted_cv = _metrics(y, p_cv)
+    else:
+        report.warnings.append("too few reviewed ads of each kind to cross-validate the fit")
+    if report.n < 50:
+        report.warnings.append(f"only {report.n} reviewed ads: weights stay close to the catalogue's")
+    report.warnings.append(
+        "reviewed cases are not a random sample of ads, so re-fitted risks are calibrated to reviewed leads"
+    )
+    return report, bias, weights
+
+
+def fit_from_outcomes(
+    store: Store,
+    outcomes: list[tuple[int, bool]],
+    *,
+    catalogue: Catalogue | None = None,
+    activate: bool = True,
+    prior_sd: float = 1.0,
+) -> FitReport:
+    """Re-fit indicator weights from (ad_key, confirmed_minor) decisions; save (and by default use) them.
+
+    The model is only activated when its cross-validated log loss is no worse than the catalogue's.
+    """
+    from safeharbor.score.run import update_scores  # run imports this module
+
+    cat = catalogue or load_catalogue()
+    update_scores(store, catalogue=cat)  # make sure every reviewed ad has its flags
+    decided: dict[int, bool] = {}
+    for ad_key, minor in outcomes:
+        decided[int(ad_key)] = bool(minor)
+    keys = sorted(decided)
+    indicators = [i.id for i in cat.indicators]
+    column = {ind: n for n, ind in enumerate(indicators)}
+    x = np.zeros((len(keys), len(indicators)))
+    row_of = {k: n for n, k in enumerate(keys)}
+    with store.connect() as conn:
+        base = catalogue_model(cat)
+        for start in range(0, len(keys), 2000):
+            chunk = keys[start : start + 2000]
+            rows = conn.execute(
+                select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
+                    score_flags.c.ad_key.in_(chunk)
+                )
+            )
+            for ad_key, indicator, strength in rows:
+                if indicator in column:
+                    x[row_of[ad_key], column[indicator]] = strength
+    y = np.array([1.0 if decided[k] else 0.0 for k in keys])
+    if len(keys) == 0:
+        raise ValueError("no reviewed ads to fit on")
+    report, bias, weights = fit_report(x, y, indicators, base, prior_sd=prior_sd)
+    worse = (
+        report.log_loss_fitted_cv is not None
+        and report.log_loss_catalogue is not None
+        and report.log_loss_fitted_cv > report.log_loss_catalogue
+    )
+    if worse:
+        report.warnings.append("the re-fitted weights predict worse than the catalogue's; not put in use")
+    use = activate and not worse
+    summary: dict[str, object] = {
+        "n": report.n,
+        "positives": report.positives,
+        "auc_catalogue": report.auc_catalogue,
+        "auc_fitted_cv": report.auc_fitted_cv,
+        "log_loss_catalogue": report.log_loss_catalogue,
+        "log_loss_fitted_cv": report.log_loss_fitted_cv,
+    }
+    report.model_id = save_model(
+        store, cat, bias, dict(zip(indicators, weights.tolist(), strict=True)), summary, activate=use
+    )
+    report.activated = use
+    return report
+
+
+def save_model(
+    store: Store,
+    catalogue: Catalogue,
+    bias: float,
+    weights: dict[str, float],
+    report: dict[str, object],
+    *,
+    activate: bool = True,
+) -> int:
+    """Store fitted weights (for this catalogue's weights); when activated, the next scoring run uses them."""
+    with store.begin() as conn:
+        if activate:
+            conn.execute(update(score_models).values(active=False))
+        result = conn.execute(
+            score_models.insert().values(
+                created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                catalogue_weights_hash=catalogue.weights_hash(),
+                bias=bias,
+                weights=weights,
+                report=report,
+                active=activate,
+            )
+        )
+        inserted = result.inserted_primary_key
+    return int(inserted[0]) if inserted else 0

@@ -1,0 +1,231 @@
+"""Signals that need several ads: the same phone or network seen across its ads.
+
+A network's ads (or, when linking has not run, the ads sharing a phone number) can show what no single
+ad does: a person advertised as 19 in one city and 22 in another, many working names behind one phone,
+a fast circuit through cities. Each ad in the group inherits these signals as network-level flags
+(no text span: the evidence is spread over several ads, and the note says where to look).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from safeharbor.score.catalogue import Indicator
+
+# A "phone" used by hundreds of ads is a shared identifier (a booking line, a junk number copied by
+# unrelated posters), not one person's phone; its group signals would be noise.
+MAX_PHONE_GROUP_ADS = 250
+# The ad-level indicator that says an ad advertises several persons ("2 girls", "duo", two names).
+MULTI_PERSON_HINT = "several_persons"
+
+
+@dataclass(frozen=True)
+class AdFacts:
+    """What the group detectors need from one ad."""
+
+    ad_key: int
+    posted_at: datetime
+    ages: tuple[int, ...] = ()
+    names: frozenset[str] = frozenset()
+    phones: frozenset[str] = frozenset()
+    city: str | None = None
+    state: str | None = None
+    indicators: frozenset[str] = frozenset()  # ad-level indicators that fired on this ad
+    images: frozenset[str] = frozenset()  # image groups (near-identical perceptual hashes) it shows
+
+
+@dataclass(frozen=True)
+class GroupHit:
+    indicator: str
+    evidence: str
+    note: str
+    value: float = 1.0  # feature value 0..1 (graded signals such as a share); contribution = weight * value
+
+
+@dataclass
+class GroupSummary:
+    label: str
+    n_ads: int
+    hits: list[GroupHit] = field(default_factory=list)  # apply to every ad of the group
+    per_ad: dict[int, list[GroupHit]] = field(default_factory=dict)  # apply to one person's ads
+
+    def hits_for(self, ad_key: int) -> list[GroupHit]:
+        return self.hits + self.per_ad.get(ad_key, [])
+
+
+def persons(members: Sequence[AdFacts]) -> dict[str, list[AdFacts]]:
+    """A group's ads split into persons, as far as the ads tell: ads that share a working name or a
+    photo (near-identical image) are taken to advertise the same person. Ads with neither are left out.
+
+    Keyed by a readable label (the person's most used name, else "photo <hash>")."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        while parent.setdefault(x, x) != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def tokens(m: AdFacts) -> list[str]:
+        return [f"n:{n}" for n in sorted(m.names)] + [f"i:{i}" for i in sorted(m.images)]
+
+    for m in members:
+        own = tokens(m)
+        for t in own:
+            find(t)
+        if len(m.names) > 1 or MULTI_PERSON_HINT in m.indicators:
+            continue  # an ad for several persons would join them into one; it counts for each instead
+        for t in own[1:]:
+            a, b = find(own[0]), find(t)
+            if a != b:
+                parent[max(a, b)] = min(a, b)
+    clusters: dict[str, list[AdFacts]] = {}
+    for m in members:
+        for root in dict.fromkeys(find(t) for t in tokens(m)):
+            clusters.setdefault(root, []).append(m)
+    out: dict[str, list[AdFacts]] = {}
+    for ads in clusters.values():
+        names = [n for m in ads for n in m.names]
+        if names:
+            label = max(sorted(set(names)), key=names.count).title()
+        else:
+            label = "photo " + min(i for m in ads for i in m.images)[:8]
+        base, n = label, 1
+        while label in out:  # two persons using one name: keep them apart, and say so
+            n += 1
+            label = f"{base} ({n})"
+        out[label] = ads
+    return out
+
+
+def _age_changes(ind: Indicator, members: Sequence[AdFacts], label: str) -> dict[int, GroupHit]:
+    """Per person: ads whose stated age is not the person's usual one (19 here, 21 in the next city)."""
+    min_ads = int(ind.params.get("min_ads", 3))
+    min_changed = int(ind.params.get("min_changed", 2))
+    min_share = float(ind.params.get("min_share", 0.2))
+    out: dict[int, GroupHit] = {}
+    for name, ads in persons(members).items():
+        aged = [m for m in ads if m.ages and len(m.names) <= 1]  # an age next to one name is that person's
+        if len(aged) < min_ads:
+            continue
+        counts: dict[int, int] = {}
+        for m in aged:
+            for a in set(m.ages):
+                counts[a] = counts.get(a, 0) + 1
+        usual = max(counts, key=lambda a: (counts[a], -a))
+        changed = sum(1 for m in aged if usual not in m.ages)
+        share = changed / len(aged)
+        if changed < min_changed or share < min_share:
+            continue
+        ages = ", ".join(str(a) for a in sorted(counts))
+        hit = GroupHit(
+            ind.id,
+            f"{name}: ages {ages}",
+            f"{label}: ads of {name} (same name or photos) state ages {ages}; {changed} of {len(aged)} "
+            f"differ from the usual {usual}",
+        )
+        for m in ads:
+            out[m.ad_key] = hit
+    return out
+
+
+def _person_share(ind: Indicator, members: Sequence[AdFacts], label: str) -> dict[int, GroupHit]:
+    """Per person: the share of their ads on which any of the given ad-level indicators fired.
+
+    Graded: the flag's value is the share, shrunk towards `prior_share` for persons with few ads, so a
+    person whose every ad uses youth language counts more than one who uses it now and then."""
+    of = set(ind.params.get("of", []))
+    min_ads = int(ind.params.get("min_ads", 3))
+    min_share = float(ind.params.get("min_share", 0.25))
+    prior, prior_ads = float(ind.params.get("prior_share", 0.15)), float(ind.params.get("prior_ads", 2))
+    out: dict[int, GroupHit] = {}
+    for name, ads in persons(members).items():
+        if len(ads) < min_ads:
+            continue
+        fired = sum(1 for m in ads if m.indicators & of)
+        share = (fired + prior * prior_ads) / (len(ads) + prior_ads)
+        if share < min_share:
+            continue
+        hit = GroupHit(
+            ind.id,
+            f"{name}: {fired} of {len(ads)} ads",
+            f"{label}: {fired} of {len(ads)} ads of {name} (same name or photos) show "
+            f"{', '.join(sorted(of))}",
+            round(share, 3),
+        )
+        for m in ads:
+            out[m.ad_key] = hit
+    return out
+
+
+def _persons_per_contact(ind: Indicator, members: Sequence[AdFacts], label: str) -> GroupHit | None:
+    names = sorted({n for m in members for n in m.names})
+    if len(names) < int(ind.params.get("min", 3)):
+        return None
+    shown = ", ".join(names[:6]) + (" ..." if len(names) > 6 else "")
+    return GroupHit(ind.id, f"{len(names)} names", f"{label} advertises {len(names)} working names: {shown}")
+
+
+def _circuit(ind: Indicator, members: Sequence[AdFacts], label: str) -> GroupHit | None:
+    within = timedelta(days=float(ind.params.get("within_days", 21)))
+    need = int(ind.params.get("min_cities", 3))
+    visits = sorted((m.posted_at, f"{m.city}, {m.state}") for m in members if m.city)
+    best: list[str] = []
+    lo = 0
+    for hi in range(len(visits)):
+        while visits[hi][0] - visits[lo][0] > within:
+            lo += 1
+        window = list(dict.fromkeys(city for _, city in visits[lo : hi + 1]))
+        if len(window) > len(best):
+            best = window
+    if len(best) < need:
+        return None
+    days = within.days
+    return GroupHit(
+        ind.id,
+        f"{len(best)} cities in {days} days",
+        f"{label} posted in {len(best)} cities within {days} days: {'; '.join(best[:6])}",
+    )
+
+
+_GROUP_DETECTORS = {"persons_per_contact": _persons_per_contact, "fast_circuit": _circuit}
+_PERSON_DETECTORS = {"age_changes": _age_changes, "person_share": _person_share}
+
+
+def group_signals(indicators: Iterable[Indicator], members: Sequence[AdFacts], label: str) -> GroupSummary:
+    """Network-level indicators that fire on this group of ads."""
+    summary = GroupSummary(label=label, n_ads=len(members))
+    if len(members) < 2:
+        return summary
+    for ind in indicators:
+        if ind.level != "network" or ind.detector is None:
+            continue
+        if ind.detector in _GROUP_DETECTORS:
+            hit = _GROUP_DETECTORS[ind.detector](ind, members, label)
+            if hit is not None:
+                summary.hits.append(hit)
+        elif ind.detector in _PERSON_DETECTORS:
+            for ad_key, person_hit in _PERSON_DETECTORS[ind.detector](ind, members, label).items():
+                summary.per_ad.setdefault(ad_key, []).append(person_hit)
+    return summary
+
+
+def phone_groups(facts: Iterable[AdFacts]) -> dict[str, list[AdFacts]]:
+    """Ads grouped by each phone they show (an ad with two phones is in two groups)."""
+    groups: dict[str, list[AdFacts]] = {}
+    for f in facts:
+        for phone in f.phones:
+            groups.setdefault(phone, []).append(f)
+    return {p: g for p, g in groups.items() if 2 <= len(g) <= MAX_PHONE_GROUP_ADS}
+
+
+def merge_group_hits(ad_key: int, summaries: Iterable[GroupSummary]) -> dict[str, GroupHit]:
+    """For one ad in several groups (its phones, its network), keep the strongest hit per indicator."""
+    best: dict[str, GroupHit] = {}
+    for summary in summaries:
+        for hit in summary.hits_for(ad_key):
+            if hit.indicator not in best or hit.value > best[hit.indicator].value:
+                best[hit.indicator] = hit
+    return best

@@ -1,0 +1,123 @@
+"""Reading scores back: per ad (risk and the flags behind it) and per network."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from safeharbor.score.tables import score_ads, score_flags, score_networks
+
+BATCH = 2000
+
+
+@dataclass(frozen=True)
+class Flag:
+    """One indicator that fired: evidence for a person to judge, never a verdict.
+
+    When the flag has a span, `evidence == ad.field_text(field)[start:end]`; network-level flags
+    (evidence spread over several ads) have no span and say in `note` where to look.
+    """
+
+    indicator: str
+    evidence: str
+    weight: float  # log-odds contribution to the risk
+    field: str | None = None
+    start: int | None = None
+    end: int | None = None
+    note: str = ""
+    level: str = "ad"  # ad | network
+    also: tuple[tuple[str, int, int], ...] = ()  # further spans of the same indicator in this ad
+
+    def as_export(self) -> dict[str, Any]:
+        return {"indicator": self.indicator, "evidence": self.evidence, "weight": round(self.weight, 3)}
+
+
+@dataclass(frozen=True)
+class AdScore:
+    risk: float
+    flags: list[Flag] = field(default_factory=list)  # strongest first
+    network_id: str | None = None
+
+
+@dataclass(frozen=True)
+class NetworkScore:
+    risk: float
+    flags: list[Flag] = field(default_factory=list)
+    n_ads: int = 0
+    top_ad_key: int | None = None
+    first_seen: str | None = None
+    last_seen: str | None = None
+
+
+def _chunks(keys: list[Any]) -> Iterable[list[Any]]:
+    for i in range(0, len(keys), BATCH):
+        yield keys[i : i + BATCH]
+
+
+def flags_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, list[Flag]]:
+    """Flags per ad, strongest contribution first."""
+    found: dict[int, list[Flag]] = defaultdict(list)
+    for chunk in _chunks(sorted(set(ad_keys))):
+        for r in conn.execute(select(score_flags).where(score_flags.c.ad_key.in_(chunk))):
+            found[r.ad_key].append(
+                Flag(
+                    indicator=r.indicator,
+                    evidence=r.evidence,
+                    weight=r.weight,
+                    field=r.field,
+                    start=r.span_start,
+                    end=r.span_end,
+                    note=r.note or "",
+                    level=r.level,
+                    also=tuple(tuple(x) for x in (r.also or [])),  # type: ignore[misc]
+                )
+            )
+    for flags in found.values():
+        flags.sort(key=lambda f: (-f.weight, f.indicator))
+    return dict(found)
+
+
+def scores_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, AdScore]:
+    """Risk 0..1 and flags for each scored ad among `ad_keys` (unscored ads are absent)."""
+    keys = sorted(set(ad_keys))
+    flags = flags_for_ads(conn, keys)
+    out: dict[int, AdScore] = {}
+    for chunk in _chunks(keys):
+        rows = conn.execute(
+            select(score_ads.c.ad_key, score_ads.c.risk, score_ads.c.network_id).where(
+                score_ads.c.ad_key.in_(chunk)
+            )
+        )
+        for ad_key, risk, network_id in rows:
+            out[ad_key] = AdScore(risk=risk, flags=flags.get(ad_key, []), network_id=network_id)
+    return out
+
+
+def _flag_from_json(d: dict[str, Any]) -> Flag:
+    return Flag(
+        indicator=d["indicator"],
+        evidence=d["evidence"],
+        weight=float(d["weight"]),
+        note=d.get("note", ""),
+        level=d.get("level", "network"),
+    )
+
+
+def network_scores(conn: Connection, network_ids: Iterable[str]) -> dict[str, NetworkScore]:
+    """Risk (the highest of its ads') and flags for each scored network among `network_ids`."""
+    out: dict[str, NetworkScore] = {}
+    for chunk in _chunks(sorted({str(n) for n in network_ids})):
+        for r in conn.execute(select(score_networks).where(score_networks.c.network_id.in_(chunk))):
+            out[r.network_id] = NetworkScore(
+                risk=r.risk,
+                flags=[_flag_from_json(d) for d in (r.flags or [])],
+                n_ads=r.n_ads,
+                top_ad_key=r.top_ad_key,
+                first_seen=r.first_seen,
+                last_seen=r.last_seen,
+            )
+    return out

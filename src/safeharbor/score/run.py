@@ -1,0 +1,467 @@
+"""`update_scores`: match the catalogue on new ads, add phone/network signals, combine into risk.
+
+Incremental by design (150,000 ads a day):
+- an ad is matched once, and again only when its extraction changes or an indicator's patterns change
+  (then only the changed indicators are re-matched);
+- phone/network signals are recomputed for the groups that new ads (or changed networks) touch;
+- a changed weight, or a newly fitted model, only re-combines stored flags into risks.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, inspect, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from safeharbor.score.catalogue import Catalogue, Indicator, load_catalogue
+from safeharbor.score.indicators import match_ad
+from safeharbor.score.model import ScoringModel, active_model, sigmoid
+from safeharbor.score.network_signals import (
+    MAX_PHONE_GROUP_ADS,
+    AdFacts,
+    GroupHit,
+    GroupSummary,
+    group_signals,
+    merge_group_hits,
+)
+from safeharbor.score.tables import score_ads, score_flags, score_networks, score_state
+from safeharbor.storage.engine import Store
+from safeharbor.storage.reads import extractions_for, load_ads, parse_time
+from safeharbor.storage.schema import ad_images, ad_places, ads, extract_state, extractions
+
+BATCH = 1000
+HIGH_RISK = 0.5
+# Bump when the scoring code changes what it computes (detectors, person grouping): everything is re-scored.
+SCORER_VERSION = "3"
+
+
+@dataclass
+class ScoreSummary:
+    ads_total: int = 0
+    ads_matched: int = 0  # ads whose indicators were (re-)matched
+    indicators_rematched: list[str] = field(default_factory=list)
+    ads_grouped: int = 0  # ads whose phone/network signals were recomputed
+    ads_combined: int = 0  # ads whose risk was recomputed
+    networks_scored: int = 0
+    linked: bool = False
+    rebuild: bool = False
+    model: str = "catalogue"
+    catalogue: str = ""
+    high_risk_ads: int = 0
+
+    def lines(self) -> list[str]:
+        out = [
+            f"Scored {self.ads_combined:,} of {self.ads_total:,} ads (matched {self.ads_matched:,}, "
+            f"phone/network signals for {self.ads_grouped:,}); {self.networks_scored:,} networks.",
+            f"{self.high_risk_ads:,} ads have risk >= {HIGH_RISK}: indicators of a possible minor, for a "
+            "person to review (indicators are weak one by one).",
+            f"Weights: {self.model} (catalogue {self.catalogue}).",
+        ]
+        if self.indicators_rematched:
+            out.append(f"Catalogue changed: re-matched {', '.join(self.indicators_rematched)}.")
+        if not self.linked:
+            out.append("No networks yet (link stage not run): signals use ads that share a phone number.")
+        return out
+
+
+def _now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _chunks(keys: Sequence[int], size: int = BATCH) -> Iterable[Sequence[int]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
+
+
+def networks_of(store: Store, ad_keys: Sequence[int]) -> dict[int, str] | None:
+    """ad_key -> network id from the link stage, or None when linking is not installed or not run."""
+    try:
+        from safeharbor.link import queries as link_queries  # type: ignore[attr-defined]
+    except ImportError:
+        return None
+    lookup = getattr(link_queries, "networks_for_ads", None)
+    if lookup is None:
+        return None
+    try:
+        with store.connect() as conn:
+            raw = lookup(conn, list(ad_keys))
+    except SQLAlchemyError:
+        return None
+    out: dict[int, str] = {}
+    for key, value in dict(raw).items():
+        nid = (
+            value
+            if isinstance(value, str | int)
+            else getattr(value, "network_id", getattr(value, "id", None))
+        )
+        if nid is not None:
+            out[int(key)] = str(nid)
+    return out
+
+
+def _state(conn: Connection) -> dict[str, Any]:
+    return {r.key: r.value for r in conn.execute(select(score_state))}
+
+
+def _save_state(conn: Connection, values: dict[str, Any]) -> None:
+    conn.execute(delete(score_state).where(score_state.c.key.in_(list(values))))
+    conn.execute(score_state.insert(), [{"key": k, "value": v} for k, v in values.items()])
+
+
+def _flag_rows(
+    ad_key: int, hits: dict[str, list[Any]], model: ScoringModel, level: str
+) -> list[dict[str, Any]]:
+    rows = []
+    for indicator, found in hits.items():
+        first = found[0]
+        rows.append(
+            {
+                "ad_key": ad_key,
+                "indicator": indicator,
+                "level": level,
+                "strength": 1.0,
+                "weight": model.weight(indicator),
+                "evidence": first.evidence,
+                "field": first.field,
+                "span_start": first.start,
+                "span_end": first.end,
+                "note": first.note,
+                "also": [[h.field, h.start, h.end] for h in found[1:6] if h.start is not None],
+            }
+        )
+    return rows
+
+
+def _match(store: Store, keys: Sequence[int], indicators: list[Indicator], model: ScoringModel) -> None:
+    """(Re-)match these ad-level indicators on these ads, replacing their stored flags."""
+    ids = [i.id for i in indicators]
+    for chunk in _chunks(sorted(keys)):
+        with store.begin() as conn:
+            found = load_ads(conn, chunk)
+            exts = extractions_for(conn, chunk, kinds=("age", "phone", "name"))
+            rows: list[dict[str, Any]] = []
+            for ad in found:
+                rows.extend(
+                    _flag_rows(ad.ad_key, match_ad(ad, exts.get(ad.ad_key, []), indicators), model, "ad")
+                )
+            conn.execute(
+                delete(score_flags).where(score_flags.c.ad_key.in_(chunk), score_flags.c.indicator.in_(ids))
+            )
+            if rows:
+                conn.execute(score_flags.insert(), rows)
+
+
+def image_groups(conn: Connection) -> Callable[[str], str | None]:
+    """phash -> its near-identical image group (from the link stage when it ran), None for shared images."""
+    groups: dict[str, str] = {}
+    shared: set[str] = set()
+    try:
+        from safeharbor.link.tables import link_cuts, link_image_groups
+
+        if inspect(conn).has_table("link_image_groups"):
+            groups = dict(
+                conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all()
+            )
+            shared = set(conn.execute(select(link_cuts.c.value).where(link_cuts.c.kind == "image")).scalars())
+    except ImportError:
+        pass
+
+    def group(phash: str) -> str | None:
+        g = groups.get(phash, phash)
+        return None if phash in shared or g in shared else g
+
+    return group
+
+
+def _facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
+    image_group = image_groups(conn)
+    out: dict[int, AdFacts] = {}
+    for chunk in _chunks(sorted(keys), 2000):
+        exts = extractions_for(conn, chunk, kinds=("age", "phone", "name"))
+        posted = dict(
+            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(chunk))).all()
+        )
+        places = {
+            r.ad_key: (r.city, r.state)
+            for r in conn.execute(
+                select(ad_places.c.ad_key, ad_places.c.city, ad_places.c.state).where(
+                    ad_places.c.ad_key.in_(chunk)
+                )
+            )
+        }
+        fired: dict[int, set[str]] = defaultdict(set)
+        for ad_key, indicator in conn.execute(
+            select(score_flags.c.ad_key, score_flags.c.indicator).where(
+                score_flags.c.ad_key.in_(chunk), score_flags.c.level == "ad"
+            )
+        ):
+            fired[ad_key].add(indicator)
+        images: dict[int, set[str]] = defaultdict(set)
+        for ad_key, phash in conn.execute(
+            select(ad_images.c.ad_key, ad_images.c.phash).where(
+                ad_images.c.ad_key.in_(chunk), ad_images.c.phash.is_not(None)
+            )
+        ):
+            group = image_group(phash)
+            if group:
+                images[ad_key].add(group)
+        for key in chunk:
+            if key not in posted:
+                continue
+            ex = exts.get(key, [])
+            city, state = places.get(key, (None, None))
+            out[key] = AdFacts(
+                ad_key=key,
+                posted_at=parse_time(posted[key]),
+                ages=tuple(int(e.value) for e in ex if e.kind == "age" and e.value.isdigit()),
+                names=frozenset(e.value.casefold() for e in ex if e.kind == "name"),
+                phones=frozenset(e.value for e in ex if e.kind == "phone"),
+                city=city,
+                state=state,
+                indicators=frozenset(fired.get(key, ())),
+                images=frozenset(images.get(key, ())),
+            )
+    return out
+
+
+def _phone_members(conn: Connection, phones: set[str]) -> dict[str, set[int]]:
+    members: dict[str, set[int]] = defaultdict(set)
+    values = sorted(phones)
+    for i in range(0, len(values), 2000):
+        rows = conn.execute(
+            select(extractions.c.value, extractions.c.ad_key).where(
+                extractions.c.kind == "phone", extractions.c.value.in_(values[i : i + 2000])
+            )
+        )
+        for value, ad_key in rows:
+            members[value].add(ad_key)
+    return members
+
+
+def _group_hits(
+    store: Store, cat: Catalogue, target: set[int], networks: dict[int, str] | None
+) -> dict[int, dict[str, GroupHit]]:
+    """Network-level hits for each target ad, from its phones' groups and its network."""
+    indicators = cat.of_level("network")
+    if not indicators or not target:
+        return {}
+    by_network: dict[str, set[int]] = defaultdict(set)
+    for key, nid in (networks or {}).items():
+        by_network[nid].add(key)
+    with store.connect() as conn:
+        own = _facts(conn, sorted(target))
+        phones = {p for f in own.values() for p in f.phones}
+        phone_members = {
+            p: m for p, m in _phone_members(conn, phones).items() if 2 <= len(m) <= MAX_PHONE_GROUP_ADS
+        }
+        universe = set(target)
+        for m in phone_members.values():
+            universe |= m
+        for key in target:
+            if networks and key in networks:
+                universe |= by_network[networks[key]]
+        facts = {**own, **_facts(conn, sorted(universe - set(own)))}
+    cache: dict[str, GroupSummary] = {}
+
+    def summary(kind: str, ident: str, members: set[int]) -> GroupSummary:
+        label = f"{kind} {ident}"
+        if label not in cache:
+            cache[label] = group_signals(indicators, [facts[k] for k in sorted(members) if k in facts], label)
+        return cache[label]
+
+    out: dict[int, dict[str, GroupHit]] = {}
+    for key in target:
+        f = own.get(key)
+        if f is None:
+            continue
+        sums = [summary("phone", p, phone_members[p]) for p in sorted(f.phones) if p in phone_members]
+        if networks and key in networks:
+            sums.append(summary("network", networks[key], by_network[networks[key]]))
+        hits = merge_group_hits(key, sums)
+        if hits:
+            out[key] = hits
+    return out
+
+
+def _write_group_flags(
+    store: Store, target: set[int], hits: dict[int, dict[str, GroupHit]], model: ScoringModel
+) -> None:
+    keys = sorted(target)
+    for chunk in _chunks(keys):
+        rows: list[dict[str, Any]] = [
+            {
+                "ad_key": key,
+                "indicator": hit.indicator,
+                "level": "network",
+                "strength": hit.value,
+                "weight": model.weight(hit.indicator) * hit.value,
+                "evidence": hit.evidence,
+                "field": None,
+                "span_start": None,
+                "span_end": None,
+                "note": hit.note,
+                "also": [],
+            }
+            for key in chunk
+            for hit in hits.get(key, {}).values()
+        ]
+        with store.begin() as conn:
+            conn.execute(
+                delete(score_flags).where(score_flags.c.ad_key.in_(chunk), score_flags.c.level == "network")
+            )
+            if rows:
+                conn.execute(score_flags.insert(), rows)
+
+
+def _combine(
+    store: Store,
+    keys: Sequence[int],
+    model: ScoringModel,
+    networks: dict[int, str] | None,
+    extract_versions: dict[int, str],
+) -> None:
+    now = _now()
+    for chunk in _chunks(sorted(keys)):
+        with store.begin() as conn:
+            fired: dict[int, dict[str, float]] = defaultdict(dict)
+            for ad_key, indicator, strength in conn.execute(
+                select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
+                    score_flags.c.ad_key.in_(chunk)
+                )
+            ):
+                fired[ad_key][indicator] = strength
+            rows: list[dict[str, Any]] = []
+            for key in chunk:
+                logit = model.logit(fired.get(key, {}))
+                rows.append(
+                    {
+                        "ad_key": key,
+                        "risk": sigmoid(logit),
+                        "logit": logit,
+                        "network_id": (networks or {}).get(key),
+                        "extract_version": extract_versions.get(key, ""),
+                        "scored_at": now,
+                    }
+                )
+            conn.execute(delete(score_ads).where(score_ads.c.ad_key.in_(chunk)))
+            conn.execute(score_ads.insert(), rows)
+
+
+def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue | None = None) -> ScoreSummary:
+    """Score ads not yet scored, or all of them when the catalogue changed or `rebuild` is set."""
+    from safeharbor.score.network_rollup import score_networks_for
+
+    cat = catalogue or load_catalogue()
+    summary = ScoreSummary(rebuild=rebuild, catalogue=cat.path)
+    with store.connect() as conn:
+        state = {} if rebuild else _state(conn)
+        if state and state.get("scorer_version") != SCORER_VERSION:
+            rebuild, summary.rebuild = True, True
+            state = {}
+        model = active_model(conn, cat)
+        all_keys = list(conn.execute(select(ads.c.ad_key).order_by(ads.c.ad_key)).scalars())
+        extract_versions = dict(
+            conn.execute(select(extract_state.c.ad_key, extract_state.c.extract_version)).all()
+        )
+        scored = {
+            r.ad_key: (r.extract_version, r.network_id)
+            for r in conn.execute(
+                select(score_ads.c.ad_key, score_ads.c.extract_version, score_ads.c.network_id)
+            )
+        }
+    summary.model, summary.ads_total = model.origin, len(all_keys)
+    networks = networks_of(store, all_keys)
+    summary.linked = bool(networks)
+    if rebuild:
+        with store.begin() as conn:
+            for table in (score_flags, score_ads, score_networks):
+                conn.execute(delete(table))
+        scored = {}
+
+    old_hashes: dict[str, str] = state.get("match_hashes") or {}
+    new_hashes = cat.match_hashes()
+    changed = [i for i in cat.indicators if old_hashes.get(i.id) != new_hashes[i.id]] if scored else []
+    removed = sorted(set(old_hashes) - set(new_hashes))
+    summary.indicators_rematched = [i.id for i in changed] + [f"{r} (removed)" for r in removed]
+    if removed:
+        with store.begin() as conn:
+            conn.execute(delete(score_flags).where(score_flags.c.indicator.in_(removed)))
+
+    # 1. Ad-level matching: every indicator on new ads; changed indicators on the rest.
+    new_keys = [k for k in all_keys if k not in scored or scored[k][0] != extract_versions.get(k, "")]
+    ad_level = cat.of_level("ad")
+    _match(store, new_keys, ad_level, model)
+    changed_ad = [i for i in changed if i.level == "ad"]
+    new_set = set(new_keys)
+    old_keys = [k for k in all_keys if k not in new_set]
+    if changed_ad:
+        _match(store, old_keys, changed_ad, model)
+    summary.ads_matched = len(new_keys) + (len(old_keys) if changed_ad else 0)
+
+    # 2. Phone/network signals for the groups that new ads or changed networks touch.
+    moved = {k for k in old_keys if (networks or {}).get(k) != scored.get(k, ("", None))[1]}
+    if changed or removed or not scored:
+        target = set(all_keys)
+    else:
+        target = new_set | moved
+        touched = {(networks or {}).get(k) for k in target} | {scored[k][1] for k in moved}
+        touched.discard(None)
+        if networks:
+            target |= {k for k, nid in networks.items() if nid in touched}
+        with store.connect() as conn:
+            new_phones = {
+                e.value
+                for ex in extractions_for(conn, sorted(new_set), kinds=("phone",)).values()
+                for e in ex
+            }
+            for members in _phone_members(conn, new_phones).values():
+                if len(members) <= MAX_PHONE_GROUP_ADS:
+                    target |= members
+    hits = _group_hits(store, cat, target, networks)
+    _write_group_flags(store, target, hits, model)
+    summary.ads_grouped = len(target)
+
+    # 3. Combine into risk: everything when the weights changed, else what was touched.
+    weights_changed = state.get("model_hash") != model.hash()
+    if weights_changed and scored:
+        with store.begin() as conn:
+            for indicator in cat.indicators:
+                conn.execute(
+                    update(score_flags)
+                    .where(score_flags.c.indicator == indicator.id)
+                    .values(weight=score_flags.c.strength * model.weight(indicator.id))
+                )
+    combine = set(all_keys) if (weights_changed or changed_ad or removed) else (target | new_set)
+    _combine(store, sorted(combine), model, networks, extract_versions)
+    summary.ads_combined = len(combine)
+
+    # 4. Network roll-up for networks whose ads were re-combined.
+    if networks:
+        touched_networks = {networks[k] for k in combine if k in networks} | {
+            scored[k][1] for k in moved if scored.get(k, ("", None))[1]
+        }
+        summary.networks_scored = score_networks_for(store, touched_networks, networks)
+
+    with store.begin() as conn:
+        _save_state(
+            conn,
+            {
+                "scorer_version": SCORER_VERSION,
+                "match_hashes": new_hashes,
+                "model_hash": model.hash(),
+                "catalogue_hash": cat.hash(),
+                "scored_at": _now(),
+            },
+        )
+        summary.high_risk_ads = int(
+            conn.execute(
+                select(func.count()).select_from(score_ads).where(score_ads.c.risk >= HIGH_RISK)
+            ).scalar()
+            or 0
+        )
+    return summary
