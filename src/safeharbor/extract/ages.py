@@ -1,0 +1,143 @@
+"""Ages an ad states for an advertised person: "19 yrs", "19yo", "age: 19", "I'm 19", "nineteen years old".
+
+Numbers that only look like ages are left alone: "24/7", "24 hours", "5 min away", "$200", "100% real",
+phone digits, years ("since 2019"), heights and dates. Plausible ages are 16..60; ages under 18 are
+kept (they are the point) but are rare. Each span's raw text is the whole phrase ("19 y/o"), value the
+number ("19"), attrs["form"] which phrasing matched. HTML tags between the words are tolerated.
+"""
+
+from __future__ import annotations
+
+import re
+
+from safeharbor.extract.names import looks_like_name
+from safeharbor.types import Span
+
+EXTRACTOR = "ages"
+VERSION = "1"
+
+MIN_AGE, MAX_AGE = 16, 60
+
+# Whitespace, &nbsp; or an HTML tag between words (crawled ads keep their markup).
+_S = r"(?:\s|&nbsp;|<[/!]?[A-Za-z][^<>]{0,40}>)*"
+_ONES = "one|two|three|four|five|six|seven|eight|nine"
+_WORD_NUM = (
+    rf"(?P<n>(?:twenty|thirty|forty|fifty)(?:[\s-]?(?:{_ONES}))?\b"
+    r"|sixty\b|sixteen|seventeen|eighteen|nineteen)"
+)
+# "yrs", "years", "yr", "y/o", "y.o.", "yo" (a word of its own), then optionally "old"/"young"/"of age".
+_YEARS = r"(?:y(?:ea)?rs?\b\.?|y\s?/\s?o\b|y\.o\.?|yo\b)"
+_OLD = rf"(?:{_S}[\s-]?(?:old|young|of{_S}age)\b)?"
+# "20 years of experience", "10 years in business": years that are not an age.
+_NOT_AGE_AFTER = rf"(?!{_S}(?:of\b(?!{_S}age)|in\b|exp|ago\b|since\b|together|running|serving|experience))"
+
+# Every numeric form is found from its two-digit number (an anchor), then the words around it:
+# scanning for digits first is several times faster than one big alternation over the whole text.
+_DIGITS = re.compile(r"\d+")
+_NOT_BEFORE = frozenset("$.,/:#+-'\u2019")
+# Not a percentage, time, date, decimal or price: "24/7", "10:30", "12/19", "100%", "20$".
+_BAD_AFTER = re.compile(r"[%]|[/:.,]\d|\s?(?:%|\$)")
+_SUFFIX = re.compile(rf"{_S}-?{_S}{_YEARS}{_OLD}{_NOT_AGE_AFTER}", re.IGNORECASE)
+_PREFIX = re.compile(
+    rf"(?:(?P<age>\bage[ds]?\b{_S}(?:is{_S})?[:=\-\u2013]?{_S})"
+    rf"|(?P<im>\b(?:i['\u2019]?m|i\s+am){_S}(?:only{_S}|just{_S}|now{_S})?)"
+    rf"|(?P<turned>\b(?:just\s+)?turned{_S})"
+    r"|(?P<paren>\(\s*)"
+    r"|(?P<segment>(?:^|[-\u2013\u2014|~\u2022])[ \t]*))\Z",
+    re.IGNORECASE | re.MULTILINE,
+)
+# "Crystal 18, sweet", "Fun Aurora 31": a working name right before the number.
+_NAME_BEFORE = re.compile(r"(?<![A-Za-z'\u2019])(?P<name>[A-Z][a-z]{1,14}|[A-Z]{2,15}),?[ \t]+\(?\Z")
+_NAME_AGE_END = re.compile(
+    r"[ \t]*(?:[,.;!|~\-\u2013)&<\u2600-\u27BF\U0001F300-\U0001FAFF]|$|here\b|and\b)", re.MULTILINE
+)
+_PAREN_CLOSE = re.compile(r"\s*\)")
+_SEGMENT_END = re.compile(r"[ \t]*(?:[-\u2013\u2014|~\u2022]|$)", re.MULTILINE)
+# After "I'm 19": not a unit ("I'm 30 min away", "I'm 5'4", "I'm 34dd").
+_NOT_UNIT_AFTER = re.compile(
+    r"[a-z%$'\"\u2019]|\s*(?:min|mins|minutes|hours?|hrs?|miles?|mi\b|lbs?|pounds|ft|feet|inch|%|\$|'|\")",
+    re.IGNORECASE,
+)
+_WORD_FORMS = re.compile(
+    rf"(?:\b(?i:age[ds]?|i['\u2019]?m|i\s+am|turned){_S}(?i:only{_S}|just{_S})?[:=]?{_S}(?i:{_WORD_NUM})"
+    rf"|(?i:{_WORD_NUM.replace('?P<n>', '?P<m>')}){_S}-?{_S}(?i:{_YEARS}{_OLD}){_NOT_AGE_AFTER}"
+    rf"|(?<![A-Za-z'\u2019])(?P<nm>[A-Z][a-z]{{1,14}}),?[ \t]+(?i:{_WORD_NUM.replace('?P<n>', '?P<q>')})"
+    r"(?=[ \t]*(?:[,.;!]|$)))",
+    re.MULTILINE,
+)
+_WORD_GATE = ("teen", "twenty", "thirty", "forty", "fifty", "sixty")
+_PREFIX_REACH = 40
+
+_UNITS = {n: i for i, n in enumerate(_ONES.split("|"), start=1)}
+_WORDS = {"sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20, "thirty": 30,
+          "forty": 40, "fifty": 50, "sixty": 60}  # fmt: skip
+_CONFIDENCE = {
+    "years": 0.95,
+    "age": 0.95,
+    "im": 0.85,
+    "turned": 0.9,
+    "paren": 0.7,
+    "words": 0.9,
+    "segment": 0.6,
+    "name": 0.8,
+}
+
+
+def _word_value(words: str) -> int:
+    parts = re.split(r"[\s-]+", words.lower())
+    return _WORDS[parts[0]] + (_UNITS[parts[1]] if len(parts) > 1 else 0)
+
+
+def _numeric(text: str, start: int, end: int) -> tuple[int, int, str] | None:
+    """(span start, span end, form) for the two-digit number at text[start:end], if it is a stated age."""
+    suffix = _SUFFIX.match(text, end)
+    if suffix is not None:
+        return start, suffix.end(), "years"
+    prefix = _PREFIX.search(text, max(0, start - _PREFIX_REACH), start)
+    if prefix is None:
+        named = _NAME_BEFORE.search(text, max(0, start - 20), start)
+        if named and _NAME_AGE_END.match(text, end) and looks_like_name(named.group("name")):
+            return start, end, "name"
+        return None
+    form = prefix.lastgroup or ""
+    if form in ("age", "turned"):
+        return prefix.start(), end, form
+    if form == "im":
+        return None if _NOT_UNIT_AFTER.match(text, end) else (prefix.start(), end, form)
+    if form == "paren":
+        return (start, end, form) if _PAREN_CLOSE.match(text, end) else None
+    return (start, end, form) if _SEGMENT_END.match(text, end) else None
+
+
+def find_ages(text: str) -> list[Span]:
+    """Every age the text states for an advertised person, in text order."""
+    if not text:
+        return []
+    found: list[tuple[int, int, int, str]] = []
+    for m in _DIGITS.finditer(text):
+        start, end = m.span()
+        if end - start != 2 or (start and text[start - 1] in _NOT_BEFORE) or _BAD_AFTER.match(text, end):
+            continue
+        age = int(m.group())
+        if not MIN_AGE <= age <= MAX_AGE:
+            continue
+        hit = _numeric(text, start, end)
+        if hit is not None:
+            found.append((hit[0], hit[1], age, hit[2]))
+    lowered = text.lower()
+    if any(word in lowered for word in _WORD_GATE):
+        for m in _WORD_FORMS.finditer(text):
+            if m.group("nm") and not looks_like_name(m.group("nm")):
+                continue
+            age = _word_value(m.group("n") or m.group("m") or m.group("q"))
+            if MIN_AGE <= age <= MAX_AGE:
+                found.append((m.start(), m.end(), age, "words"))
+    spans: list[Span] = []
+    last_end = -1
+    for start, end, age, form in sorted(found):
+        raw = text[start:end].rstrip()
+        if start < last_end:
+            continue  # overlapping phrasings of one statement: keep the first
+        spans.append(Span(start, start + len(raw), raw, str(age), _CONFIDENCE[form], {"form": form}))
+        last_end = start + len(raw)
+    return spans
