@@ -6,6 +6,7 @@ versions. Results for an ad are replaced whole, in the same transaction that mar
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -16,7 +17,7 @@ from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
 from safeharbor.ingest.writer import now_iso
-from safeharbor.storage.engine import Store, open_store
+from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.types import Extraction
@@ -54,43 +55,60 @@ def pending_keys(conn: Connection, rebuild: bool = False) -> list[int]:
     return list(conn.execute(query).scalars())
 
 
-Rows = list[dict[str, Any]]
+Rows = list[tuple[Any, ...]]
 BatchResult = tuple[list[int], Rows, Rows, dict[str, int]]  # keys, extraction rows, place rows, counts
 
 
+EXTRACTION_COLUMNS = (
+    "ad_key",
+    "kind",
+    "value",
+    "raw",
+    "field",
+    "span_start",
+    "span_end",
+    "extractor",
+    "version",
+    "confidence",
+    "attrs",
+)
+PLACE_COLUMNS = ("ad_key", "city", "state", "lat", "lon", "method")
+
+
 def _rows(results: list[list[Extraction]]) -> tuple[Rows, Rows, dict[str, int]]:
-    """Table rows for a batch of results (built in the worker, so the writer only writes)."""
-    rows: list[dict[str, Any]] = []
-    places: list[dict[str, Any]] = []
+    """Table rows (tuples in *_COLUMNS order) for a batch, built in the worker so the writer only writes."""
+    rows: Rows = []
+    places: Rows = []
     counts: dict[str, int] = {}
     for found in results:
         for e in found:
             counts[e.kind] = counts.get(e.kind, 0) + 1
             rows.append(
-                {
-                    "ad_key": e.ad_key,
-                    "kind": e.kind,
-                    "value": e.value,
-                    "raw": e.raw,
-                    "field": e.field,
-                    "span_start": e.start,
-                    "span_end": e.end,
-                    "extractor": e.extractor,
-                    "version": e.version,
-                    "confidence": e.confidence,
-                    "attrs": e.attrs,
-                }
+                (
+                    e.ad_key,
+                    e.kind,
+                    e.value,
+                    e.raw,
+                    e.field,
+                    e.start,
+                    e.end,
+                    e.extractor,
+                    e.version,
+                    e.confidence,
+                    json.dumps(e.attrs, ensure_ascii=False),
+                )
             )
             if e.kind == "city":
+                a = e.attrs
                 places.append(
-                    {
-                        "ad_key": e.ad_key,
-                        "city": e.attrs.get("city", e.value),
-                        "state": e.attrs.get("state"),
-                        "lat": e.attrs.get("lat"),
-                        "lon": e.attrs.get("lon"),
-                        "method": e.attrs.get("method"),
-                    }
+                    (
+                        e.ad_key,
+                        a.get("city", e.value),
+                        a.get("state"),
+                        a.get("lat"),
+                        a.get("lon"),
+                        a.get("method"),
+                    )
                 )
     return rows, places, counts
 
@@ -114,10 +132,8 @@ def _store_batch(
     conn.execute(delete(extractions).where(extractions.c.ad_key.in_(keys)))
     conn.execute(delete(ad_places).where(ad_places.c.ad_key.in_(keys)))
     conn.execute(delete(extract_state).where(extract_state.c.ad_key.in_(keys)))
-    if rows:
-        conn.execute(extractions.insert(), rows)
-    if places:
-        conn.execute(ad_places.insert(), places)
+    bulk_insert(conn, extractions, EXTRACTION_COLUMNS, rows)
+    bulk_insert(conn, ad_places, PLACE_COLUMNS, places)
     stamp = now_iso()
     conn.execute(
         extract_state.insert(),

@@ -17,7 +17,7 @@ from safeharbor.ingest.writer import ChunkCounts, now_iso, write_chunk
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ingest_runs
 
-CHUNK = 500
+CHUNK = 2000  # one transaction (one fsync) per chunk
 PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
 
 

@@ -8,6 +8,7 @@ only what the first did not, so nothing is lost or doubled.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,8 +16,24 @@ from datetime import UTC, datetime
 from sqlalchemy import Connection, select, update
 
 from safeharbor.ingest.prepare import PreparedChunk
-from safeharbor.storage.engine import insert_ignoring_duplicates
+from safeharbor.storage.engine import bulk_insert, insert_ignoring_duplicates
 from safeharbor.storage.schema import ad_images, ads, ingest_runs, quarantine
+
+AD_COLUMNS = (
+    "source",
+    "ad_id",
+    "version",
+    "content_hash",
+    "posted_at",
+    "url",
+    "location",
+    "title",
+    "body",
+    "extra",
+    "images",
+    "ingested_at",
+    "run_id",
+)
 
 
 @dataclass(slots=True)
@@ -93,7 +110,7 @@ def _write_ads(conn: Connection, run_id: int, chunk: PreparedChunk, counts: Chun
         for ad_id, chash, version in rows:
             seen.add((source, ad_id, chash))
             latest[(source, ad_id)] = max(latest.get((source, ad_id), 0), version)
-    rows_to_add = []
+    rows_to_add: list[tuple[object, ...]] = []
     pending = []
     for _, ad in chunk.ads:
         key = (ad.source, ad.ad_id, ad.content_hash)
@@ -111,26 +128,26 @@ def _write_ads(conn: Connection, run_id: int, chunk: PreparedChunk, counts: Chun
         if ad.notes:
             extra["_ingest_notes"] = ad.notes
         rows_to_add.append(
-            {
-                "source": ad.source,
-                "ad_id": ad.ad_id,
-                "version": version,
-                "content_hash": ad.content_hash,
-                "posted_at": ad.posted_at,
-                "url": ad.url,
-                "location": ad.location,
-                "title": ad.title,
-                "body": ad.body,
-                "extra": extra,
-                "images": ad.images,
-                "ingested_at": stamp,
-                "run_id": run_id,
-            }
+            (
+                ad.source,
+                ad.ad_id,
+                version,
+                ad.content_hash,
+                ad.posted_at,
+                ad.url,
+                ad.location,
+                ad.title,
+                ad.body,
+                json.dumps(extra, ensure_ascii=False),
+                json.dumps(ad.images, ensure_ascii=False),
+                stamp,
+                run_id,
+            )
         )
         pending.append(ad)
     if not rows_to_add:
         return
-    conn.execute(ads.insert(), rows_to_add)
+    bulk_insert(conn, ads, AD_COLUMNS, rows_to_add)
     keys: dict[tuple[str, str, str], int] = {}
     for source in {ad.source for ad in pending}:
         source_ids = list({ad.ad_id for ad in pending if ad.source == source})

@@ -95,6 +95,25 @@ def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[di
     return max(result.rowcount or 0, 0)
 
 
+def bulk_insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """Insert many rows given as tuples in `columns` order, straight through the driver's executemany.
+
+    For the hot paths (ads, extractions), where SQLAlchemy's per-row parameter processing costs more
+    than the database does. Values must already be plain (JSON columns passed as json.dumps text).
+    """
+    if not rows:
+        return
+    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    quote = conn.dialect.identifier_preparer.quote
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
+        f"VALUES ({', '.join([placeholder] * len(columns))})"
+    )
+    conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+
+
 def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
     """Open (and by default create or upgrade) the store at `db` (URL or SQLite path)."""
     url = normalise_db_url(db)

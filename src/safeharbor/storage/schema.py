@@ -63,7 +63,7 @@ ads = Table(
     UniqueConstraint("source", "ad_id", "version", name="uq_ads_version"),
 )
 Index("ix_ads_posted_at", ads.c.posted_at)
-Index("ix_ads_source_id", ads.c.source, ads.c.ad_id)
+# (source, ad_id) look-ups use the unique constraints' indexes.
 
 ad_images = Table(
     "ad_images",

@@ -1,0 +1,191 @@
+"""Authentication, role checks, CSRF and the one-audit-row-per-access rule for workspace routes.
+
+Every protected route depends on `require(permission, ...)`. The dependency resolves the session
+cookie, checks the role and (for state-changing methods) the CSRF token, and either refuses (writing
+a "denied" audit row) or lets the request through with a pending audit entry that `audit_middleware`
+writes once the response status is known (ok / not_found / error). So each access writes exactly one row.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import Depends, HTTPException, Request, Response
+from starlette.concurrency import run_in_threadpool
+
+from safeharbor.storage import Store
+from safeharbor.workspace import accounts
+from safeharbor.workspace.audit import record
+
+SESSION_COOKIE = "sh_session"
+LOGIN_CSRF_COOKIE = "sh_login_csrf"
+CSRF_HEADER = "X-CSRF-Token"
+CSRF_FIELD = "csrf_token"
+_AUDIT_KEY = "safeharbor.audit"
+_UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
+
+ALL_ROLES = frozenset({"admin", "analyst", "reviewer"})
+EDITORS = frozenset({"admin", "analyst"})
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "lead.read": ALL_ROLES,
+    "lead.review": ALL_ROLES,  # reviewing leads is the reviewer role's job
+    "search": ALL_ROLES,
+    "ad.read": ALL_ROLES,
+    "network.read": ALL_ROLES,
+    "case.read": ALL_ROLES,
+    "case.write": EDITORS,
+    "referral.export": EDITORS,
+    "tip.read": ALL_ROLES,
+    "audit.read": frozenset({"admin"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Access:
+    """A signed-in user allowed through one route; `note` refines what the audit row says."""
+
+    user: accounts.User
+    csrf_token: str
+    request: Request
+
+    @property
+    def username(self) -> str:
+        return self.user.username
+
+    def note(
+        self, *, object_id: str | None = None, detail: str | None = None, action: str | None = None
+    ) -> None:
+        pending = self.request.scope.get(_AUDIT_KEY)
+        if pending is None:
+            return
+        if object_id is not None:
+            pending["object_id"] = object_id
+        if detail is not None:
+            pending["detail"] = detail
+        if action is not None:
+            pending["action"] = action
+
+    def can(self, permission: str) -> bool:
+        return self.user.role in PERMISSIONS[permission]
+
+
+class LoginRedirect(Exception):
+    """Raised for a page request without a live session: answered with a redirect to /login."""
+
+    def __init__(self, target: str, expired: bool) -> None:
+        self.target = target
+        self.expired = expired
+
+
+def store_of(request: Request) -> Store:
+    return request.app.state.store  # type: ignore[no-any-return]
+
+
+def _is_page(request: Request) -> bool:
+    return (
+        request.method == "GET"
+        and not request.url.path.startswith("/api/")
+        and "HX-Request" not in request.headers
+    )
+
+
+def _write(store: Store, **row: Any) -> None:
+    with store.begin() as conn:
+        record(conn, **row)
+
+
+def _resume(store: Store, session_id: str) -> accounts.Session | None:
+    with store.begin() as conn:
+        return accounts.resume_session(conn, session_id)
+
+
+async def _csrf_ok(request: Request, expected: str) -> bool:
+    sent = request.headers.get(CSRF_HEADER)
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get(CSRF_FIELD)
+            sent = value if isinstance(value, str) else None
+    return sent is not None and secrets.compare_digest(sent, expected)
+
+
+def require(
+    permission: str, action: str, object_type: str, object_param: str | None = None
+) -> Callable[[Request], Awaitable[Access]]:
+    """A dependency that admits only signed-in users whose role holds `permission`."""
+    roles = PERMISSIONS[permission]
+
+    async def dependency(request: Request) -> Access:
+        store = store_of(request)
+        object_id = str(request.path_params.get(object_param)) if object_param else None
+        row = {"action": action, "object_type": object_type, "object_id": object_id}
+        session_id = request.cookies.get(SESSION_COOKIE)
+        session = await run_in_threadpool(_resume, store, session_id) if session_id else None
+        if session is None:
+            await run_in_threadpool(_write, store, user=None, outcome="denied", detail="not signed in", **row)
+            if _is_page(request):
+                raise LoginRedirect(
+                    str(request.url.path) + ("?" + request.url.query if request.url.query else ""),
+                    expired=bool(session_id),
+                )
+            raise HTTPException(status_code=401, detail="sign in first")
+        user = session.user.username
+        if session.user.role not in roles:
+            await run_in_threadpool(
+                _write, store, user=user, outcome="denied", detail=f"role {session.user.role}", **row
+            )
+            raise HTTPException(status_code=403, detail="your role does not allow this")
+        if request.method in _UNSAFE and not await _csrf_ok(request, session.csrf_token):
+            await run_in_threadpool(
+                _write, store, user=user, outcome="denied", detail="bad CSRF token", **row
+            )
+            raise HTTPException(status_code=403, detail="the form expired; reload the page and try again")
+        pending = request.scope.get(_AUDIT_KEY)
+        if pending is not None:
+            pending.update(user=user, **row)
+        return Access(user=session.user, csrf_token=session.csrf_token, request=request)
+
+    return dependency
+
+
+def allow(permission: str, action: str, object_type: str, object_param: str | None = None) -> Any:
+    """`access: Access = allow(...)` in a route signature."""
+    return Depends(require(permission, action, object_type, object_param))
+
+
+def _outcome(status: int) -> str:
+    if status < 400:
+        return "ok"
+    if status == 404:
+        return "not_found"
+    if status in (401, 403):
+        return "denied"
+    return "error" if status >= 500 else "rejected"
+
+
+async def audit_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+    """Writes the pending audit row of an admitted request once its outcome is known."""
+    pending: dict[str, Any] = {}
+    request.scope[_AUDIT_KEY] = pending
+    try:
+        response = await call_next(request)
+    except Exception:
+        if pending:
+            await run_in_threadpool(_write, store_of(request), outcome="error", **pending)
+        raise
+    if pending:
+        await run_in_threadpool(_write, store_of(request), outcome=_outcome(response.status_code), **pending)
+    return response
+
+
+def login_redirect_response(exc: LoginRedirect) -> Response:
+    target = "/login?next=" + quote(exc.target, safe="") + ("&expired=1" if exc.expired else "")
+    response = Response(status_code=303, headers={"Location": target})
+    if exc.expired:
+        response.delete_cookie(SESSION_COOKIE, path="/")
+    return response

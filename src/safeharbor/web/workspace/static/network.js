@@ -1,0 +1,117 @@
+// Network page: the evidence graph (Cytoscape.js) and the movement map (offline US state shapes).
+(function () {
+  "use strict";
+  var SVG = "http://www.w3.org/2000/svg";
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin", headers: { "Accept": "application/json" } }).then(function (r) {
+      if (!r.ok) { throw new Error(url + ": " + r.status); }
+      return r.json();
+    });
+  }
+
+  function kindOf(data) { return data.kind || data.type || "ad"; }
+
+  function drawGraph(box) {
+    var status = document.getElementById("graph-status");
+    getJSON(box.getAttribute("data-src")).then(function (graph) {
+      var elements = [];
+      (graph.nodes || []).forEach(function (n) {
+        var d = n.data ? n.data : n; d.kind = kindOf(d); d.label = d.label || d.value || d.id; elements.push({ group: "nodes", data: d });
+      });
+      (graph.edges || []).forEach(function (e) {
+        var d = e.data ? e.data : e; d.kind = kindOf(d); if (!d.id) { d.id = "e" + elements.length; } elements.push({ group: "edges", data: d });
+      });
+      var cy = cytoscape({
+        container: box,
+        elements: elements,
+        wheelSensitivity: 0.3,
+        style: [
+          { selector: "node", style: { "label": "", "font-size": 9, "color": "#1f2933", "background-color": "#7b8794", "width": 14, "height": 14, "text-valign": "bottom", "text-margin-y": 3 } },
+          { selector: 'node[kind != "ad"]', style: { "label": "data(label)" } },
+          { selector: "node:selected, node:active", style: { "label": "data(label)", "font-weight": "bold" } },
+          { selector: 'node[kind = "ad"]', style: { "background-color": "#3f6ab0", "shape": "round-rectangle", "width": 18, "height": 12 } },
+          { selector: 'node[kind = "phone"]', style: { "background-color": "#c2410c", "shape": "diamond" } },
+          { selector: 'node[kind = "email"]', style: { "background-color": "#7c3aed", "shape": "diamond" } },
+          { selector: 'node[kind = "handle"]', style: { "background-color": "#0f766e", "shape": "diamond" } },
+          { selector: 'node[kind = "image"]', style: { "background-color": "#a16207", "shape": "hexagon" } },
+          { selector: 'node[kind = "name"]', style: { "background-color": "#be185d", "shape": "ellipse" } },
+          { selector: "edge", style: { "width": 1.2, "line-color": "#9aa5b1", "curve-style": "haystack", "opacity": 0.8 } },
+          { selector: 'edge[kind = "phone"]', style: { "line-color": "#c2410c" } },
+          { selector: 'edge[kind = "email"]', style: { "line-color": "#7c3aed" } },
+          { selector: 'edge[kind = "handle"]', style: { "line-color": "#0f766e" } },
+          { selector: 'edge[kind = "image"]', style: { "line-color": "#a16207", "line-style": "dashed" } },
+          { selector: 'edge[kind = "text"]', style: { "line-color": "#52606d", "line-style": "dotted" } }
+        ],
+        layout: { name: elements.length > 600 ? "grid" : "cose", animate: false, nodeRepulsion: 6000 }
+      });
+      cy.on("tap", "node", function (evt) {
+        var d = evt.target.data();
+        if (d.kind === "ad" && (d.ad_key || d.adKey)) { window.location.href = "/ads/" + (d.ad_key || d.adKey); }
+      });
+      cy.on("mouseover", "node", function (evt) {
+        var d = evt.target.data();
+        if (status) { status.textContent = d.kind + ": " + d.label + (d.posted_at ? " · " + d.posted_at : "") + (d.place ? " · " + d.place : ""); }
+      });
+      box.setAttribute("data-rendered", String(cy.nodes().length));
+      if (status) { status.textContent = cy.nodes().length + " nodes, " + cy.edges().length + " typed edges. Click an ad to open it."; }
+    }).catch(function (err) {
+      if (status) { status.textContent = "The graph could not be drawn: " + err.message; }
+    });
+  }
+
+  function el(name, attrs, parent) {
+    var node = document.createElementNS(SVG, name);
+    Object.keys(attrs).forEach(function (k) { node.setAttribute(k, attrs[k]); });
+    if (parent) { parent.appendChild(node); }
+    return node;
+  }
+
+  function drawMap(svg) {
+    Promise.all([getJSON(svg.getAttribute("data-atlas")), getJSON(svg.getAttribute("data-src"))]).then(function (both) {
+      var us = both[0], stays = both[1].stays || [];
+      // us-atlas's albers file is already projected to 975x610 with d3.geoAlbersUsa().scale(1300).translate([487.5, 305]).
+      var path = d3.geoPath();
+      var states = topojson.feature(us, us.objects.states);
+      var g = el("g", { "class": "states" }, svg);
+      states.features.forEach(function (f) { el("path", { d: path(f), "class": "state" }, g); });
+      el("path", { d: path(topojson.mesh(us, us.objects.states, function (a, b) { return a !== b; })), "class": "borders" }, svg);
+      var projection = d3.geoAlbersUsa().scale(1300).translate([487.5, 305]);
+      var points = stays.map(function (s) { return s.lat == null || s.lon == null ? null : projection([s.lon, s.lat]); });
+      var route = el("g", { "class": "route" }, svg);
+      var prev = null;
+      points.forEach(function (p) {
+        if (!p) { return; }
+        if (prev) { el("line", { x1: prev[0], y1: prev[1], x2: p[0], y2: p[1], "class": "leg" }, route); }
+        prev = p;
+      });
+      // One marker per city (a circuit revisits cities), sized by its ads, listing every visit on hover.
+      var cities = {};
+      points.forEach(function (p, i) {
+        if (!p) { return; }
+        var s = stays[i], key = s.city + "|" + s.state;
+        if (!cities[key]) { cities[key] = { p: p, stay: s, ads: 0, visits: [] }; }
+        cities[key].ads += s.ads || 0;
+        cities[key].visits.push((i + 1) + ". " + s.first_seen.slice(0, 10) + " to " + s.last_seen.slice(0, 10) + " (" + s.ads + " ads)");
+      });
+      Object.keys(cities).forEach(function (key) {
+        var c = cities[key], s = c.stay;
+        var dot = el("g", { "class": "stop", transform: "translate(" + c.p[0] + "," + c.p[1] + ")" }, route);
+        var circle = el("circle", { r: Math.min(5 + Math.sqrt(c.ads || 1) * 1.5, 16) }, dot);
+        var t = el("title", {}, circle); t.textContent = s.city + ", " + s.state + "\n" + c.visits.join("\n");
+        var n = el("text", { x: 0, y: 4, "class": "stop-n" }, dot); n.textContent = String(c.visits.length);
+        var label = el("text", { x: 14, y: -8, "class": "stop-label" }, dot); label.textContent = s.city;
+      });
+      svg.setAttribute("data-rendered", String(points.filter(Boolean).length));
+    }).catch(function (err) {
+      var t = el("text", { x: 20, y: 40, "class": "map-error" }, svg); t.textContent = "The map could not be drawn: " + err.message;
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var box = document.getElementById("graph");
+    if (box && window.cytoscape) { drawGraph(box); }
+    var svg = document.getElementById("map");
+    if (svg && window.d3 && window.topojson) { drawMap(svg); }
+  });
+})();

@@ -1,0 +1,300 @@
+"""The lead queue analysts work from, and their reviews (reviewed / dismissed with a reason).
+
+Ranking comes from the risk stage (`safeharbor.score.leads.lead_queue`) once it is installed; until
+then the queue lists ads newest first with their extracted facts as reasons, so the page works.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from sqlalchemy import Connection, delete, select
+
+from safeharbor.storage.reads import extractions_for
+from safeharbor.storage.schema import ad_places, ads
+from safeharbor.workspace.audit import now_iso
+from safeharbor.workspace.stages import attr, networks_for_ads, score_leads, scores_for_ads
+from safeharbor.workspace.tables import lead_reviews
+
+ReviewStatus = Literal["reviewed", "dismissed"]
+
+
+@dataclass(frozen=True, slots=True)
+class LeadFilters:
+    city: str | None = None
+    state: str | None = None
+    since: str | None = None  # ISO date or date-time, inclusive
+    until: str | None = None  # ISO date or date-time, inclusive (a bare date means the whole day)
+    source: str | None = None
+    indicator: str | None = None
+    reviewed: Literal["no", "yes", "all"] = "no"
+
+
+@dataclass(slots=True)
+class LeadRow:
+    kind: str  # ad | network
+    ref: str  # ad_key or network id
+    ad_key: int | None
+    title: str
+    risk: float | None
+    reasons: list[str]
+    city: str | None
+    state: str | None
+    posted_at: str | None
+    source: str | None
+    network_id: str | None = None
+    n_ads: int | None = None
+    review: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def _until_bound(until: str) -> str:
+    return until + "T23:59:59Z" if len(until) == 10 else until
+
+
+def reviews_for(conn: Connection, lead_type: str, refs: list[str]) -> dict[str, dict[str, Any]]:
+    if not refs:
+        return {}
+    rows = conn.execute(
+        select(lead_reviews).where(lead_reviews.c.lead_type == lead_type, lead_reviews.c.lead_ref.in_(refs))
+    )
+    return {r.lead_ref: dict(r._mapping) for r in rows}
+
+
+def reviewed_refs(conn: Connection, lead_type: str) -> set[str]:
+    rows = conn.execute(select(lead_reviews.c.lead_ref).where(lead_reviews.c.lead_type == lead_type))
+    return set(rows.scalars())
+
+
+def set_review(
+    conn: Connection, *, lead_type: str, lead_ref: str, status: str, user: str, reason: str | None = None
+) -> None:
+    """Mark a lead reviewed or dismissed (dismissing needs a reason); 'open' clears the mark."""
+    if status not in ("reviewed", "dismissed", "open"):
+        raise ValueError("status must be reviewed, dismissed or open")
+    if status == "dismissed" and not (reason or "").strip():
+        raise ValueError("say why the lead is dismissed")
+    conn.execute(
+        delete(lead_reviews).where(lead_reviews.c.lead_type == lead_type, lead_reviews.c.lead_ref == lead_ref)
+    )
+    if status != "open":
+        conn.execute(
+            lead_reviews.insert().values(
+                lead_type=lead_type,
+                lead_ref=lead_ref,
+                status=status,
+                reason=(reason or "").strip() or None,
+                user=user,
+                at=now_iso(),
+            )
+        )
+
+
+def _fallback_reasons(extracted: list[Any]) -> list[str]:
+    reasons: list[str] = []
+    ages = sorted({int(e.value) for e in extracted if e.kind == "age" and str(e.value).isdigit()})
+    if ages:
+        reasons.append("states age " + ", ".join(map(str, ages)))
+    phones = {e.value for e in extracted if e.kind == "phone"}
+    if any(e.kind == "phone" and not any(ch.isdigit() for ch in e.raw[:3]) for e in extracted):
+        reasons.append("phone written to evade filters")
+    if phones:
+        reasons.append(f"{len(phones)} phone number{'s' if len(phones) > 1 else ''}")
+    return reasons
+
+
+def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+    query = select(
+        ads.c.ad_key,
+        ads.c.source,
+        ads.c.ad_id,
+        ads.c.posted_at,
+        ads.c.title,
+        ad_places.c.city,
+        ad_places.c.state,
+    ).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+    if f.city:
+        query = query.where(ad_places.c.city == f.city)
+    if f.state:
+        query = query.where(ad_places.c.state == f.state.upper())
+    if f.since:
+        query = query.where(ads.c.posted_at >= f.since)
+    if f.until:
+        query = query.where(ads.c.posted_at <= _until_bound(f.until))
+    if f.source:
+        query = query.where(ads.c.source == f.source)
+    reviewed = select(lead_reviews.c.lead_ref).where(lead_reviews.c.lead_type == "ad")
+    key_text = ads.c.ad_key.cast(lead_reviews.c.lead_ref.type)
+    if f.reviewed == "no":
+        query = query.where(key_text.not_in(reviewed))
+    elif f.reviewed == "yes":
+        query = query.where(key_text.in_(reviewed))
+    rows = conn.execute(
+        query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
+    ).all()
+    keys = [r.ad_key for r in rows]
+    extracted = extractions_for(conn, keys, kinds=["age", "phone"])
+    return [
+        LeadRow(
+            kind="ad",
+            ref=str(r.ad_key),
+            ad_key=r.ad_key,
+            title=r.title or f"{r.source} {r.ad_id}",
+            risk=None,
+            reasons=_fallback_reasons(extracted.get(r.ad_key, [])),
+            city=r.city,
+            state=r.state,
+            posted_at=r.posted_at,
+            source=r.source,
+        )
+        for r in rows
+    ]
+
+
+def _flag_reason(flag: Any) -> str:
+    indicator = attr(flag, "indicator", "id", default="indicator")
+    evidence = attr(flag, "evidence", default=None)
+    return f"{indicator}: “{evidence}”" if evidence else str(indicator)
+
+
+def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+    exclude: set[int] = set()
+    if f.reviewed == "no":
+        exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
+    leads = mod.lead_queue(
+        conn,
+        limit=limit,
+        offset=offset,
+        city=f.city,
+        state=f.state.upper() if f.state else None,
+        since=f.since,
+        until=_until_bound(f.until) if f.until else None,
+        source=f.source,
+        indicator=f.indicator,
+        exclude_keys=exclude,
+    )
+    out: list[LeadRow] = []
+    for lead in leads:
+        ad_key = attr(lead, "ad_key", default=None)
+        network_id = attr(lead, "network_id", default=None)
+        kind = attr(lead, "kind", default=None) or ("network" if ad_key is None and network_id else "ad")
+        reasons = [
+            r if isinstance(r, str) else _flag_reason(r) for r in attr(lead, "reasons", default=[]) or []
+        ]
+        ref = str(network_id if kind == "network" else (ad_key if ad_key is not None else attr(lead, "id")))
+        out.append(
+            LeadRow(
+                kind=kind,
+                ref=ref,
+                ad_key=int(ref) if kind == "ad" and ref.isdigit() else None,
+                title=attr(lead, "title", default=None)
+                or (f"Network {ref}" if kind == "network" else f"Ad {ref}"),
+                risk=attr(lead, "risk", default=None),
+                reasons=reasons[:4],
+                city=attr(lead, "city", default=None),
+                state=attr(lead, "state", default=None),
+                posted_at=str(attr(lead, "last_seen", "posted_at", default="") or "") or None,
+                source=attr(lead, "source", default=None),
+                network_id=network_id,
+                n_ads=attr(lead, "n_ads", default=None),
+                extra={"top_ad_key": attr(lead, "top_ad_key", default=None)},
+            )
+        )
+    if f.reviewed == "no":
+        done_networks = reviewed_refs(conn, "network")
+        out = [row for row in out if not (row.kind == "network" and row.ref in done_networks)]
+    return out
+
+
+def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
+    """Leads someone has reviewed or dismissed, most recent decision first."""
+    marks = conn.execute(
+        select(lead_reviews)
+        .where(lead_reviews.c.lead_type.in_(["ad", "network"]))
+        .order_by(lead_reviews.c.at.desc())
+        .limit(limit)
+        .offset(offset)
+    ).all()
+    keys = [int(m.lead_ref) for m in marks if m.lead_type == "ad" and m.lead_ref.isdigit()]
+    info = {
+        r.ad_key: r
+        for r in conn.execute(
+            select(
+                ads.c.ad_key,
+                ads.c.source,
+                ads.c.ad_id,
+                ads.c.posted_at,
+                ads.c.title,
+                ad_places.c.city,
+                ad_places.c.state,
+            )
+            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+            .where(ads.c.ad_key.in_(keys))
+        )
+    }
+    out = []
+    for m in marks:
+        r = info.get(int(m.lead_ref)) if m.lead_type == "ad" and m.lead_ref.isdigit() else None
+        out.append(
+            LeadRow(
+                kind=m.lead_type,
+                ref=m.lead_ref,
+                ad_key=r.ad_key if r else None,
+                title=(r.title or f"{r.source} {r.ad_id}") if r else f"Network {m.lead_ref}",
+                risk=None,
+                reasons=[f"{m.status} by {m.user}" + (f": {m.reason}" if m.reason else "")],
+                city=r.city if r else None,
+                state=r.state if r else None,
+                posted_at=r.posted_at if r else None,
+                source=r.source if r else None,
+                network_id=None if m.lead_type == "ad" else m.lead_ref,
+            )
+        )
+    return out
+
+
+def _scored_any(conn: Connection) -> bool:
+    first = conn.execute(select(ads.c.ad_key).order_by(ads.c.ad_key.desc()).limit(1)).scalar()
+    return first is not None and bool(scores_for_ads(conn, [first]))
+
+
+def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offset: int = 0) -> list[LeadRow]:
+    """Highest-risk leads first (newest ads first until ads are scored), with review marks."""
+    mod = score_leads()
+    if filters.reviewed == "yes":
+        rows = _reviewed_queue(conn, limit, offset)
+    elif mod is not None and _scored_any(conn):
+        rows = _from_stage(conn, mod, filters, limit, offset)
+    else:
+        rows = _fallback_queue(conn, filters, limit, offset)
+    keys = [r.ad_key for r in rows if r.ad_key is not None]
+    nets = networks_for_ads(conn, keys)
+    marks = {
+        kind: reviews_for(conn, kind, [r.ref for r in rows if r.kind == kind]) for kind in ("ad", "network")
+    }
+    for row in rows:
+        if row.ad_key is not None and row.network_id is None:
+            row.network_id = nets.get(row.ad_key)
+        row.review = marks.get(row.kind, {}).get(row.ref)
+    return rows
+
+
+def filter_choices(conn: Connection) -> dict[str, list[str]]:
+    """Values for the filter drop-downs."""
+    sources = list(conn.execute(select(ads.c.source).distinct().order_by(ads.c.source)).scalars())
+    states = [
+        s
+        for s in conn.execute(select(ad_places.c.state).distinct().order_by(ad_places.c.state)).scalars()
+        if s
+    ]
+    indicators: list[str] = []
+    try:
+        from safeharbor.score import catalogue  # type: ignore[attr-defined]
+
+        load = getattr(catalogue, "load_catalogue", None)
+        if load is not None:
+            indicators = [str(attr(i, "id")) for i in attr(load(), "indicators", default=[])]
+    except Exception:  # noqa: BLE001 - the drop-down is a convenience only
+        indicators = []
+    return {"sources": sources, "states": states, "indicators": indicators}
