@@ -41,6 +41,9 @@ def analyze(
         return lambda done, total: progress(stage, done, total)
 
     result.stages.append(("extract", extract_pending(store, rebuild=rebuild, progress=report("extract"))))
+    search = optional("safeharbor.workspace.search")
+    if search is not None:
+        result.stages.append(("index", search.update_index(store, rebuild=rebuild)))
     link = optional("safeharbor.link.run")
     if link is not None:
         result.stages.append(("link", link.update_networks(store, rebuild=rebuild)))

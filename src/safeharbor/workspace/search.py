@@ -227,3 +227,42 @@ def rebuild_index(conn: Connection) -> None:
     """Rebuild the full-text index from the ads table (SQLite; PostgreSQL indexes the expression)."""
     if conn.dialect.name == "sqlite":
         conn.execute(text("INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')"))
+        conn.execute(
+            text("UPDATE ws_search_state SET last_ad_key = (SELECT coalesce(max(ad_key), 0) FROM ads)")
+        )
+
+
+@dataclass
+class IndexSummary:
+    indexed: int = 0
+
+    def lines(self) -> list[str]:
+        if not self.indexed:
+            return ["Search index: up to date"]
+        return [f"Search index: {self.indexed:,} new ads indexed for full-text search"]
+
+
+def update_index(store: Any, *, rebuild: bool = False) -> IndexSummary:
+    """Index ads added since the last run (the `analyze` stage after extraction). SQLite FTS5 only;
+    PostgreSQL keeps its expression index up to date by itself."""
+    summary = IndexSummary()
+    if store.dialect != "sqlite":
+        return summary
+    with store.begin() as conn:
+        if rebuild:
+            rebuild_index(conn)
+            summary.indexed = conn.execute(select(func.count()).select_from(ads)).scalar_one()
+            return summary
+        last = conn.execute(text("SELECT last_ad_key FROM ws_search_state WHERE id = 1")).scalar_one()
+        newest = conn.execute(select(func.coalesce(func.max(ads.c.ad_key), 0))).scalar_one()
+        if newest > last:
+            conn.execute(
+                text(
+                    "INSERT INTO ads_fts(rowid, title, body, location) "
+                    "SELECT ad_key, title, body, location FROM ads WHERE ad_key > :last"
+                ),
+                {"last": last},
+            )
+            conn.execute(text("UPDATE ws_search_state SET last_ad_key = :newest"), {"newest": newest})
+            summary.indexed = newest - last
+    return summary

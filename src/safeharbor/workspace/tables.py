@@ -193,18 +193,21 @@ _PG_AUDIT_GUARDS = [
        FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
 ]
 
-# External-content FTS5 index over the ads' text; the trigger keeps it in step with ingest.
+# External-content FTS5 index over the ads' text. New ads are indexed by `safeharbor analyze`
+# (search.update_index), not by an insert trigger: indexing is derived work like extraction, and
+# keeping it out of the ingest transaction keeps ingest fast. Deletes (rare) are kept in step here.
 _SQLITE_FTS = [
     """CREATE VIRTUAL TABLE IF NOT EXISTS ads_fts USING fts5(
          title, body, location, content='ads', content_rowid='ad_key',
          tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TRIGGER IF NOT EXISTS ads_fts_insert AFTER INSERT ON ads BEGIN
-         INSERT INTO ads_fts(rowid, title, body, location)
-         VALUES (new.ad_key, new.title, new.body, new.location); END""",
+    """CREATE TABLE IF NOT EXISTS ws_search_state (
+         id INTEGER PRIMARY KEY CHECK (id = 1), last_ad_key INTEGER NOT NULL)""",
+    "INSERT OR IGNORE INTO ws_search_state (id, last_ad_key) VALUES (1, 0)",
     """CREATE TRIGGER IF NOT EXISTS ads_fts_delete AFTER DELETE ON ads BEGIN
          INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
          VALUES ('delete', old.ad_key, old.title, old.body, old.location); END""",
     "INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')",
+    "UPDATE ws_search_state SET last_ad_key = (SELECT coalesce(max(ad_key), 0) FROM ads)",
 ]
 
 
