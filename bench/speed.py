@@ -62,7 +62,8 @@ def main() -> None:
         "bench-speed: ingest + extract, end to end, real SQLite file (WAL, synchronous=FULL), images hashed"
     )
     print(
-        f"{'ads':>9} {'ingest s':>9} {'extract s':>10} {'total s':>8} {'ads/s':>8} {'peak MB':>8} {'(+FTS s)':>9}"
+        f"{'ads':>9} {'ingest s':>9} {'extract s':>10} {'total s':>8} {'ads/s':>8} {'peak MB':>8} "
+        f"{'+FTS s':>7}"
     )
     rows = []
     for size in [int(s) for s in args.sizes.split(",")]:
@@ -74,7 +75,7 @@ def main() -> None:
         rows.append(r)
         print(
             f"{int(r['ads']):>9,} {r['ingest_s']:>9.1f} {r['extract_s']:>10.1f} {r['total_s']:>8.1f} "
-            f"{r['ads_per_s']:>8,.0f} {r['peak_mb']:>8.0f}"
+            f"{r['ads_per_s']:>8,.0f} {r['peak_mb']:>8.0f} {r['index_s']:>7.1f}"
         )
     first = rows[0]
     print(
