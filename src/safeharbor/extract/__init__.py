@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
+from functools import lru_cache
 from types import ModuleType
 from typing import cast
 
@@ -34,51 +35,50 @@ EXTRACT_VERSION = hashlib.sha1(
 ).hexdigest()[:12]
 
 
+# (kind, extractor, version, span) of every value one text holds.
+_Found = tuple[tuple[ExtractionKind, str, str, Span], ...]
+
+
+@lru_cache(maxsize=8192)
+def _text_spans(text: str) -> _Found:
+    """Every extractor's spans for one title or body text.
+
+    Cached by the text itself: reposted ads and shared templates repeat titles verbatim (in demo
+    corpora about two titles in three repeat an earlier one, and a few bodies do), and a repeat is
+    answered for the cost of hashing the string. Spans are immutable; `extract_ad` copies their
+    attrs dicts so no two Extractions share one.
+    """
+    return tuple(
+        (kind, module.EXTRACTOR, module.VERSION, span)
+        for kind, module, find in TEXT_EXTRACTORS
+        for span in find(text)
+    )
+
+
 def extract_ad(ad: Ad) -> list[Extraction]:
     """All extractions of one ad: contacts, ages, names, prices per text field, then its place."""
     found: list[Extraction] = []
-    for field in TEXT_FIELDS:
-        text = ad.field_text(field)
+    phone_refs: list[tuple[str, int, int, str]] = []
+    ad_key = ad.ad_key
+    fields: tuple[tuple[AdField, str | None], ...] = (("title", ad.title), ("body", ad.body))
+    for field, text in fields:
         if not text:
             continue
-        for kind, module, find in TEXT_EXTRACTORS:
-            for span in find(text):
-                found.append(
-                    Extraction(
-                        ad_key=ad.ad_key,
-                        kind=kind,
-                        value=span.value,
-                        raw=span.raw,
-                        field=field,
-                        start=span.start,
-                        end=span.end,
-                        extractor=module.EXTRACTOR,
-                        version=module.VERSION,
-                        confidence=span.confidence,
-                        attrs=span.attrs,
-                    )
-                )
-    phone_refs: list[tuple[str, int, int, str]] = [
-        (e.value, e.start, e.end, e.field) for e in found if e.kind == "phone"
-    ]
+        # Positional arguments: building Extractions is a measurable share of the per-ad cost.
+        for kind, extractor, version, span in _text_spans(text):
+            found.append(
+                Extraction(ad_key, kind, span.value, span.raw, field, span.start, span.end, extractor,
+                           version, span.confidence, dict(span.attrs))
+            )  # fmt: skip
+            if kind == "phone":
+                phone_refs.append((span.value, span.start, span.end, field))
     place = places.find_place(ad.location, ad.title, ad.body, phone_refs)
     if place is not None:
         place_field, span, info = place
         found.append(
-            Extraction(
-                ad_key=ad.ad_key,
-                kind="city",
-                value=span.value,
-                raw=span.raw,
-                field=cast(AdField, place_field),
-                start=span.start,
-                end=span.end,
-                extractor=places.EXTRACTOR,
-                version=places.VERSION,
-                confidence=span.confidence,
-                attrs=dict(info),
-            )
-        )
+            Extraction(ad_key, "city", span.value, span.raw, cast(AdField, place_field), span.start,
+                       span.end, places.EXTRACTOR, places.VERSION, span.confidence, dict(info))
+        )  # fmt: skip
     return found
 
 

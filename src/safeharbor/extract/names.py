@@ -100,11 +100,14 @@ _SIGNATURE_LEAD_REACH = 16
 _TWO_DIGITS = re.compile(r"\d+")
 _NAME_BEFORE_AGE = re.compile(r"(?<![A-Za-z'\u2019])" + _CAP_NAME + r",?[ \t]+\(?(?:[Aa]ge[ \t:]+)?\Z")
 _AGE_REACH = 24
+_AGE_LEAD_END = frozenset(" \t(:")  # the last characters _NAME_BEFORE_AGE can end with
 _NOT_AGE_AFTER = re.compile(r"%|[/:.,]\d")
 # "Chanel, friendly & discreet": a name opening a line or sentence, then a pair of describing words.
 _INTRO_LEFT = re.compile(r"(?:^|[\n>~|\u2022.!:])[ \t]*" + _CAP_NAME + r"\Z", re.MULTILINE)
 # "Olivia ✦ charming ✦ exotic", "Reina - she is bubbly": a name opening a line, set off by a symbol.
 _LINE_LEAD = re.compile(r"(?:^|<br>|[~|>])[ \t]*" + _CAP_NAME + r"[ \t]*\Z", re.MULTILINE)
+_ASCII_LETTERS = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz")
+_LINE_LEAD_END = _ASCII_LETTERS | frozenset(" \t")
 _LINE_MARKS = ("\u2726", "\u2727", "\u2605", " - ", " \u2013 ")
 _INTRO_RIGHT = re.compile(r"[ \t]+[a-z]+(?:[ \t]+[a-z]+)?[ \t]+(?:&amp;|&|and)[ \t]+[a-z]")
 # Short one-line texts (titles): "💋 Crystal 💋", "Lacey ~ serious inquiries only", "Sweet Hazel ✨".
@@ -226,20 +229,25 @@ def find_names(text: str) -> list[Span]:
     found.extend(_duo_names(text, lowered))
     for m in _TWO_DIGITS.finditer(text):
         start, end = m.span()
-        if end - start == 2 and not _NOT_AGE_AFTER.match(text, end):
+        # _NAME_BEFORE_AGE can only end in " ", "\t", "(" or ":": test that before searching.
+        if end - start == 2 and text[start - 1] in _AGE_LEAD_END and not _NOT_AGE_AFTER.match(text, end):
             named = _NAME_BEFORE_AGE.search(text, max(0, start - _AGE_REACH), start)
             if named is not None:
                 found.append((named.start("name"), named.end("name"), named.group("name"), "name_age", False))
     comma = text.find(",")
     while comma != -1:
-        left = _INTRO_LEFT.search(text, max(0, comma - 20), comma)
+        # _INTRO_LEFT ends in the name's last (ASCII) letter.
+        left = (
+            _INTRO_LEFT.search(text, max(0, comma - 20), comma) if text[comma - 1] in _ASCII_LETTERS else None
+        )
         if left is not None and _INTRO_RIGHT.match(text, comma + 1):
             found.append((left.start("name"), left.end("name"), left.group("name"), "intro", False))
         comma = text.find(",", comma + 1)
     for mark in _LINE_MARKS:
         i = text.find(mark)
         while i != -1:
-            m = _LINE_LEAD.search(text, max(0, i - 20), i)
+            # _LINE_LEAD ends in the name's last letter or spaces after it.
+            m = _LINE_LEAD.search(text, max(0, i - 20), i) if text[i - 1] in _LINE_LEAD_END else None
             if m is not None:
                 found.append((m.start("name"), m.end("name"), m.group("name"), "intro", False))
             i = text.find(mark, i + len(mark))

@@ -319,6 +319,34 @@ def _style(raw: str, groups: list[_Group]) -> str:
     return "separators"
 
 
+# (start, end, e164, confidence, style) of a number, offsets into the text given to `_run_numbers`.
+_Found = tuple[int, int, str, float, str]
+
+
+@lru_cache(maxsize=16384)
+def _run_numbers(text: str, start: int) -> tuple[_Found, ...]:
+    """The numbers in one run: `text` is the run with the character before it (if any), `start` where
+    the run begins in it (0 or 1).
+
+    Nothing outside the run but that one character is ever read (an opening "(" or "+", a country
+    code's "+"), so the result depends on these two arguments only and is cached: networks repost the
+    same number, written the same way, across many ads (about half the runs of a demo corpus repeat).
+    """
+    groups = _groups(text, start, len(text))
+    found: list[_Found] = []
+    for w in _pick(_windows(text, groups)):
+        window = groups[w.first : w.last + 1]
+        first, end = window[0].start, window[-1].end
+        if len(window[0].digits) == 3 and len(window) > 1 and window[1].gap_before.startswith(")"):
+            if first > 0 and text[first - 1] in "(（":
+                first -= 1  # "(214)" keeps its opening parenthesis
+        elif first > 0 and text[first - 1] in "+＋" and window[0].digits[0] == "1":
+            first -= 1  # "+1"
+        style = _style(text[first:end], window)
+        found.append((first, end, "+1" + w.national, 1.0 if w.phone_shaped else 0.8, style))
+    return tuple(found)
+
+
 def find_phones(text: str) -> list[Span]:
     """Every phone number in `text`, in text order; value is E.164 (+12145550134)."""
     spans: list[Span] = []
@@ -332,28 +360,21 @@ def find_phones(text: str) -> list[Span]:
         run = _RUN_RE.match(text, widened) or (_RUN_RE.match(text, position) if widened != position else None)
         if run is None:
             continue
-        covered = run.end()
-        if run.end() - run.start() < _MIN_RUN_CHARS:
+        run_start, covered = run.span()
+        if covered - run_start < _MIN_RUN_CHARS:
             continue
-        groups = _groups(text, run.start(), run.end())
-        for w in _pick(_windows(text, groups)):
-            window = groups[w.first : w.last + 1]
-            start, end = window[0].start, window[-1].end
-            if len(window[0].digits) == 3 and len(window) > 1 and window[1].gap_before.startswith(")"):
-                if start > 0 and text[start - 1] in "(（":
-                    start -= 1  # "(214)" keeps its opening parenthesis
-            elif start > 0 and text[start - 1] in "+＋" and window[0].digits[0] == "1":
-                start -= 1  # "+1"
-            raw = text[start:end]
-            style = _style(raw, window)
+        offset = run_start - 1 if run_start else 0
+        for start, end, value, confidence, style in _run_numbers(text[offset:covered], run_start - offset):
+            start += offset
+            end += offset
             spans.append(
                 Span(
-                    start=start,
-                    end=end,
-                    raw=raw,
-                    value="+1" + w.national,
-                    confidence=1.0 if w.phone_shaped else 0.8,
-                    attrs={"obfuscated": style != "plain", "style": style},
+                    start,
+                    end,
+                    text[start:end],
+                    value,
+                    confidence,
+                    {"obfuscated": style != "plain", "style": style},
                 )
             )
     return spans

@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from safeharbor.extract import gazetteer as gz
@@ -162,6 +162,17 @@ def _result(field: str, text: str, start: int, end: int, city: City, method: str
 
 
 def _from_location(location: str, hints: tuple[str, ...]) -> Placed | None:
+    found = _location_match(location, hints)
+    if found is None:
+        return None
+    start, end, city, conf = found
+    return _result("location", location, start, end, city, "location_field", conf)
+
+
+@lru_cache(maxsize=4096)
+def _location_match(location: str, hints: tuple[str, ...]) -> tuple[int, int, City, float] | None:
+    """(start, end, city, confidence) of the place a location field names. Cached: ads of one city
+    write its location field the same few ways, so most ads repeat an earlier (location, hints)."""
     tokens = _tokens(location)
     loose = location == location.lower() or location == location.upper()
     state_names = gz.gazetteer().state_by_name
@@ -198,9 +209,7 @@ def _from_location(location: str, hints: tuple[str, ...]) -> Placed | None:
     if city is None:
         return None
     conf = 0.95 if (not stated or city.state in stated) else 0.75
-    return _result(
-        "location", location, tokens[first].start, tokens[last - 1].end, city, "location_field", conf
-    )
+    return tokens[first].start, tokens[last - 1].end, city, conf
 
 
 def _word_starts(lowered: str, words: set[str]) -> list[tuple[int, str]]:
@@ -330,6 +339,7 @@ def _area_code_state(phone_values: list[tuple[str, int, int, str]]) -> tuple[str
     return ()
 
 
+@lru_cache(maxsize=4096)
 def _location_states(location: str) -> tuple[str, ...]:
     names = gz.gazetteer().state_by_name
     return tuple(s for t in _tokens(location) if (s := _state_of(t, True) or names.get(t.key)))

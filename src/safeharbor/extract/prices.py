@@ -47,6 +47,7 @@ _AFTER = re.compile(
     re.IGNORECASE,
 )
 _BEFORE_REACH = 20
+_BEFORE_ENDS = frozenset("$=\u2013@")
 
 
 def unit_of(written: str | None) -> str | None:
@@ -88,7 +89,13 @@ def find_prices(text: str) -> list[Span]:
         amount = int(digits.replace(",", ""))
         if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
             continue
-        before = _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start)
+        # Past _NOT_BEFORE, a _BEFORE match can only end in "$", "=", "\u2013", "@" or a space.
+        lead = text[start - 1] if start else ""
+        before = (
+            _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start)
+            if lead in _BEFORE_ENDS or lead.isspace()
+            else None
+        )
         after = _AFTER.match(text, end)
         if before is not None and before.group("unit"):
             # "hh 150 hr 250": a unit before the amount is its own; the one after belongs to the next.

@@ -126,9 +126,7 @@ def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
     return (keys, *_rows(extract_ads(batch)))
 
 
-def _store_batch(
-    conn: Connection, keys: list[int], rows: list[dict[str, Any]], places: list[dict[str, Any]]
-) -> None:
+def _store_batch(conn: Connection, keys: list[int], rows: Rows, places: Rows) -> None:
     conn.execute(delete(extractions).where(extractions.c.ad_key.in_(keys)))
     conn.execute(delete(ad_places).where(ad_places.c.ad_key.in_(keys)))
     conn.execute(delete(extract_state).where(extract_state.c.ad_key.in_(keys)))
