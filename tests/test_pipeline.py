@@ -1,4 +1,4 @@
-"""The whole pipeline on each backend: demo corpus -> ingest -> analyze -> exports in the CONTRACT.md shape."""
+"""The whole pipeline on each backend: demo corpus -> ingest -> analyze -> CONTRACT.md exports."""
 
 from __future__ import annotations
 
