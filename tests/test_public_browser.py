@@ -8,9 +8,6 @@ so the pages' Content-Security-Policy stays on while it runs.
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,54 +16,31 @@ import pytest
 from safeharbor.storage import Store, open_store
 from safeharbor.tips import count_tips, list_tips
 from safeharbor.web.public.pages import learn_pages
+from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, live_server, require_chromium
 
 pytestmark = pytest.mark.browser
 playwright_sync = pytest.importorskip("playwright.sync_api")
-uvicorn = pytest.importorskip("uvicorn")
 
 AXE = Path(__file__).parent / "vendor" / "axe.min.js"
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 PAGES = ["/", *[f"/learn/{p.slug}" for p in learn_pages()], "/hotels", "/get-help", "/privacy", "/sources",
          "/share", "/report", "/report/hotel"]  # fmt: skip
 NEUTRAL = "https://www.weather.gov/"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store]]:
-    from safeharbor.web.app import create_app
-
     store = open_store(str(tmp_path_factory.mktemp("browser") / "public.db"))
-    port = _free_port()
-    config = uvicorn.Config(
-        create_app(store), host="127.0.0.1", port=port, log_level="warning", access_log=False
-    )
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", store
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(store) as base:
+        yield base, store
     store.dispose()
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[object]:
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
+    require_chromium()
     with playwright_sync.sync_playwright() as p:
-        b = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
+        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield b
         b.close()
 

@@ -6,62 +6,32 @@ words, and opens a network to see the graph and the map render. Screenshots go t
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pyotp
 import pytest
-import uvicorn
 from sqlalchemy import select
 
 from safeharbor.storage import Store
 from safeharbor.storage.schema import extractions
-from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import DemoAccount, ensure_demo_accounts
 from safeharbor.workspace.stages import list_networks
+from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server, require_chromium
 from tests.test_workspace_support import demo_store
 
 pytestmark = pytest.mark.browser
-ARTIFACTS = Path("test-artifacts")
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 DIGIT_WORDS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+ARGS = CHROMIUM_ARGS
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Store, list[DemoAccount]]]:
-    if not Path(CHROMIUM).exists():
-        pytest.skip("Debian's chromium is not installed (make browser)")
+    require_chromium()
     store = demo_store(Path(tmp_path_factory.mktemp("browser")), n_ads=300)
     demo = ensure_demo_accounts(store)
-    port = _free_port()
-    config = uvicorn.Config(create_app(store), host="127.0.0.1", port=port, log_level="warning")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not srv.started and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert srv.started, "uvicorn did not start"
-    yield f"http://127.0.0.1:{port}", store, demo
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(store) as base:
+        yield base, store, demo
     store.dispose()
 
 
