@@ -66,7 +66,7 @@ def ingest(
         with progress_bar(f"Ingesting {path.name}") as update:
             summary = ingest_file(store, path, workers=workers, progress=update)
         for line in summary.lines():
-            console.print(line)
+            console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Database: {store.describe()}")
     console.print("Next: safeharbor analyze")
 
@@ -84,7 +84,7 @@ def analyze(
     with progress_bar("Analysing") as update:
         summary = run_analyze(store, rebuild=rebuild, progress=lambda stage, done, total: update(done, total))
     for line in summary.lines():
-        console.print(line)
+        console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Database: {store.describe()}")
 
 

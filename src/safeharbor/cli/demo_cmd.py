@@ -7,7 +7,6 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.panel import Panel
 
 from safeharbor.cli.progress import progress_bar
 from safeharbor.stages import optional
@@ -42,12 +41,12 @@ def demo(
     with progress_bar("Ingesting") as update:
         ingest = ingest_file(store, gen.ads_path, progress=update)
     for line in ingest.lines():
-        console.print("   " + line)
+        console.print("   " + line, soft_wrap=True, highlight=False)
     console.print("3/4 Analysing: extract -> link -> score")
     with progress_bar("Analysing") as update:
         summary = analyze(store, progress=lambda stage, done, total: update(done, total))
     for line in summary.lines():
-        console.print("   " + line)
+        console.print("   " + line, soft_wrap=True, highlight=False)
     export_path = directory / "ads-export.jsonl"
     with store.connect() as conn, open(export_path, "w", encoding="utf-8") as fh:
         import json
@@ -56,6 +55,9 @@ def demo(
             fh.write(json.dumps(record) + "\n")
 
     lines = [
+        f"Ads in: {ingest.counts.added:,} new (+{ingest.counts.new_versions:,} new versions, "
+        f"{ingest.counts.duplicates:,} already stored); "
+        f"set aside: {ingest.counts.rejected:,} lines (safeharbor stats --quarantine)",
         f"Database: {store.describe()}",
         f"Corpus and ground truth: {data_dir}",
         f"Export of every ad (CONTRACT.md format): {export_path}",
@@ -69,13 +71,17 @@ def demo(
     accounts_mod = optional("safeharbor.workspace.accounts")
     accounts = accounts_mod.ensure_demo_accounts(store) if accounts_mod is not None else []
     if accounts:
-        lines += ["", "Demo accounts for the analyst workspace (demo only — never use these elsewhere):"]
-        for acct in accounts:
-            lines.append(
-                f"  {acct.role:<9} {acct.username} / {acct.password}   TOTP secret {acct.totp_secret}"
-            )
-        lines.append(f"  current TOTP code: safeharbor users totp-code {accounts[0].username} --db {db_path}")
-    console.print(Panel("\n".join(lines), title="4/4 Ready", expand=False))
+        import pyotp
+
+        lines += ["", "Demo accounts for the analyst workspace (demo only; new passwords on every run):"]
+        for acct in sorted(accounts, key=lambda a: a.role != "analyst"):
+            code = f"  TOTP code now: {pyotp.TOTP(acct.totp_secret).now()}" if acct.totp_secret else ""
+            lines.append(f"  {acct.role:<9} user {acct.username}  password {acct.password}{code}")
+        lines.append("  A fresh TOTP code at any time (demo accounts only):")
+        lines.append(f"    safeharbor users totp-code demo-analyst --db {db_path}")
+    console.rule("[bold]4/4 Ready")
+    for line in lines:
+        console.print(line, soft_wrap=True, highlight=False)
     if not serve:
         return
     web = optional("safeharbor.web.app")
