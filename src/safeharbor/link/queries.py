@@ -1,0 +1,306 @@
+"""Read API of the link stage: networks of ads, network records, graphs, cuts, and why ads are linked."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+from sqlalchemy import Connection, select
+
+from safeharbor.link.explain import why_linked
+from safeharbor.link.movement import Circuit, Stay, circuits, distance_travelled, stays_from
+from safeharbor.link.tables import (
+    link_ad_network,
+    link_cuts,
+    link_features,
+    link_idents,
+    link_image_groups,
+    link_networks,
+    link_text_edges,
+)
+from safeharbor.storage.schema import ads, extractions
+
+__all__ = [
+    "CutRecord",
+    "NetworkRecord",
+    "ad_keys_for_posting",
+    "cut_identifiers",
+    "list_networks",
+    "network_graph",
+    "network_record",
+    "network_records_for",
+    "networks_for_ads",
+    "why_linked",
+]
+
+CHUNK = 2000
+
+
+@dataclass(frozen=True, slots=True)
+class CutRecord:
+    """An identifier that giant-component control cut, and why."""
+
+    kind: str
+    value: str
+    ads: int
+    postings: int
+    groups: int
+    cities: int
+    first_seen: str | None
+    last_seen: str | None
+    reason: str
+
+
+@dataclass
+class NetworkRecord:
+    id: str
+    ad_keys: list[int]
+    postings: int
+    names: list[str]
+    phones: list[str]
+    emails: list[str]
+    handles: list[str]
+    image_hashes: list[str]
+    first_seen: str
+    last_seen: str
+    stays: list[Stay]
+    distance_km: float
+    circuits: list[Circuit]
+    shared_identifiers: list[str] = field(default_factory=list)  # in its ads but cut as junk/shared
+
+
+def _chunks(keys: Sequence[int]) -> Iterable[list[int]]:
+    for i in range(0, len(keys), CHUNK):
+        yield list(keys[i : i + CHUNK])
+
+
+def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
+    """Network id of each ad that belongs to one (ads standing alone are absent)."""
+    out: dict[int, str] = {}
+    for chunk in _chunks(sorted(set(ad_keys))):
+        query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
+        out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
+    return out
+
+
+def ad_keys_for_posting(conn: Connection, source: str, ad_id: str) -> list[int]:
+    """All stored versions of one posting, oldest first."""
+    query = select(ads.c.ad_key).where(ads.c.source == source, ads.c.ad_id == ad_id).order_by(ads.c.version)
+    return list(conn.execute(query).scalars())
+
+
+def cut_identifiers(conn: Connection) -> list[CutRecord]:
+    """Identifiers cut by giant-component control, most widely used first."""
+    rows = conn.execute(select(link_cuts).order_by(link_cuts.c.postings.desc(), link_cuts.c.value))
+    return [
+        CutRecord(r.kind, r.value, r.ads, r.postings, r.groups, r.cities, r.first_seen, r.last_seen, r.reason)
+        for r in rows
+    ]
+
+
+def network_record(conn: Connection, network_id: str) -> NetworkRecord | None:
+    found = network_records_for(conn, [network_id])
+    return found[0] if found else None
+
+
+def list_networks(conn: Connection, *, limit: int = 50, offset: int = 0) -> list[NetworkRecord]:
+    """Networks, largest (postings) first, then most recently seen."""
+    query = (
+        select(link_networks.c.network_id)
+        .order_by(
+            link_networks.c.postings.desc(), link_networks.c.last_seen.desc(), link_networks.c.network_id
+        )
+        .limit(limit)
+        .offset(offset)
+    )
+    return network_records_for(conn, list(conn.execute(query).scalars()))
+
+
+def network_records_for(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRecord]:
+    """Records of these networks (in the order given; unknown ids are skipped), loaded in bulk."""
+    members: dict[str, list[int]] = defaultdict(list)
+    for chunk_start in range(0, len(network_ids), CHUNK):
+        chunk = list(network_ids[chunk_start : chunk_start + CHUNK])
+        query = select(link_ad_network.c.network_id, link_ad_network.c.ad_key).where(
+            link_ad_network.c.network_id.in_(chunk)
+        )
+        for nid, key in conn.execute(query.order_by(link_ad_network.c.ad_key)):
+            members[nid].append(key)
+    all_keys = sorted(k for keys in members.values() for k in keys)
+    feats: dict[int, tuple[str, str | None, str | None, float | None, float | None, str]] = {}
+    values: dict[int, list[tuple[str, str]]] = defaultdict(list)
+    postings: dict[int, tuple[str, str]] = {}
+    for key_chunk in _chunks(all_keys):
+        q = select(
+            link_features.c.ad_key,
+            link_features.c.posted_at,
+            link_features.c.city,
+            link_features.c.state,
+            link_features.c.lat,
+            link_features.c.lon,
+            link_features.c.posting,
+        ).where(link_features.c.ad_key.in_(key_chunk))
+        for key, posted_at, city, state, lat, lon, posting in conn.execute(q):
+            feats[key] = (posted_at, city, state, lat, lon, posting)
+        q2 = select(extractions.c.ad_key, extractions.c.kind, extractions.c.value).where(
+            extractions.c.ad_key.in_(key_chunk), extractions.c.kind.in_(["name", "phone", "email", "handle"])
+        )
+        for key, kind, value in conn.execute(q2):
+            values[key].append((kind, value))
+        q3 = select(link_idents.c.ad_key, link_idents.c.value).where(
+            link_idents.c.ad_key.in_(key_chunk), link_idents.c.kind == "image"
+        )
+        for key, value in conn.execute(q3):
+            values[key].append(("image", value))
+        for key, source, ad_id in conn.execute(
+            select(ads.c.ad_key, ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(key_chunk))
+        ):
+            postings[key] = (source, ad_id)
+    cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
+    out: list[NetworkRecord] = []
+    for nid in network_ids:
+        keys = members.get(nid)
+        if not keys:
+            continue
+        by_kind: dict[str, set[str]] = defaultdict(set)
+        shared: set[str] = set()
+        for k in keys:
+            for kind, value in values.get(k, []):
+                norm = value if kind in ("name", "phone") else value.lower()
+                if (kind, norm) in cut:
+                    shared.add(f"{kind} {norm}")
+                else:
+                    by_kind[kind].add(norm)
+        latest: dict[str, int] = {}  # one visit per posting: its latest version
+        for k in keys:
+            if k in feats:
+                latest[feats[k][5]] = max(k, latest.get(feats[k][5], k))
+        visits = [feats[k][:5] for k in sorted(latest.values())]
+        times = [v[0] for v in visits]
+        stays = stays_from(visits)
+        out.append(
+            NetworkRecord(
+                id=nid,
+                ad_keys=keys,
+                postings=len({postings.get(k, (str(k), "")) for k in keys}),
+                names=sorted(by_kind["name"]),
+                phones=sorted(by_kind["phone"]),
+                emails=sorted(by_kind["email"]),
+                handles=sorted(by_kind["handle"]),
+                image_hashes=sorted(by_kind["image"]),
+                first_seen=min(times) if times else "",
+                last_seen=max(times) if times else "",
+                stays=stays,
+                distance_km=distance_travelled(stays),
+                circuits=circuits(stays),
+                shared_identifiers=sorted(shared),
+            )
+        )
+    return out
+
+
+def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str, object]]]:
+    """Ads and the identifiers that join them, as Cytoscape-ready nodes and edges.
+
+    nodes: {id, type ("ad"|"phone"|"email"|"handle"|"image"), label}; edges: {source, target, kind,
+    weight, evidence}. Identifiers cut as junk/shared and identifiers seen in only one ad are left out.
+    """
+    from safeharbor.link.evidence import KIND_WEIGHTS
+
+    keys = [
+        k
+        for k in conn.execute(
+            select(link_ad_network.c.ad_key).where(link_ad_network.c.network_id == network_id)
+        ).scalars()
+    ]
+    if not keys:
+        return {"nodes": [], "edges": []}
+    nodes: list[dict[str, object]] = []
+    edges: list[dict[str, object]] = []
+    label_of: dict[int, str] = {}
+    by_posting: dict[str, list[int]] = defaultdict(list)
+    cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
+    members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for chunk in _chunks(sorted(keys)):
+        q = (
+            select(
+                ads.c.ad_key,
+                ads.c.source,
+                ads.c.ad_id,
+                ads.c.version,
+                link_features.c.posted_at,
+                link_features.c.city,
+                link_features.c.state,
+                link_features.c.posting,
+            )
+            .join(link_features, link_features.c.ad_key == ads.c.ad_key)
+            .where(ads.c.ad_key.in_(chunk))
+        )
+        for key, source, ad_id, version, posted_at, city, state, posting in conn.execute(q):
+            where = f"{city}, {state}" if city else "unplaced"
+            label_of[key] = f"{source}:{ad_id}" + (f" v{version}" if version > 1 else "")
+            nodes.append(
+                {
+                    "id": f"ad:{key}",
+                    "type": "ad",
+                    "label": label_of[key],
+                    "ad_key": key,
+                    "posted_at": posted_at,
+                    "place": where,
+                }
+            )
+            by_posting[posting].append(key)
+        q2 = select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
+            link_idents.c.ad_key.in_(chunk)
+        )
+        for key, kind, value in conn.execute(q2):
+            members[(kind, value)].append((key, value))
+    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
+    grouped: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for (kind, value), found in members.items():
+        name = groups.get(value, value) if kind == "image" else value
+        grouped[(kind, name)].extend(found)
+    for (kind, value), found in sorted(grouped.items()):
+        if (kind, value) in cut or len({k for k, _ in found}) < 2:
+            continue
+        node_id = f"{kind}:{value}"
+        nodes.append({"id": node_id, "type": kind, "label": value})
+        for key, raw in found:
+            evidence = f"ad shows {kind} {raw}" if kind != "image" else f"image hash {raw} (group {value})"
+            edges.append(
+                {
+                    "source": f"ad:{key}",
+                    "target": node_id,
+                    "kind": kind,
+                    "weight": KIND_WEIGHTS[kind],
+                    "evidence": evidence,
+                }
+            )
+    for posting_keys in by_posting.values():
+        for a, b in zip(posting_keys, posting_keys[1:], strict=False):
+            edges.append(
+                {
+                    "source": f"ad:{a}",
+                    "target": f"ad:{b}",
+                    "kind": "version",
+                    "weight": KIND_WEIGHTS["version"],
+                    "evidence": "two versions of the same posting",
+                }
+            )
+    key_set = set(keys)
+    for chunk in _chunks(sorted(keys)):
+        q3 = select(link_text_edges).where(link_text_edges.c.ad_a.in_(chunk))
+        for row in conn.execute(q3):
+            if row.ad_b in key_set:
+                edges.append(
+                    {
+                        "source": f"ad:{row.ad_a}",
+                        "target": f"ad:{row.ad_b}",
+                        "kind": "text",
+                        "weight": KIND_WEIGHTS["text"],
+                        "evidence": f"near-duplicate text (similarity {row.similarity:.2f}, "
+                        f"{row.shared} distinctive passages shared)",
+                    }
+                )
+    return {"nodes": nodes, "edges": edges}
