@@ -170,7 +170,7 @@ def test_shared_identifiers_span_unrelated_operators(corpus: tuple[GenerateSumma
     shared = {s["key"]: s for s in meta["shared_identifiers"]}
     assert len(shared["junk_phone"]["operators"]) >= 25
     assert len(shared["stock_image"]["operators"]) >= 20
-    assert 4 <= len(shared["agency_phone"]["operators"]) <= 8
+    assert 3 <= len(shared["agency_phone"]["operators"]) <= 8  # planted in 4-8; an operator may not show it
     truth = read_jsonl(summary.truth_path)
     junk = shared["junk_phone"]["value"]
     assert len({t["operator"] for t in truth if junk in t["phones"]}) >= 25

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import math
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -129,6 +130,18 @@ class Cast:
         self.persons = 0
         self.operators = 0
         self.templates = 0
+        # Email addresses and handles are unique on their platforms: two unrelated operators never
+        # hold the same one (shared identifiers are planted on purpose elsewhere, and listed in meta).
+        self.contacts_taken: set[str] = set()
+
+    def unique_contact(self, rng: random.Random, make: Callable[[random.Random, str], str], stem: str) -> str:
+        value = make(rng, stem)
+        tries = 0
+        while value.lower() in self.contacts_taken:
+            tries += 1
+            value = make(rng, f"{stem}{rng.randint(2, 999)}" if tries > 3 else stem)
+        self.contacts_taken.add(value.lower())
+        return value
 
     def person(self, rng: random.Random, *, minor: bool, used_names: set[str], name_count: int) -> Person:
         self.persons += 1
@@ -269,8 +282,8 @@ def make_operator(
         persons=persons,
         phones=phones,
         rotation=_rotation(rng, len(phones), begin, end),
-        emails=[_email(rng, stem)] if rng.random() < rates.EMAIL_OPERATOR else [],
-        handles=[_handle(rng, stem)] if rng.random() < rates.HANDLE_OPERATOR else [],
+        emails=[cast.unique_contact(rng, _email, stem)] if rng.random() < rates.EMAIL_OPERATOR else [],
+        handles=[cast.unique_contact(rng, _handle, stem)] if rng.random() < rates.HANDLE_OPERATOR else [],
         template=template,
         obfuscation=obfuscation,
         circuit=circuit,
