@@ -46,7 +46,7 @@ def analyze(
         result.stages.append(("index", search.update_index(store, rebuild=rebuild)))
     link = optional("safeharbor.link.run")
     if link is not None:
-        result.stages.append(("link", link.update_networks(store, rebuild=rebuild)))
+        result.stages.append(("link", link.update_networks(store, rebuild=rebuild, progress=report("link"))))
     score = optional("safeharbor.score.run")
     if score is not None:
         result.stages.append(("score", score.update_scores(store, rebuild=rebuild)))
