@@ -6,6 +6,7 @@ Pure and picklable so that it can run in worker processes while the main process
 from __future__ import annotations
 
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from safeharbor.ingest.images import hash_image
 from safeharbor.ingest.readers import RAW_KEEP, RawRecord
 from safeharbor.ingest.validate import ValidAd, validate
 from safeharbor.types import Rejected
+
+IMAGE_THREADS = 4
 
 
 @dataclass(slots=True)
@@ -62,7 +65,24 @@ def prepare_chunk(
             )
             out.rejected.append(Rejected(file_label, record.line, result, raw[:RAW_KEEP].rstrip("\n")))
             continue
-        if hash_images:
-            result.image_hashes = [hash_image(ref, base) for ref in result.images]
         out.ads.append((record.line, result))
+    if hash_images:
+        _hash_chunk_images(out, base)
     return out
+
+
+_threads: ThreadPoolExecutor | None = None
+
+
+def _hash_chunk_images(chunk: PreparedChunk, base: Path) -> None:
+    """Hash every distinct image of the chunk once, a few at a time: on a cold disk reading the files
+    costs more than decoding them, and threads overlap the reads (file I/O and decoding release the GIL)."""
+    global _threads
+    refs = list(dict.fromkeys(ref for _, ad in chunk.ads for ref in ad.images))
+    if not refs:
+        return
+    if _threads is None:
+        _threads = ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="imagehash")
+    hashes = dict(zip(refs, _threads.map(lambda ref: hash_image(ref, base), refs), strict=True))
+    for _, ad in chunk.ads:
+        ad.image_hashes = [hashes[ref] for ref in ad.images]
