@@ -7,8 +7,10 @@ true minor networks) for:
   - weights re-fitted with `fit_from_outcomes` on a *different* corpus (another seed) and then
     applied here, as `safeharbor train` would after analysts reviewed cases,
   - a keyword-only baseline: 1 if the ad has any youth keyword, else 0 (ties broken at random).
-Network level: a network "involves a minor" if any of its ads does. Link-stage networks are
-measured with stand-alone ads as one-ad units; true operators are measured too.
+Network level: a network "involves a minor" if any of its ads does. The units are the lead queue's:
+link-stage networks and stand-alone postings, ranked by the lead's ranking score (for a network: its
+strongest person's mean log-odds, score/lead_table.py) and, for comparison, by the exported network
+risk (the maximum over its ads); true operators (max over their ads) are measured too.
 
 Run: .venv/bin/python bench/risk.py [--ads 20000] [--seed 9117] [--fit-ads 10000] [--fit-seed 4242]
 """
@@ -35,8 +37,8 @@ from safeharbor.pipeline import analyze
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.indicators import text_matcher
 from safeharbor.score.model import fit_from_outcomes, save_model
-from safeharbor.score.run import networks_of, update_scores
-from safeharbor.score.tables import score_ads, score_flags, score_models, score_networks
+from safeharbor.score.run import update_scores
+from safeharbor.score.tables import score_ads, score_flags, score_lead_ads, score_leads, score_models
 from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
 
@@ -110,25 +112,31 @@ def report(store: Store, rows: list[dict[str, Any]], label: str) -> dict[str, fl
         f"  ad level      ({len(rows):,} ads, k={k}):  ROC AUC {auc:.3f}  precision@k {p:.3f}"
         f"   | keyword baseline: AUC {bauc:.3f}  precision@k {bp:.3f}"
     )
-    # Link-stage networks (stand-alone ads are one-ad units).
+    # Leads as the queue ranks them: link-stage networks and stand-alone postings (score_lead_ads says
+    # which lead holds each ad). Ranked by the lead's ranking score (for a network: its strongest
+    # person's mean log-odds), and for comparison by the exported network risk (max over its ads).
     with store.connect() as conn:
-        net_risk = dict(conn.execute(select(score_networks.c.network_id, score_networks.c.risk)).all())
-    nets = networks_of(store, [r["key"] for r in rows]) or {}
+        lead_of = dict(conn.execute(select(score_lead_ads.c.ad_key, score_lead_ads.c.lead_id)).all())
+        rank = dict(conn.execute(select(score_leads.c.lead_id, score_leads.c.rank)).all())
+        net_risk = dict(conn.execute(select(score_leads.c.lead_id, score_leads.c.risk)).all())
     units: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for r in rows:
-        units[nets.get(r["key"], f"ad:{r['key']}")].append(r)
-    if nets:
+        units[lead_of.get(r["key"], f"ad:{r['key']}")].append(r)
+    n_net = sum(1 for u in units if u.startswith("network:"))
+    if n_net:
         yn = np.array([any(r["minor"] for r in m) for m in units.values()], dtype=float)
-        sn = np.array([net_risk.get(u, max(r["risk"] for r in m)) for u, m in units.items()])
+        sn = np.array([rank.get(u, max(r["risk"] for r in m)) for u, m in units.items()])
+        mx = np.array([net_risk.get(u, max(r["risk"] for r in m)) for u, m in units.items()])
         bn = np.array([max(r["keyword"] for r in m) for m in units.values()])
         auc, p, k = measure(yn, sn)
+        mauc, mp, _ = measure(yn, mx)
         bauc, bp, _ = measure(yn, bn)
         out["net_auc"], out["net_p"] = auc, p
-        n_net = sum(1 for u in units if not u.startswith("ad:"))
         print(
-            f"  network level ({n_net:,} linked networks + {len(units) - n_net:,} stand-alone ads, k={k}): "
-            f"ROC AUC {auc:.3f}  precision@k {p:.3f}"
-            f"   | keyword baseline: AUC {bauc:.3f}  precision@k {bp:.3f}"
+            f"  network level ({n_net:,} linked networks + {len(units) - n_net:,} stand-alone postings, "
+            f"k={k}): "
+            f"ROC AUC {auc:.3f}  precision@k {p:.3f}   | max over ads (exported risk): AUC {mauc:.3f}  "
+            f"precision@k {mp:.3f}   | keyword baseline: AUC {bauc:.3f}  precision@k {bp:.3f}"
         )
     else:
         print("  network level: the link stage produced no networks")
@@ -178,8 +186,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     store, truth = build(base / f"report-{args.seed}", args.ads, args.seed)
     t0 = time.perf_counter()
-    update_scores(store, rebuild=True)
-    print(f"  full re-score of {args.ads:,} ads: {time.perf_counter() - t0:.1f} s")
+    rescored = update_scores(store, rebuild=True)
+    steps = ", ".join(f"{step} {sec:.1f}" for step, sec in rescored.seconds.items())
+    print(f"  full re-score of {args.ads:,} ads: {time.perf_counter() - t0:.1f} s ({steps})")
     rows = ad_rows(store, truth)
     print("\n[1] catalogue weights (defaults, no tuning on any labels)")
     default = report(store, rows, "catalogue")

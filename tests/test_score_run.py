@@ -52,7 +52,9 @@ def test_scores_flags_and_spans(tmp_path: Path) -> None:
     with store.connect() as conn:
         scores = scores_for_ads(conn, [a, b])
         ads = {ad.ad_key: ad for ad in load_ads(conn, [a, b])}
-    assert scores[a].risk > 0.5 > scores[b].risk
+    # One ad on its own: its phrases count, but most of youth language's strength is counted per person
+    # (test_score_persons.py), so a lone ad stays well below a person whose ads keep showing it.
+    assert scores[a].risk > 10 * scores[b].risk and scores[b].risk < 0.01
     fired = {f.indicator for f in scores[a].flags}
     assert {
         "youth_language",

@@ -76,7 +76,9 @@ def leads(
     if as_json:
         for lead in found:
             record = {
-                "kind": lead.kind, "id": lead.id, "risk": round(lead.risk, 4), "ads": lead.n_ads,
+                "kind": lead.kind, "id": lead.id, "risk": round(lead.risk, 4),
+                "max_ad_risk": None if lead.max_ad_risk is None else round(lead.max_ad_risk, 4),
+                "basis": lead.rank_basis.get("basis"), "ads": lead.n_ads,
                 "city": lead.city, "state": lead.state,
                 "first_seen": lead.first_seen, "last_seen": lead.last_seen,
                 "reasons": [dict(f.as_export(), note=f.note) for f in lead.reasons],
@@ -98,6 +100,10 @@ def leads(
         reasons = "\n".join(f"{f.indicator}: {f.evidence!r} ({f.weight:+.1f})" for f in lead.reasons) or "-"
         out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
     console.print(out)
+    console.print(
+        "risk: a stand-alone ad's risk; for a network, its strongest person's evidence (the mean over that "
+        "person's ads), so one ad's chance phrases do not lift a whole network."
+    )
     console.print(CAVEAT)
     console.print(
         "Details: `safeharbor network ID` / `safeharbor why`, or the analyst workspace (`safeharbor serve`)."

@@ -12,6 +12,7 @@ import json
 import os
 import re
 from dataclasses import dataclass, field
+from functools import cached_property
 from importlib import resources
 from pathlib import Path
 from typing import Any, Literal
@@ -27,6 +28,7 @@ AD_DETECTORS: tuple[str, ...] = ("stated_age", "obscured_phone", "several_names"
 NETWORK_DETECTORS: tuple[str, ...] = (
     "age_changes",
     "person_share",
+    "person_rate",
     "persons_per_contact",
     "fast_circuit",
 )
@@ -70,6 +72,11 @@ class Indicator:
 
     def match_hash(self) -> str:
         """Changes when what the indicator matches changes (not when its weight changes)."""
+        return self._match_hash
+
+    @cached_property
+    def _match_hash(self) -> str:
+        # Cached: matchers are looked up by this hash once per ad, and hashing JSON is not free.
         payload = {
             "level": self.level,
             "fields": list(self.fields),

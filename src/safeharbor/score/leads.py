@@ -1,9 +1,11 @@
 """The lead queue: networks and stand-alone ads, highest risk first, each with its top reasons.
 
 A network is one lead however many ads it posted; an ad that belongs to no network is a lead of its
-own (its versions count once). Filters (place, time, source, indicator) select the ads a lead must
-have at least one of; `exclude_keys` removes ads (e.g. already reviewed) from consideration, so a
-network stays in the queue while it has other ads that match.
+own (its versions count once). Leads are precomputed by `update_scores` (score/lead_table.py) and
+ranked by a documented ranking score (for a network: its strongest person's evidence, not the maximum
+over its ads). Filters (place, time, source, indicator) select the ads a lead must have at least one
+of; `exclude_keys` removes ads (e.g. already reviewed) from consideration, so a network stays
+in the queue while it has other ads that match.
 """
 
 from __future__ import annotations
@@ -16,10 +18,9 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, func, select
 
-from safeharbor.score.queries import Flag, flags_for_ads, network_scores
-from safeharbor.score.tables import score_ads, score_flags
+from safeharbor.score.queries import Flag
+from safeharbor.score.tables import score_flags, score_lead_ads, score_leads
 from safeharbor.storage.reads import format_time
-from safeharbor.storage.schema import ad_places, ads
 
 TOP_REASONS = 4
 
@@ -40,6 +41,11 @@ class Lead:
     top_ad_key: int | None = None  # the network's highest-risk ad (the ad itself for an ad lead)
     title: str | None = None
     source: str | None = None
+    # `risk` is the lead's ranking score: for a stand-alone ad its risk; for a network the strongest
+    # person's mean log-odds as a 0..1 score (lead_table.py). The network's exported risk (the highest
+    # of its ads', CONTRACT.md) is `max_ad_risk`; `rank_basis` says what the score was built from.
+    max_ad_risk: float | None = None
+    rank_basis: dict[str, Any] = field(default_factory=dict)
 
     @property
     def flags(self) -> list[Flag]:
@@ -63,13 +69,41 @@ def _bound(value: str | date | datetime | None, *, end: bool) -> str | None:
     return text
 
 
-@dataclass
-class _Candidate:
-    kind: Literal["network", "ad"]
-    id: str
-    risk: float
-    keys: list[int]
-    top: int
+def _flag(d: dict[str, Any]) -> Flag:
+    return Flag(
+        indicator=d["indicator"],
+        evidence=d["evidence"],
+        weight=float(d["weight"]),
+        field=d.get("field"),
+        start=d.get("start"),
+        end=d.get("end"),
+        note=d.get("note") or "",
+        level=d.get("level") or "ad",
+    )
+
+
+def _excluded_leads(conn: Connection, excluded: set[int]) -> set[str]:
+    """Leads all of whose ads are excluded (a lead stays while it has another ad)."""
+    counts: Counter[str] = Counter()
+    keys = sorted(excluded)
+    for i in range(0, len(keys), 2000):
+        counts.update(
+            conn.execute(
+                select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(keys[i : i + 2000]))
+            ).scalars()
+        )
+    if not counts:
+        return set()
+    gone: set[str] = set()
+    ids = sorted(counts)
+    for i in range(0, len(ids), 2000):
+        rows = conn.execute(
+            select(score_lead_ads.c.lead_id, func.count())
+            .where(score_lead_ads.c.lead_id.in_(ids[i : i + 2000]))
+            .group_by(score_lead_ads.c.lead_id)
+        )
+        gone.update(lead for lead, total in rows if counts[lead] >= total)
+    return gone
 
 
 def lead_queue(
@@ -85,117 +119,75 @@ def lead_queue(
     indicator: str | None = None,
     exclude_keys: Iterable[int] | None = None,
 ) -> list[Lead]:
-    """Networks and stand-alone ads, highest risk first, with their top reasons."""
-    query = (
-        select(
-            score_ads.c.ad_key,
-            score_ads.c.risk,
-            score_ads.c.network_id,
-            ads.c.source,
-            ads.c.ad_id,
-        )
-        .join(ads, ads.c.ad_key == score_ads.c.ad_key)
-        .outerjoin(ad_places, ad_places.c.ad_key == score_ads.c.ad_key)
-    )
+    """Networks and stand-alone ads, highest ranking score first, with their top reasons.
+
+    Reads the table `update_scores` keeps (score_leads): one indexed query per page. Filters keep the
+    leads that have at least one matching ad that is not excluded."""
+    excluded = set(exclude_keys or ())
+    conditions = []
     if city:
-        query = query.where(func.lower(ad_places.c.city) == city.strip().lower())
+        conditions.append(score_lead_ads.c.city_key == city.strip().lower())
     if state:
-        query = query.where(ad_places.c.state == state.strip().upper())
+        conditions.append(score_lead_ads.c.state == state.strip().upper())
     if (low := _bound(since, end=False)) is not None:
-        query = query.where(ads.c.posted_at >= low)
+        conditions.append(score_lead_ads.c.posted_at >= low)
     if (high := _bound(until, end=True)) is not None:
-        query = query.where(ads.c.posted_at <= high)
+        conditions.append(score_lead_ads.c.posted_at <= high)
     if source:
-        query = query.where(ads.c.source == source)
+        conditions.append(score_lead_ads.c.source == source)
     if indicator:
         fired = select(score_flags.c.ad_key).where(score_flags.c.indicator == indicator)
-        query = query.where(score_ads.c.ad_key.in_(fired))
-    excluded = set(exclude_keys or ())
-    networks: dict[str, list[tuple[float, int]]] = {}
-    postings: dict[tuple[str, str], tuple[float, int]] = {}
-    for ad_key, risk, network_id, src, ad_id in conn.execute(query):
-        if ad_key in excluded:
-            continue
-        if network_id:
-            networks.setdefault(network_id, []).append((risk, ad_key))
-        else:
-            best = postings.get((src, ad_id))
-            if best is None or (risk, -ad_key) > (best[0], -best[1]):
-                postings[(src, ad_id)] = (risk, ad_key)
-    stored = network_scores(conn, list(networks))
-    candidates: list[_Candidate] = []
-    for nid, members in networks.items():
-        best_risk, best_key = max(members)
-        score = stored.get(nid)
-        if score is not None and score.top_ad_key is not None:
-            best_risk, best_key = score.risk, score.top_ad_key
-        candidates.append(_Candidate("network", nid, best_risk, [k for _, k in members], best_key))
-    candidates += [_Candidate("ad", str(key), risk, [key], key) for risk, key in postings.values()]
-    candidates.sort(key=lambda c: (-c.risk, c.kind, c.id))
-    page = candidates[offset : offset + limit]
-    return _details(conn, page, stored)
+        conditions.append(score_lead_ads.c.ad_key.in_(fired))
+    query = select(score_leads)
+    if conditions:
+        if excluded and len(excluded) <= 5000:
+            conditions.append(score_lead_ads.c.ad_key.not_in(sorted(excluded)))
+            excluded = set()
+        matching = select(score_lead_ads.c.lead_id).where(*conditions).distinct().subquery()
+        query = query.join(matching, matching.c.lead_id == score_leads.c.lead_id)
+    gone: set[str] = set()
+    if excluded:
+        if conditions:  # many exclusions with filters: check each candidate lead's remaining ads
+            return _filtered_in_python(conn, query, excluded, conditions, limit, offset)
+        gone = _excluded_leads(conn, excluded)
+    if gone:
+        query = query.where(score_leads.c.lead_id.not_in(sorted(gone)))
+    query = query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref)
+    rows = conn.execute(query.limit(limit).offset(offset)).all()
+    return [_lead(r) for r in rows]
 
 
-def _details(conn: Connection, page: list[_Candidate], stored: dict[str, Any]) -> list[Lead]:
-    tops = [c.top for c in page]
-    ad_keys = [c.top for c in page if c.kind == "ad"]
-    info = {
-        r.ad_key: r
-        for r in conn.execute(
-            select(
-                ads.c.ad_key, ads.c.title, ads.c.source, ads.c.posted_at, ad_places.c.city, ad_places.c.state
-            )
-            .outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key)
-            .where(ads.c.ad_key.in_(tops))
-        )
-    }
-    ad_flags = flags_for_ads(conn, ad_keys)
-    out: list[Lead] = []
-    for c in page:
-        top = info.get(c.top)
-        lead = Lead(
-            kind=c.kind,
-            id=c.id,
-            risk=c.risk,
-            top_ad_key=c.top,
-            title=top.title if top else None,
-            source=top.source if top else None,
-        )
-        if c.kind == "ad":
-            lead.ad_key = c.top
-            lead.reasons = ad_flags.get(c.top, [])[:TOP_REASONS]
-            lead.first_seen = lead.last_seen = top.posted_at if top else None
-            lead.city, lead.state = (top.city, top.state) if top else (None, None)
-        else:
-            score = stored.get(c.id)
-            lead.network_id = c.id
-            lead.reasons = _top_reasons(score.flags) if score else []
-            lead.n_ads = score.n_ads if score else len(c.keys)
-            lead.first_seen = score.first_seen if score else None
-            lead.last_seen = score.last_seen if score else None
-            lead.city, lead.state = _usual_place(conn, c.keys)
-        out.append(lead)
-    return out
+def _filtered_in_python(
+    conn: Connection, query: Any, excluded: set[int], conditions: list[Any], limit: int, offset: int
+) -> list[Lead]:
+    keep: set[str] = set()
+    for lead_id, ad_key in conn.execute(
+        select(score_lead_ads.c.lead_id, score_lead_ads.c.ad_key).where(*conditions)
+    ):
+        if ad_key not in excluded:
+            keep.add(lead_id)
+    ordered = conn.execute(query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref))
+    rows = [r for r in ordered if r.lead_id in keep]
+    return [_lead(r) for r in rows[offset : offset + limit]]
 
 
-def _top_reasons(flags: list[Flag]) -> list[Flag]:
-    """The strongest flags, keeping one piece of ad text so the analyst sees words, not only counts."""
-    top = flags[:TOP_REASONS]
-    if top and all(f.level != "ad" for f in top):
-        text = next((f for f in flags if f.level == "ad"), None)
-        if text is not None:
-            top = top[: TOP_REASONS - 1] + [text]
-    return top
-
-
-def _usual_place(conn: Connection, keys: list[int]) -> tuple[str | None, str | None]:
-    """The place most of the (matching) ads were posted in."""
-    places: Counter[tuple[str, str]] = Counter()
-    for i in range(0, len(keys), 2000):
-        rows = conn.execute(
-            select(ad_places.c.city, ad_places.c.state).where(ad_places.c.ad_key.in_(keys[i : i + 2000]))
-        )
-        places.update((c, s) for c, s in rows if c)
-    if not places:
-        return None, None
-    return places.most_common(1)[0][0]
+def _lead(r: Any) -> Lead:
+    network = r.kind == "network"
+    return Lead(
+        kind=r.kind,
+        id=r.ref,
+        risk=r.rank,
+        reasons=[_flag(d) for d in (r.reasons or [])][:TOP_REASONS],
+        city=r.city,
+        state=r.state,
+        first_seen=r.first_seen,
+        last_seen=r.last_seen,
+        n_ads=r.n_ads,
+        ad_key=None if network else r.top_ad_key,
+        network_id=r.ref if network else None,
+        top_ad_key=r.top_ad_key,
+        title=r.title,
+        source=r.source,
+        max_ad_risk=r.risk,
+        rank_basis=dict(r.summary or {}),
+    )

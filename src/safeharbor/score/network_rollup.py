@@ -73,7 +73,11 @@ def score_networks_for(store: Store, network_ids: Iterable[str], networks: dict[
                 posted.update(
                     conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(part))).all()
                 )
-                for r in conn.execute(select(score_flags).where(score_flags.c.ad_key.in_(part))):
+                columns = (
+                    score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.evidence,
+                    score_flags.c.weight, score_flags.c.level, score_flags.c.note,
+                )  # fmt: skip
+                for r in conn.execute(select(*columns).where(score_flags.c.ad_key.in_(part))):
                     flags[r.ad_key].append(
                         {
                             "indicator": r.indicator,

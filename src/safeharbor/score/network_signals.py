@@ -12,6 +12,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from scipy.stats import beta
+
 from safeharbor.score.catalogue import Indicator
 
 # A "phone" used by hundreds of ads is a shared identifier (a booking line, a junk number copied by
@@ -50,6 +52,7 @@ class GroupSummary:
     n_ads: int
     hits: list[GroupHit] = field(default_factory=list)  # apply to every ad of the group
     per_ad: dict[int, list[GroupHit]] = field(default_factory=dict)  # apply to one person's ads
+    persons: dict[str, list[int]] = field(default_factory=dict)  # person label -> their ads' keys
 
     def hits_for(self, ad_key: int) -> list[GroupHit]:
         return self.hits + self.per_ad.get(ad_key, [])
@@ -100,13 +103,16 @@ def persons(members: Sequence[AdFacts]) -> dict[str, list[AdFacts]]:
     return out
 
 
-def _age_changes(ind: Indicator, members: Sequence[AdFacts], label: str) -> dict[int, GroupHit]:
+Persons = dict[str, list[AdFacts]]
+
+
+def _age_changes(ind: Indicator, found: Persons, label: str) -> dict[int, GroupHit]:
     """Per person: ads whose stated age is not the person's usual one (19 here, 21 in the next city)."""
     min_ads = int(ind.params.get("min_ads", 3))
     min_changed = int(ind.params.get("min_changed", 2))
     min_share = float(ind.params.get("min_share", 0.2))
     out: dict[int, GroupHit] = {}
-    for name, ads in persons(members).items():
+    for name, ads in found.items():
         aged = [m for m in ads if m.ages and len(m.names) <= 1]  # an age next to one name is that person's
         if len(aged) < min_ads:
             continue
@@ -131,7 +137,7 @@ def _age_changes(ind: Indicator, members: Sequence[AdFacts], label: str) -> dict
     return out
 
 
-def _person_share(ind: Indicator, members: Sequence[AdFacts], label: str) -> dict[int, GroupHit]:
+def _person_share(ind: Indicator, found: Persons, label: str) -> dict[int, GroupHit]:
     """Per person: the share of their ads on which any of the given ad-level indicators fired.
 
     Graded: the flag's value is the share, shrunk towards `prior_share` for persons with few ads, so a
@@ -141,7 +147,7 @@ def _person_share(ind: Indicator, members: Sequence[AdFacts], label: str) -> dic
     min_share = float(ind.params.get("min_share", 0.25))
     prior, prior_ads = float(ind.params.get("prior_share", 0.15)), float(ind.params.get("prior_ads", 2))
     out: dict[int, GroupHit] = {}
-    for name, ads in persons(members).items():
+    for name, ads in found.items():
         if len(ads) < min_ads:
             continue
         fired = sum(1 for m in ads if m.indicators & of)
@@ -154,6 +160,57 @@ def _person_share(ind: Indicator, members: Sequence[AdFacts], label: str) -> dic
             f"{label}: {fired} of {len(ads)} ads of {name} (same name or photos) show "
             f"{', '.join(sorted(of))}",
             round(share, 3),
+        )
+        for m in ads:
+            out[m.ad_key] = hit
+    return out
+
+
+def _distinct(ads: Sequence[AdFacts], days: float) -> list[AdFacts]:
+    """A person's ads with re-posts collapsed: an ad in the same city with the same indicators as one
+    posted less than `days` before it is taken as a re-post (copied text) and counts once, so a
+    phrase copied into five re-posts is one piece of evidence, not five."""
+    window = timedelta(days=days)
+    last: dict[tuple[str | None, frozenset[str]], datetime] = {}
+    kept: list[AdFacts] = []
+    for m in sorted(ads, key=lambda m: (m.posted_at, m.ad_key)):
+        key = (m.city, m.indicators)
+        seen = last.get(key)
+        if seen is None or m.posted_at - seen > window:
+            kept.append(m)
+        last[key] = m.posted_at
+    return kept
+
+
+def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupHit]:
+    """Per person: how sure we are that the share of their ads showing the given ad-level indicators
+    is above `above` (a rate adults' ads rarely reach), given k of their n ads show them.
+
+    The value is the posterior probability P(rate > above) under a Beta(prior_a, prior_b) prior, so it
+    grows with the evidence: 2 of 3 ads is suggestive, 12 of 20 nearly certain, 2 of 20 nearly nil.
+    One ad's chance phrase barely moves it; a person whose ads keep showing the signal counts fully."""
+    of = set(ind.params.get("of", []))
+    min_ads = int(ind.params.get("min_ads", 2))
+    above = float(ind.params.get("above", 0.3))
+    prior_a, prior_b = float(ind.params.get("prior_a", 1.0)), float(ind.params.get("prior_b", 3.0))
+    min_value = float(ind.params.get("min_value", 0.2))
+    repost_days = float(ind.params.get("repost_days", 3))
+    out: dict[int, GroupHit] = {}
+    for name, ads in found.items():
+        distinct = _distinct(ads, repost_days)
+        if len(distinct) < min_ads:
+            continue
+        fired = sum(1 for m in distinct if m.indicators & of)
+        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired))
+        if value < min_value:
+            continue
+        hit = GroupHit(
+            ind.id,
+            f"{name}: {fired} of {len(distinct)} ads",
+            f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts counted "
+            f"once) show {', '.join(sorted(of))}; {value:.0%} likely that more than {above:.0%} of "
+            "their ads do",
+            round(value, 3),
         )
         for m in ads:
             out[m.ad_key] = hit
@@ -191,7 +248,7 @@ def _circuit(ind: Indicator, members: Sequence[AdFacts], label: str) -> GroupHit
 
 
 _GROUP_DETECTORS = {"persons_per_contact": _persons_per_contact, "fast_circuit": _circuit}
-_PERSON_DETECTORS = {"age_changes": _age_changes, "person_share": _person_share}
+_PERSON_DETECTORS = {"age_changes": _age_changes, "person_share": _person_share, "person_rate": _person_rate}
 
 
 def group_signals(indicators: Iterable[Indicator], members: Sequence[AdFacts], label: str) -> GroupSummary:
@@ -199,6 +256,8 @@ def group_signals(indicators: Iterable[Indicator], members: Sequence[AdFacts], l
     summary = GroupSummary(label=label, n_ads=len(members))
     if len(members) < 2:
         return summary
+    found = persons(members)  # once per group: every person-level detector uses the same split
+    summary.persons = {name: [m.ad_key for m in ads] for name, ads in found.items()}
     for ind in indicators:
         if ind.level != "network" or ind.detector is None:
             continue
@@ -207,7 +266,7 @@ def group_signals(indicators: Iterable[Indicator], members: Sequence[AdFacts], l
             if hit is not None:
                 summary.hits.append(hit)
         elif ind.detector in _PERSON_DETECTORS:
-            for ad_key, person_hit in _PERSON_DETECTORS[ind.detector](ind, members, label).items():
+            for ad_key, person_hit in _PERSON_DETECTORS[ind.detector](ind, found, label).items():
                 summary.per_ad.setdefault(ad_key, []).append(person_hit)
     return summary
 

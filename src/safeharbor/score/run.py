@@ -4,40 +4,51 @@ Incremental by design (150,000 ads a day):
 - an ad is matched once, and again only when its extraction changes or an indicator's patterns change
   (then only the changed indicators are re-matched);
 - phone/network signals are recomputed for the groups that new ads (or changed networks) touch;
-- a changed weight, or a newly fitted model, only re-combines stored flags into risks.
+- a changed weight, or a newly fitted model, only re-combines stored flags into risks;
+- the precomputed lead queue (lead_table.py) is rebuilt for the leads that hold re-combined ads.
+Reads are batched by key (load.py); no step queries per ad. At 100k ads a full re-score takes ~50 s on
+a busy 2-core machine, most of it regular-expression matching (see bench/risk.py for per-step times).
 """
 
 from __future__ import annotations
 
+import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, inspect, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from safeharbor.score.catalogue import Catalogue, Indicator, load_catalogue
 from safeharbor.score.indicators import match_ad
+from safeharbor.score.lead_table import PERSON_SEP, refresh_leads
+from safeharbor.score.load import ad_facts, ad_texts, extractions_of, phone_members
 from safeharbor.score.model import ScoringModel, active_model, sigmoid
 from safeharbor.score.network_signals import (
     MAX_PHONE_GROUP_ADS,
-    AdFacts,
     GroupHit,
     GroupSummary,
     group_signals,
     merge_group_hits,
 )
-from safeharbor.score.tables import score_ads, score_flags, score_networks, score_state
+from safeharbor.score.tables import (
+    score_ads,
+    score_flags,
+    score_lead_ads,
+    score_leads,
+    score_networks,
+    score_state,
+)
 from safeharbor.storage.engine import Store
-from safeharbor.storage.reads import extractions_for, load_ads, parse_time
-from safeharbor.storage.schema import ad_images, ad_places, ads, extract_state, extractions
+from safeharbor.storage.schema import ads, extract_state
 
 BATCH = 1000
 HIGH_RISK = 0.5
 # Bump when the scoring code changes what it computes (detectors, person grouping): everything is re-scored.
-SCORER_VERSION = "3"
+SCORER_VERSION = "4"
 
 
 @dataclass
@@ -53,6 +64,7 @@ class ScoreSummary:
     model: str = "catalogue"
     catalogue: str = ""
     high_risk_ads: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per step, for bench/risk.py
 
     def lines(self) -> list[str]:
         out = [
@@ -67,6 +79,12 @@ class ScoreSummary:
         if not self.linked:
             out.append("No networks yet (link stage not run): signals use ads that share a phone number.")
         return out
+
+
+def _lap(summary: ScoreSummary, step: str, since: float) -> float:
+    now = time.perf_counter()
+    summary.seconds[step] = round(now - since, 2)
+    return now
 
 
 def _now() -> str:
@@ -142,8 +160,8 @@ def _match(store: Store, keys: Sequence[int], indicators: list[Indicator], model
     ids = [i.id for i in indicators]
     for chunk in _chunks(sorted(keys)):
         with store.begin() as conn:
-            found = load_ads(conn, chunk)
-            exts = extractions_for(conn, chunk, kinds=("age", "phone", "name"))
+            found = ad_texts(conn, chunk)
+            exts = extractions_of(conn, chunk)
             rows: list[dict[str, Any]] = []
             for ad in found:
                 rows.extend(
@@ -156,116 +174,33 @@ def _match(store: Store, keys: Sequence[int], indicators: list[Indicator], model
                 conn.execute(score_flags.insert(), rows)
 
 
-def image_groups(conn: Connection) -> Callable[[str], str | None]:
-    """phash -> its near-identical image group (from the link stage when it ran), None for shared images."""
-    groups: dict[str, str] = {}
-    shared: set[str] = set()
-    try:
-        from safeharbor.link.tables import link_cuts, link_image_groups
-
-        if inspect(conn).has_table("link_image_groups"):
-            groups = dict(
-                conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all()
-            )
-            shared = set(conn.execute(select(link_cuts.c.value).where(link_cuts.c.kind == "image")).scalars())
-    except ImportError:
-        pass
-
-    def group(phash: str) -> str | None:
-        g = groups.get(phash, phash)
-        return None if phash in shared or g in shared else g
-
-    return group
-
-
-def _facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
-    image_group = image_groups(conn)
-    out: dict[int, AdFacts] = {}
-    for chunk in _chunks(sorted(keys), 2000):
-        exts = extractions_for(conn, chunk, kinds=("age", "phone", "name"))
-        posted = dict(
-            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(chunk))).all()
-        )
-        places = {
-            r.ad_key: (r.city, r.state)
-            for r in conn.execute(
-                select(ad_places.c.ad_key, ad_places.c.city, ad_places.c.state).where(
-                    ad_places.c.ad_key.in_(chunk)
-                )
-            )
-        }
-        fired: dict[int, set[str]] = defaultdict(set)
-        for ad_key, indicator in conn.execute(
-            select(score_flags.c.ad_key, score_flags.c.indicator).where(
-                score_flags.c.ad_key.in_(chunk), score_flags.c.level == "ad"
-            )
-        ):
-            fired[ad_key].add(indicator)
-        images: dict[int, set[str]] = defaultdict(set)
-        for ad_key, phash in conn.execute(
-            select(ad_images.c.ad_key, ad_images.c.phash).where(
-                ad_images.c.ad_key.in_(chunk), ad_images.c.phash.is_not(None)
-            )
-        ):
-            group = image_group(phash)
-            if group:
-                images[ad_key].add(group)
-        for key in chunk:
-            if key not in posted:
-                continue
-            ex = exts.get(key, [])
-            city, state = places.get(key, (None, None))
-            out[key] = AdFacts(
-                ad_key=key,
-                posted_at=parse_time(posted[key]),
-                ages=tuple(int(e.value) for e in ex if e.kind == "age" and e.value.isdigit()),
-                names=frozenset(e.value.casefold() for e in ex if e.kind == "name"),
-                phones=frozenset(e.value for e in ex if e.kind == "phone"),
-                city=city,
-                state=state,
-                indicators=frozenset(fired.get(key, ())),
-                images=frozenset(images.get(key, ())),
-            )
-    return out
-
-
-def _phone_members(conn: Connection, phones: set[str]) -> dict[str, set[int]]:
-    members: dict[str, set[int]] = defaultdict(set)
-    values = sorted(phones)
-    for i in range(0, len(values), 2000):
-        rows = conn.execute(
-            select(extractions.c.value, extractions.c.ad_key).where(
-                extractions.c.kind == "phone", extractions.c.value.in_(values[i : i + 2000])
-            )
-        )
-        for value, ad_key in rows:
-            members[value].add(ad_key)
-    return members
-
-
 def _group_hits(
     store: Store, cat: Catalogue, target: set[int], networks: dict[int, str] | None
-) -> dict[int, dict[str, GroupHit]]:
-    """Network-level hits for each target ad, from its phones' groups and its network."""
+) -> tuple[dict[int, dict[str, GroupHit]], dict[int, str]]:
+    """Network-level hits for each target ad, from its network (or its phones' groups); and the persons
+    of its network each target ad advertises (labels joined by PERSON_SEP), for the network ranking."""
     indicators = cat.of_level("network")
     if not indicators or not target:
-        return {}
+        return {}, {}
     by_network: dict[str, set[int]] = defaultdict(set)
     for key, nid in (networks or {}).items():
         by_network[nid].add(key)
     with store.connect() as conn:
-        own = _facts(conn, sorted(target))
-        phones = {p for f in own.values() for p in f.phones}
-        phone_members = {
-            p: m for p, m in _phone_members(conn, phones).items() if 2 <= len(m) <= MAX_PHONE_GROUP_ADS
+        own = ad_facts(conn, sorted(target))
+        # Phone groups stand in for networks only until the link stage has run: afterwards a phone's
+        # ads are part of its network, and a phone the link stage cut (a junk number shared by
+        # unrelated posters) would join persons of different operators who share a working name.
+        phones = set() if networks else {p for f in own.values() for p in f.phones}
+        by_phone = {
+            p: m for p, m in phone_members(conn, phones).items() if 2 <= len(m) <= MAX_PHONE_GROUP_ADS
         }
         universe = set(target)
-        for m in phone_members.values():
+        for m in by_phone.values():
             universe |= m
         for key in target:
             if networks and key in networks:
                 universe |= by_network[networks[key]]
-        facts = {**own, **_facts(conn, sorted(universe - set(own)))}
+        facts = {**own, **ad_facts(conn, sorted(universe - set(own)))}
     cache: dict[str, GroupSummary] = {}
 
     def summary(kind: str, ident: str, members: set[int]) -> GroupSummary:
@@ -275,17 +210,21 @@ def _group_hits(
         return cache[label]
 
     out: dict[int, dict[str, GroupHit]] = {}
+    person_of: dict[int, str] = {}
     for key in target:
         f = own.get(key)
         if f is None:
             continue
-        sums = [summary("phone", p, phone_members[p]) for p in sorted(f.phones) if p in phone_members]
+        sums = [summary("phone", p, by_phone[p]) for p in sorted(f.phones) if p in by_phone]
         if networks and key in networks:
-            sums.append(summary("network", networks[key], by_network[networks[key]]))
+            net = summary("network", networks[key], by_network[networks[key]])
+            sums.append(net)
+            labels = [name for name, keys in net.persons.items() if key in keys]
+            person_of[key] = PERSON_SEP.join(labels)
         hits = merge_group_hits(key, sums)
         if hits:
             out[key] = hits
-    return out
+    return out, person_of
 
 
 def _write_group_flags(
@@ -324,10 +263,18 @@ def _combine(
     model: ScoringModel,
     networks: dict[int, str] | None,
     extract_versions: dict[int, str],
+    person_of: dict[int, str],
 ) -> None:
     now = _now()
-    for chunk in _chunks(sorted(keys)):
+    for chunk in _chunks(sorted(keys), 5000):
         with store.begin() as conn:
+            # Ads whose group signals were not recomputed keep the persons found last time.
+            persons = dict(
+                conn.execute(
+                    select(score_ads.c.ad_key, score_ads.c.persons).where(score_ads.c.ad_key.in_(chunk))
+                ).all()
+            )
+            persons.update((k, person_of[k]) for k in chunk if k in person_of)
             fired: dict[int, dict[str, float]] = defaultdict(dict)
             for ad_key, indicator, strength in conn.execute(
                 select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
@@ -346,6 +293,7 @@ def _combine(
                         "network_id": (networks or {}).get(key),
                         "extract_version": extract_versions.get(key, ""),
                         "scored_at": now,
+                        "persons": persons.get(key) if (networks or {}).get(key) else None,
                     }
                 )
             conn.execute(delete(score_ads).where(score_ads.c.ad_key.in_(chunk)))
@@ -379,7 +327,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
     summary.linked = bool(networks)
     if rebuild:
         with store.begin() as conn:
-            for table in (score_flags, score_ads, score_networks):
+            for table in (score_flags, score_ads, score_networks, score_leads, score_lead_ads):
                 conn.execute(delete(table))
         scored = {}
 
@@ -392,6 +340,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
         with store.begin() as conn:
             conn.execute(delete(score_flags).where(score_flags.c.indicator.in_(removed)))
 
+    clock = time.perf_counter()
     # 1. Ad-level matching: every indicator on new ads; changed indicators on the rest.
     new_keys = [k for k in all_keys if k not in scored or scored[k][0] != extract_versions.get(k, "")]
     ad_level = cat.of_level("ad")
@@ -403,6 +352,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
         _match(store, old_keys, changed_ad, model)
     summary.ads_matched = len(new_keys) + (len(old_keys) if changed_ad else 0)
 
+    clock = _lap(summary, "match", clock)
     # 2. Phone/network signals for the groups that new ads or changed networks touch.
     moved = {k for k in old_keys if (networks or {}).get(k) != scored.get(k, ("", None))[1]}
     if changed or removed or not scored:
@@ -413,19 +363,19 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
         touched.discard(None)
         if networks:
             target |= {k for k, nid in networks.items() if nid in touched}
-        with store.connect() as conn:
-            new_phones = {
-                e.value
-                for ex in extractions_for(conn, sorted(new_set), kinds=("phone",)).values()
-                for e in ex
-            }
-            for members in _phone_members(conn, new_phones).values():
-                if len(members) <= MAX_PHONE_GROUP_ADS:
-                    target |= members
-    hits = _group_hits(store, cat, target, networks)
+        else:  # no networks yet: the groups are the ads sharing a phone number
+            with store.connect() as conn:
+                new_phones = {
+                    e.value for ex in extractions_of(conn, sorted(new_set), ("phone",)).values() for e in ex
+                }
+                for members in phone_members(conn, new_phones).values():
+                    if len(members) <= MAX_PHONE_GROUP_ADS:
+                        target |= members
+    hits, person_of = _group_hits(store, cat, target, networks)
     _write_group_flags(store, target, hits, model)
     summary.ads_grouped = len(target)
 
+    clock = _lap(summary, "group signals", clock)
     # 3. Combine into risk: everything when the weights changed, else what was touched.
     weights_changed = state.get("model_hash") != model.hash()
     if weights_changed and scored:
@@ -437,9 +387,10 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
                     .values(weight=score_flags.c.strength * model.weight(indicator.id))
                 )
     combine = set(all_keys) if (weights_changed or changed_ad or removed) else (target | new_set)
-    _combine(store, sorted(combine), model, networks, extract_versions)
+    _combine(store, sorted(combine), model, networks, extract_versions, person_of)
     summary.ads_combined = len(combine)
 
+    clock = _lap(summary, "combine", clock)
     # 4. Network roll-up for networks whose ads were re-combined.
     if networks:
         touched_networks = {networks[k] for k in combine if k in networks} | {
@@ -447,7 +398,13 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
         }
         summary.networks_scored = score_networks_for(store, touched_networks, networks)
 
+    clock = _lap(summary, "network roll-up", clock)
+    # 5. The precomputed lead queue, for the leads that hold re-combined ads (all after a rebuild).
     with store.begin() as conn:
+        has_leads = conn.execute(select(score_leads.c.lead_id).limit(1)).first() is not None
+        full = rebuild or not scored or not has_leads
+        if full or combine:
+            refresh_leads(conn, None if full else combine)
         _save_state(
             conn,
             {
@@ -464,4 +421,5 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
             ).scalar()
             or 0
         )
+    _lap(summary, "lead queue", clock)
     return summary

@@ -5,6 +5,9 @@
 - score_networks: one row per network: risk, flags (JSON), ads, first/last seen.
 - score_state: what the stored scores were computed with (catalogue hashes), for incremental re-scoring.
 - score_models: weights re-fitted from analysts' reviewed cases (`safeharbor train`), with the fit report.
+- score_leads: the lead queue, precomputed by `update_scores`: one row per network and per stand-alone
+  posting, with its ranking score, place, dates and top reasons (the queue is one indexed query).
+- score_lead_ads: which lead each ad belongs to, with the columns the queue filters on.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 
 from safeharbor.storage.migrations import Migration
@@ -40,6 +45,8 @@ score_ads = Table(
     Column("network_id", String(80)),
     Column("extract_version", String(40), nullable=False, default=""),
     Column("scored_at", String(32), nullable=False),
+    # Persons of its network this ad advertises (labels joined by \x1f; score_0002), for network ranking.
+    Column("persons", Text),
 )
 Index("ix_score_ads_risk", score_ads.c.risk)
 Index("ix_score_ads_network", score_ads.c.network_id)
@@ -95,8 +102,56 @@ score_models = Table(
 )
 
 
+score_leads = Table(
+    "score_leads",
+    metadata,
+    Column("lead_id", String(100), primary_key=True),  # "network:<id>" or "ad:<ad_key>"
+    Column("kind", String(10), nullable=False),  # network | ad
+    Column("ref", String(80), nullable=False),  # the network id, or the ad_key of a stand-alone ad
+    Column("rank", Float, nullable=False),  # ranking score 0..1 (see leads.py); the queue's order
+    Column("risk", Float, nullable=False),  # the ad's risk, or the network's (max of its ads, CONTRACT.md)
+    Column("top_ad_key", Integer),
+    Column("n_ads", Integer, nullable=False),
+    Column("first_seen", String(32)),
+    Column("last_seen", String(32)),
+    Column("city", String(120)),
+    Column("state", String(2)),
+    Column("title", Text),
+    Column("source", String(80)),
+    Column("reasons", JSON, nullable=False, default=list),  # top flags, strongest first
+    Column("summary", JSON, nullable=False, default=dict),  # what the ranking score was built from
+)
+Index("ix_score_leads_rank", score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref)
+
+score_lead_ads = Table(
+    "score_lead_ads",
+    metadata,
+    Column("ad_key", Integer, primary_key=True),
+    Column("lead_id", String(100), nullable=False),
+    Column("posted_at", String(32)),
+    Column("source", String(80)),
+    Column("city_key", String(120)),  # lower-cased city, for case-insensitive filtering
+    Column("state", String(2)),
+)
+Index("ix_score_lead_ads_lead", score_lead_ads.c.lead_id)
+Index("ix_score_lead_ads_state", score_lead_ads.c.state, score_lead_ads.c.posted_at)
+Index("ix_score_lead_ads_city", score_lead_ads.c.city_key)
+Index("ix_score_lead_ads_posted", score_lead_ads.c.posted_at)
+Index("ix_score_lead_ads_source", score_lead_ads.c.source)
+
+
 def _create(conn: Connection) -> None:
     metadata.create_all(conn, tables=[score_ads, score_flags, score_networks, score_state, score_models])
 
 
-MIGRATIONS = [Migration("score_0001", "risk scores, flags, network scores, state, fitted models", _create)]
+def _create_leads(conn: Connection) -> None:
+    # score_0001 creates score_ads from the current definition, so the column may already be there.
+    if "persons" not in {c["name"] for c in inspect(conn).get_columns("score_ads")}:
+        conn.execute(text("ALTER TABLE score_ads ADD COLUMN persons TEXT"))
+    metadata.create_all(conn, tables=[score_leads, score_lead_ads])
+
+
+MIGRATIONS = [
+    Migration("score_0001", "risk scores, flags, network scores, state, fitted models", _create),
+    Migration("score_0002", "precomputed lead queue (leads and the ads they hold)", _create_leads),
+]

@@ -86,13 +86,16 @@ def extractions_for(
 ) -> dict[int, list[Extraction]]:
     """Extractions of these ads, grouped by ad_key, in text order."""
     keys = sorted(set(ad_keys))
+    wanted = set(kinds) if kinds is not None else None
     found: dict[int, list[Extraction]] = defaultdict(list)
     for chunk in _chunks(keys):
+        # Kinds are filtered here, not in SQL: with `kind IN (...)` SQLite picks the (kind, value)
+        # index and scans every extraction of those kinds instead of looking up these ads.
         query = select(extractions).where(extractions.c.ad_key.in_(chunk))
-        if kinds is not None:
-            query = query.where(extractions.c.kind.in_(list(kinds)))
         query = query.order_by(extractions.c.ad_key, extractions.c.field, extractions.c.span_start)
         for r in conn.execute(query):
+            if wanted is not None and r.kind not in wanted:
+                continue
             found[r.ad_key].append(
                 Extraction(
                     ad_key=r.ad_key,

@@ -1,0 +1,281 @@
+"""The precomputed lead queue (`score_leads`, `score_lead_ads`), kept up to date by `update_scores`.
+
+One lead per network and one per stand-alone posting (its versions count once). Each lead carries the
+columns the queue shows (place, dates, title, top reasons) and its ranking score, so that a page of
+the queue is one indexed query however many ads there are.
+
+Ranking score of a network (documented in docs/indicators.md): a network involves a child victim when
+one of the *persons* it advertises is a child, so its ads are grouped into persons (same working name
+or photos, as the person-level indicators do) and each person gets the mean log-odds of their ads;
+the network ranks by its strongest person: `rank = sigmoid(max over persons of mean logit)`.
+Averaging over a person's ads keeps one ad's chance phrases in a large adult network from putting the
+whole network on top, which the maximum over ads (the exported network `risk`, CONTRACT.md) does.
+Ads that no person could be found for count as one more "person". A stand-alone ad ranks by its risk.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, select, tuple_
+
+from safeharbor.score.model import sigmoid
+from safeharbor.score.queries import flags_for_ads, network_scores
+from safeharbor.score.tables import score_ads, score_lead_ads, score_leads
+from safeharbor.storage.engine import Store
+from safeharbor.storage.schema import ad_places, ads
+
+TOP_REASONS = 4
+BATCH = 2000
+PERSON_SEP = "\x1f"
+UNASSIGNED = ""  # ads no person was found for
+
+
+@dataclass(frozen=True)
+class AdRow:
+    ad_key: int
+    risk: float
+    logit: float
+    network_id: str | None
+    persons: tuple[str, ...]
+    source: str
+    ad_id: str
+    posted_at: str
+    title: str | None
+    city: str | None
+    state: str | None
+
+
+def _chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
+
+
+def network_rank(members: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
+    """Ranking score of a network from its ads: the strongest person's mean log-odds (see module doc)."""
+    by_person: dict[str, list[float]] = defaultdict(list)
+    for row in members:
+        for person in row.persons or (UNASSIGNED,):
+            by_person[person].append(row.logit)
+    means = {p: sum(v) / len(v) for p, v in by_person.items()}
+    top = max(means, key=lambda p: (means[p], p))
+    strong = sorted(p for p, m in means.items() if p != UNASSIGNED and m >= 0.0)
+    summary = {
+        "basis": "strongest person's mean log-odds",
+        "person": top or "ads with no name or photo in common",
+        "person_ads": len(by_person[top]),
+        "persons": sum(1 for p in means if p != UNASSIGNED),
+        "persons_above_half": strong[:8],
+    }
+    return sigmoid(means[top]), summary
+
+
+def _usual(values: Iterable[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
+    counts: dict[tuple[str, str | None], int] = defaultdict(int)
+    for city, state in values:
+        if city:
+            counts[(city, state)] += 1
+    if not counts:
+        return None, None
+    return max(sorted(counts), key=lambda cs: counts[cs])
+
+
+def _flag_dict(flag: Any) -> dict[str, Any]:
+    return {
+        "indicator": flag.indicator,
+        "evidence": flag.evidence,
+        "weight": flag.weight,
+        "field": flag.field,
+        "start": flag.start,
+        "end": flag.end,
+        "note": flag.note,
+        "level": flag.level,
+    }
+
+
+def _top_network_reasons(flags: list[Any]) -> list[Any]:
+    """The strongest flags, keeping one piece of ad text so the analyst sees words, not only counts."""
+    top = flags[:TOP_REASONS]
+    if top and all(f.level != "ad" for f in top):
+        text = next((f for f in flags if f.level == "ad"), None)
+        if text is not None:
+            top = top[: TOP_REASONS - 1] + [text]
+    return top
+
+
+def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
+    out: list[AdRow] = []
+    for chunk in _chunks(sorted(keys)):
+        query = (
+            select(
+                score_ads.c.ad_key,
+                score_ads.c.risk,
+                score_ads.c.logit,
+                score_ads.c.network_id,
+                score_ads.c.persons,
+                ads.c.source,
+                ads.c.ad_id,
+                ads.c.posted_at,
+                ads.c.title,
+                ad_places.c.city,
+                ad_places.c.state,
+            )
+            .join(ads, ads.c.ad_key == score_ads.c.ad_key)
+            .outerjoin(ad_places, ad_places.c.ad_key == score_ads.c.ad_key)
+            .where(score_ads.c.ad_key.in_(chunk))
+        )
+        for r in conn.execute(query):
+            persons = tuple(p for p in (r.persons or "").split(PERSON_SEP) if p)
+            out.append(
+                AdRow(
+                    r.ad_key,
+                    r.risk,
+                    r.logit,
+                    r.network_id,
+                    persons,
+                    r.source,
+                    r.ad_id,
+                    r.posted_at,
+                    r.title,
+                    r.city,
+                    r.state,
+                )  # fmt: skip
+            )
+    return out
+
+
+def _postings_keys(conn: Connection, postings: set[tuple[str, str]]) -> set[int]:
+    keys: set[int] = set()
+    items = sorted(postings)
+    for chunk in _chunks(items, 400):
+        keys.update(
+            conn.execute(select(ads.c.ad_key).where(tuple_(ads.c.source, ads.c.ad_id).in_(chunk))).scalars()
+        )
+    return keys
+
+
+def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
+    """Rebuild the leads that hold these ads (all leads when `touched` is None); returns how many."""
+    if touched is None:
+        conn.execute(delete(score_leads))
+        conn.execute(delete(score_lead_ads))
+        keys = set(conn.execute(select(score_ads.c.ad_key)).scalars())
+    else:
+        seed = sorted(set(touched))
+        old_leads: set[str] = set()
+        for chunk in _chunks(seed):
+            old_leads.update(
+                conn.execute(
+                    select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk)).distinct()
+                ).scalars()
+            )
+        rows = _load(conn, seed)
+        networks = {r.network_id for r in rows if r.network_id}
+        networks |= {lead.split(":", 1)[1] for lead in old_leads if lead.startswith("network:")}
+        postings = {(r.source, r.ad_id) for r in rows if not r.network_id}
+        old_ads = [int(lead.split(":", 1)[1]) for lead in old_leads if lead.startswith("ad:")]
+        for chunk in _chunks(sorted(old_ads)):
+            postings.update(
+                (s, i)
+                for s, i in conn.execute(select(ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(chunk)))
+            )
+        keys = set(seed) | _postings_keys(conn, postings)
+        for chunk in _chunks(sorted(networks), 500):
+            keys.update(
+                conn.execute(select(score_ads.c.ad_key).where(score_ads.c.network_id.in_(chunk))).scalars()
+            )
+        for chunk in _chunks(sorted(keys)):
+            old_leads.update(
+                conn.execute(
+                    select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk)).distinct()
+                ).scalars()
+            )
+            conn.execute(delete(score_lead_ads).where(score_lead_ads.c.ad_key.in_(chunk)))
+        for chunk in _chunks(sorted(old_leads)):
+            conn.execute(delete(score_leads).where(score_leads.c.lead_id.in_(chunk)))
+    rows = _load(conn, sorted(keys))
+    by_network: dict[str, list[AdRow]] = defaultdict(list)
+    by_posting: dict[tuple[str, str], list[AdRow]] = defaultdict(list)
+    for r in rows:
+        if r.network_id:
+            by_network[r.network_id].append(r)
+        else:
+            by_posting[(r.source, r.ad_id)].append(r)
+    leads: list[dict[str, Any]] = []
+    members: list[dict[str, Any]] = []
+    stored = network_scores(conn, list(by_network))
+    for nid, group in by_network.items():
+        rank, summary = network_rank(group)
+        top = max(group, key=lambda r: (r.risk, -r.ad_key))
+        score = stored.get(nid)
+        times = sorted(r.posted_at for r in group if r.posted_at)
+        city, state = _usual((r.city, r.state) for r in group)
+        lead_id = f"network:{nid}"
+        leads.append(
+            {
+                "lead_id": lead_id,
+                "kind": "network",
+                "ref": nid,
+                "rank": rank,
+                "risk": top.risk,
+                "top_ad_key": top.ad_key,
+                "n_ads": len(group),
+                "first_seen": times[0] if times else None,
+                "last_seen": times[-1] if times else None,
+                "city": city,
+                "state": state,
+                "title": top.title,
+                "source": top.source,
+                "summary": summary,
+                "reasons": [_flag_dict(f) for f in _top_network_reasons(score.flags if score else [])],
+            }  # fmt: skip
+        )
+        members.extend(_member(r, lead_id) for r in group)
+    tops = {key: max(group, key=lambda r: (r.risk, -r.ad_key)) for key, group in by_posting.items()}
+    ad_flags = flags_for_ads(conn, [t.ad_key for t in tops.values()])
+    for posting, top in tops.items():
+        lead_id = f"ad:{top.ad_key}"
+        leads.append(
+            {
+                "lead_id": lead_id,
+                "kind": "ad",
+                "ref": str(top.ad_key),
+                "rank": top.risk,
+                "risk": top.risk,
+                "top_ad_key": top.ad_key,
+                "n_ads": 1,
+                "first_seen": top.posted_at,
+                "last_seen": top.posted_at,
+                "city": top.city,
+                "state": top.state,
+                "title": top.title,
+                "source": top.source,
+                "summary": {"basis": "the ad's risk"},
+                "reasons": [_flag_dict(f) for f in ad_flags.get(top.ad_key, [])[:TOP_REASONS]],
+            }  # fmt: skip
+        )
+        members.extend(_member(r, lead_id) for r in by_posting[posting])
+    for chunk in _chunks(leads, 1000):
+        conn.execute(score_leads.insert(), list(chunk))
+    for chunk in _chunks(members, 5000):
+        conn.execute(score_lead_ads.insert(), list(chunk))
+    return len(leads)
+
+
+def _member(r: AdRow, lead_id: str) -> dict[str, Any]:
+    return {
+        "ad_key": r.ad_key,
+        "lead_id": lead_id,
+        "posted_at": r.posted_at,
+        "source": r.source,
+        "city_key": r.city.strip().lower() if r.city else None,
+        "state": r.state.strip().upper() if r.state else None,
+    }
+
+
+def refresh_leads_in(store: Store, touched: Iterable[int] | None) -> int:
+    with store.begin() as conn:
+        return refresh_leads(conn, touched)

@@ -1,0 +1,210 @@
+"""Bulk reads for scoring: ad texts, extractions and the per-ad facts the group detectors need.
+
+Lean on purpose (this is the hot path of `update_scores` at 100k ads): plain column tuples, JSON
+decoded only where it is used, and no `kind IN (...)` filters on extractions (SQLite then picks the
+(kind, value) index and reads every phone/age/name of the corpus for each batch).
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, String, inspect, select, type_coerce
+
+from safeharbor.score.network_signals import AdFacts
+from safeharbor.score.tables import score_flags
+from safeharbor.storage.reads import parse_time
+from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
+from safeharbor.types import Ad, Extraction
+
+BATCH = 2000
+KINDS = ("age", "phone", "name")
+
+
+def chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
+    for i in range(0, len(keys), size):
+        yield keys[i : i + size]
+
+
+def ad_texts(conn: Connection, keys: Sequence[int]) -> list[Ad]:
+    """The ads with these keys (texts and times only: no image hashes), in key order."""
+    out: list[Ad] = []
+    for chunk in chunks(sorted(keys)):
+        rows = conn.execute(
+            select(
+                ads.c.ad_key,
+                ads.c.ad_id,
+                ads.c.source,
+                ads.c.version,
+                ads.c.posted_at,
+                ads.c.title,
+                ads.c.body,
+                ads.c.location,
+            )  # fmt: skip
+            .where(ads.c.ad_key.in_(chunk))
+            .order_by(ads.c.ad_key)
+        )
+        out.extend(
+            Ad(
+                ad_key=r.ad_key,
+                id=r.ad_id,
+                source=r.source,
+                version=r.version,
+                posted_at=parse_time(r.posted_at),
+                title=r.title,
+                body=r.body or "",
+                location=r.location,
+            )  # fmt: skip
+            for r in rows
+        )
+    return out
+
+
+def extractions_of(
+    conn: Connection, keys: Sequence[int], kinds: Iterable[str] = KINDS
+) -> dict[int, list[Extraction]]:
+    """Extractions of these ads of these kinds, in text order (attrs decoded for phones only)."""
+    wanted = set(kinds)
+    found: dict[int, list[Extraction]] = defaultdict(list)
+    attrs = type_coerce(extractions.c.attrs, String).label("attrs")  # raw JSON text: decode lazily
+    for chunk in chunks(sorted(set(keys))):
+        rows = conn.execute(
+            select(
+                extractions.c.ad_key,
+                extractions.c.kind,
+                extractions.c.value,
+                extractions.c.raw,
+                extractions.c.field,
+                extractions.c.span_start,
+                extractions.c.span_end,
+                extractions.c.extractor,
+                extractions.c.version,
+                extractions.c.confidence,
+                attrs,
+            )  # fmt: skip
+            .where(extractions.c.ad_key.in_(chunk))
+            .order_by(extractions.c.ad_key, extractions.c.field, extractions.c.span_start)
+        )
+        for r in rows:
+            if r.kind not in wanted:
+                continue
+            extra = json.loads(r.attrs) if r.kind == "phone" and r.attrs and r.attrs != "{}" else {}
+            found[r.ad_key].append(
+                Extraction(
+                    ad_key=r.ad_key,
+                    kind=r.kind,
+                    value=r.value,
+                    raw=r.raw,
+                    field=r.field,
+                    start=r.span_start,
+                    end=r.span_end,
+                    extractor=r.extractor,
+                    version=r.version,
+                    confidence=r.confidence,
+                    attrs=extra,
+                )  # fmt: skip
+            )
+    return dict(found)
+
+
+def image_groups(conn: Connection) -> Callable[[str], str | None]:
+    """phash -> its near-identical image group (from the link stage when it ran), None for shared images."""
+    groups: dict[str, str] = {}
+    shared: set[str] = set()
+    try:
+        from safeharbor.link.tables import link_cuts, link_image_groups
+
+        if inspect(conn).has_table("link_image_groups"):
+            groups = dict(
+                conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all()
+            )
+            shared = set(conn.execute(select(link_cuts.c.value).where(link_cuts.c.kind == "image")).scalars())
+    except ImportError:
+        pass
+
+    def group(phash: str) -> str | None:
+        g = groups.get(phash, phash)
+        return None if phash in shared or g in shared else g
+
+    return group
+
+
+def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
+    """What the group detectors need from each of these ads."""
+    image_group = image_groups(conn)
+    out: dict[int, AdFacts] = {}
+    for chunk in chunks(sorted(keys)):
+        ages: dict[int, list[int]] = defaultdict(list)
+        names: dict[int, set[str]] = defaultdict(set)
+        phones: dict[int, set[str]] = defaultdict(set)
+        for ad_key, kind, value in conn.execute(
+            select(extractions.c.ad_key, extractions.c.kind, extractions.c.value).where(
+                extractions.c.ad_key.in_(chunk)
+            )
+        ):
+            if kind == "age" and value.isdigit():
+                ages[ad_key].append(int(value))
+            elif kind == "name":
+                names[ad_key].add(value.casefold())
+            elif kind == "phone":
+                phones[ad_key].add(value)
+        posted = dict(
+            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(chunk))).all()
+        )
+        places = {
+            r.ad_key: (r.city, r.state)
+            for r in conn.execute(
+                select(ad_places.c.ad_key, ad_places.c.city, ad_places.c.state).where(
+                    ad_places.c.ad_key.in_(chunk)
+                )
+            )
+        }
+        fired: dict[int, set[str]] = defaultdict(set)
+        for ad_key, indicator in conn.execute(
+            select(score_flags.c.ad_key, score_flags.c.indicator).where(
+                score_flags.c.ad_key.in_(chunk), score_flags.c.level == "ad"
+            )
+        ):
+            fired[ad_key].add(indicator)
+        images: dict[int, set[str]] = defaultdict(set)
+        for ad_key, phash in conn.execute(
+            select(ad_images.c.ad_key, ad_images.c.phash).where(
+                ad_images.c.ad_key.in_(chunk), ad_images.c.phash.is_not(None)
+            )
+        ):
+            group = image_group(phash)
+            if group:
+                images[ad_key].add(group)
+        for key in chunk:
+            if key not in posted:
+                continue
+            city, state = places.get(key, (None, None))
+            out[key] = AdFacts(
+                ad_key=key,
+                posted_at=parse_time(posted[key]),
+                ages=tuple(ages.get(key, ())),
+                names=frozenset(names.get(key, ())),
+                phones=frozenset(phones.get(key, ())),
+                city=city,
+                state=state,
+                indicators=frozenset(fired.get(key, ())),
+                images=frozenset(images.get(key, ())),
+            )
+    return out
+
+
+def phone_members(conn: Connection, phones: set[str]) -> dict[str, set[int]]:
+    """The ads that show each of these phone numbers."""
+    members: dict[str, set[int]] = defaultdict(set)
+    for chunk in chunks(sorted(phones)):
+        rows = conn.execute(
+            select(extractions.c.value, extractions.c.ad_key).where(
+                extractions.c.kind == "phone", extractions.c.value.in_(chunk)
+            )
+        )
+        for value, ad_key in rows:
+            members[value].add(ad_key)
+    return members
