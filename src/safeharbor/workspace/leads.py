@@ -198,7 +198,10 @@ def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: 
                 source=attr(lead, "source", default=None),
                 network_id=network_id,
                 n_ads=attr(lead, "n_ads", default=None),
-                extra={"top_ad_key": attr(lead, "top_ad_key", default=None)},
+                extra={
+                    "top_ad_key": attr(lead, "top_ad_key", default=None),
+                    "max_ad_risk": attr(lead, "max_ad_risk", default=None),
+                },
             )
         )
     if f.reviewed == "no":
