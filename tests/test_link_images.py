@@ -78,3 +78,28 @@ def test_groups_chain_near_copies_under_the_smallest_hash() -> None:
     groups = image_groups([a, b, c, "ffffffffffffffff"], near_pairs([a, b, c, "ffffffffffffffff"]))
     assert groups[a] == groups[b] == groups[c] == a
     assert groups["ffffffffffffffff"] == "ffffffffffffffff"
+
+
+def test_matching_only_new_hashes_finds_exactly_the_pairs_a_full_run_adds() -> None:
+    import random
+
+    from safeharbor.link.images import near_pairs, near_pairs_involving
+
+    rng = random.Random(5)
+    bases = [rng.getrandbits(64) for _ in range(40)]
+    hashes = []
+    for base in bases:  # families of near-identical hashes (a few flipped bits) plus strangers
+        for _ in range(rng.randint(1, 5)):
+            flipped = base
+            for bit in rng.sample(range(64), rng.randint(0, 12)):
+                flipped ^= 1 << bit
+            hashes.append(f"{flipped:016x}")
+    old, new = hashes[: len(hashes) // 2], hashes[len(hashes) // 2 :]
+    full = near_pairs(hashes)
+    added = near_pairs_involving(new, hashes)
+    old_set = set(old)
+    assert sorted(set(near_pairs(old)) | set(added), key=lambda p: (p.hash_a, p.hash_b)) == full
+    assert all(
+        not (p.hash_a in old_set and p.hash_b in old_set) or p.hash_a in new or p.hash_b in new for p in added
+    )
+    assert near_pairs_involving([], hashes) == []

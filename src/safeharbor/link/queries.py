@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from safeharbor.link.explain import why_linked
-from safeharbor.link.movement import Circuit, Stay, circuits, distance_travelled, stays_from
+from safeharbor.link.summary import NetworkRecord, load_records
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -19,7 +19,7 @@ from safeharbor.link.tables import (
     link_networks,
     link_text_edges,
 )
-from safeharbor.storage.schema import ads, extractions
+from safeharbor.storage.schema import ads
 
 __all__ = [
     "CutRecord",
@@ -50,24 +50,6 @@ class CutRecord:
     first_seen: str | None
     last_seen: str | None
     reason: str
-
-
-@dataclass
-class NetworkRecord:
-    id: str
-    ad_keys: list[int]
-    postings: int
-    names: list[str]
-    phones: list[str]
-    emails: list[str]
-    handles: list[str]
-    image_hashes: list[str]
-    first_seen: str
-    last_seen: str
-    stays: list[Stay]
-    distance_km: float
-    circuits: list[Circuit]
-    shared_identifiers: list[str] = field(default_factory=list)  # in its ads but cut as junk/shared
 
 
 def _chunks(keys: Sequence[int]) -> Iterable[list[int]]:
@@ -118,86 +100,12 @@ def list_networks(conn: Connection, *, limit: int = 50, offset: int = 0) -> list
 
 
 def network_records_for(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRecord]:
-    """Records of these networks (in the order given; unknown ids are skipped), loaded in bulk."""
-    members: dict[str, list[int]] = defaultdict(list)
-    for chunk_start in range(0, len(network_ids), CHUNK):
-        chunk = list(network_ids[chunk_start : chunk_start + CHUNK])
-        query = select(link_ad_network.c.network_id, link_ad_network.c.ad_key).where(
-            link_ad_network.c.network_id.in_(chunk)
-        )
-        for nid, key in conn.execute(query.order_by(link_ad_network.c.ad_key)):
-            members[nid].append(key)
-    all_keys = sorted(k for keys in members.values() for k in keys)
-    feats: dict[int, tuple[str, str | None, str | None, float | None, float | None, str]] = {}
-    values: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    postings: dict[int, tuple[str, str]] = {}
-    for key_chunk in _chunks(all_keys):
-        q = select(
-            link_features.c.ad_key,
-            link_features.c.posted_at,
-            link_features.c.city,
-            link_features.c.state,
-            link_features.c.lat,
-            link_features.c.lon,
-            link_features.c.posting,
-        ).where(link_features.c.ad_key.in_(key_chunk))
-        for key, posted_at, city, state, lat, lon, posting in conn.execute(q):
-            feats[key] = (posted_at, city, state, lat, lon, posting)
-        q2 = select(extractions.c.ad_key, extractions.c.kind, extractions.c.value).where(
-            extractions.c.ad_key.in_(key_chunk), extractions.c.kind.in_(["name", "phone", "email", "handle"])
-        )
-        for key, kind, value in conn.execute(q2):
-            values[key].append((kind, value))
-        q3 = select(link_idents.c.ad_key, link_idents.c.value).where(
-            link_idents.c.ad_key.in_(key_chunk), link_idents.c.kind == "image"
-        )
-        for key, value in conn.execute(q3):
-            values[key].append(("image", value))
-        for key, source, ad_id in conn.execute(
-            select(ads.c.ad_key, ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(key_chunk))
-        ):
-            postings[key] = (source, ad_id)
-    cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
-    out: list[NetworkRecord] = []
-    for nid in network_ids:
-        keys = members.get(nid)
-        if not keys:
-            continue
-        by_kind: dict[str, set[str]] = defaultdict(set)
-        shared: set[str] = set()
-        for k in keys:
-            for kind, value in values.get(k, []):
-                norm = value if kind in ("name", "phone") else value.lower()
-                if (kind, norm) in cut:
-                    shared.add(f"{kind} {norm}")
-                else:
-                    by_kind[kind].add(norm)
-        latest: dict[str, int] = {}  # one visit per posting: its latest version
-        for k in keys:
-            if k in feats:
-                latest[feats[k][5]] = max(k, latest.get(feats[k][5], k))
-        visits = [feats[k][:5] for k in sorted(latest.values())]
-        times = [v[0] for v in visits]
-        stays = stays_from(visits)
-        out.append(
-            NetworkRecord(
-                id=nid,
-                ad_keys=keys,
-                postings=len({postings.get(k, (str(k), "")) for k in keys}),
-                names=sorted(by_kind["name"]),
-                phones=sorted(by_kind["phone"]),
-                emails=sorted(by_kind["email"]),
-                handles=sorted(by_kind["handle"]),
-                image_hashes=sorted(by_kind["image"]),
-                first_seen=min(times) if times else "",
-                last_seen=max(times) if times else "",
-                stays=stays,
-                distance_km=distance_travelled(stays),
-                circuits=circuits(stays),
-                shared_identifiers=sorted(shared),
-            )
-        )
-    return out
+    """Records of these networks (in the order given; unknown ids are skipped), loaded in bulk.
+
+    Read from the records precomputed at link time (`link_network_summary`); a network without one
+    (a store linked before that table existed) is computed from its ads.
+    """
+    return load_records(conn, list(network_ids))
 
 
 def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str, object]]]:

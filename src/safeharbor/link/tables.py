@@ -3,7 +3,9 @@
 Everything here is derived from the raw ads and their extractions and can be rebuilt
 (`safeharbor analyze --rebuild`). Per-ad features (`link_features`, `link_idents`) are computed once
 per ad (and again when its extraction changes); the graph-wide tables (`link_text_edges`,
-`link_image_pairs`, `link_cuts`, `link_ad_network`, `link_networks`) are rewritten by each run.
+`link_image_pairs`, `link_cuts`, `link_ad_network`, `link_networks`) are kept up to date by each run,
+and `link_network_summary` holds each network's precomputed record (rewritten only for networks that
+changed).
 """
 
 from __future__ import annotations
@@ -120,6 +122,27 @@ link_networks = Table(
 )
 Index("ix_link_networks_size", link_networks.c.postings)
 
+# Precomputed network records (link_0002): what `network_record` / `list_networks` show, written by
+# `update_networks` for the networks that changed, so the analyst pages read one row per network
+# instead of re-deriving names, contacts and movement from every ad's extractions on each request.
+link_network_summary = Table(
+    "link_network_summary",
+    metadata,
+    Column("network_id", String(20), primary_key=True),
+    Column("postings", Integer, nullable=False),
+    Column("first_seen", String(32), nullable=False),
+    Column("last_seen", String(32), nullable=False),
+    Column("names", Text, nullable=False),  # JSON list
+    Column("phones", Text, nullable=False),  # JSON list
+    Column("emails", Text, nullable=False),  # JSON list
+    Column("handles", Text, nullable=False),  # JSON list
+    Column("image_hashes", Text, nullable=False),  # JSON list
+    Column("stays", Text, nullable=False),  # JSON [[city, state, lat, lon, first, last, ads], ...]
+    Column("distance_km", Float, nullable=False),
+    Column("circuits", Text, nullable=False),  # JSON [[[city, ...], loops], ...]
+    Column("shared_identifiers", Text, nullable=False),  # JSON list
+)
+
 link_state = Table(
     "link_state",
     metadata,
@@ -132,4 +155,12 @@ def _create(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-MIGRATIONS = [Migration("link_0001", "link features, evidence, cuts and networks", _create)]
+def _add_network_summary(conn: Connection) -> None:
+    # checkfirst: on a fresh database link_0001's create_all has already made it.
+    link_network_summary.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [
+    Migration("link_0001", "link features, evidence, cuts and networks", _create),
+    Migration("link_0002", "precomputed network records for fast reads", _add_network_summary),
+]

@@ -1,0 +1,187 @@
+"""Writing a link run's results: only the rows that changed.
+
+A run derives the whole graph (text edges, image pairs, cuts, networks), but from one run to the next
+almost all of it stays the same: 1,000 new ads on 100k change a few thousand of ~250k rows. Rewriting
+only the differences keeps an incremental run's write cost proportional to what changed, keeps
+`updated_at` meaningful (the last run that changed the network), and tells which network records
+(`link_network_summary`) are stale.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import Connection, Table, delete, select
+
+from safeharbor.link import bridges, images, text_sim
+from safeharbor.link.tables import (
+    link_ad_network,
+    link_cuts,
+    link_image_groups,
+    link_image_pairs,
+    link_network_summary,
+    link_networks,
+    link_state,
+    link_text_edges,
+)
+from safeharbor.storage.engine import bulk_insert
+from safeharbor.storage.reads import format_time
+
+INSERT_BATCH = 20000
+CHUNK = 2000
+NEXT_ID_KEY = "next_network_number"
+
+
+@dataclass(frozen=True, slots=True)
+class Graph:
+    """Everything a run derived, keyed by ad key (not corpus position)."""
+
+    edges: Sequence[text_sim.TextEdge]
+    pairs: Sequence[images.ImagePair]
+    group_of: dict[str, str]
+    cuts: Sequence[bridges.Cut]
+    groups: Sequence[Sequence[int]]  # ad keys of each network
+    ids: Sequence[str]
+    next_number: int
+    posted_at: dict[int, str]
+    posting: dict[int, int]
+    idents: dict[tuple[str, str], list[int]]  # identifier -> ad keys
+
+
+def _insert(
+    conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
+) -> None:
+    for i in range(0, len(rows), INSERT_BATCH):
+        bulk_insert(conn, table, columns, rows[i : i + INSERT_BATCH])
+
+
+def _delete_keys(
+    conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[tuple[object, ...]]
+) -> None:
+    if not keys:
+        return
+    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    where = " AND ".join(f"{c} = {placeholder}" for c in columns)
+    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", list(keys))  # type: ignore[arg-type]
+
+
+def _sync(
+    conn: Connection, table: Table, key_columns: Sequence[str], value_columns: Sequence[str], new: dict
+) -> int:
+    """Make `table` hold exactly `new` ({key tuple: value tuple}); returns rows written."""
+    old = {
+        tuple(row[: len(key_columns)]): tuple(row[len(key_columns) :])
+        for row in conn.execute(select(*(table.c[c] for c in (*key_columns, *value_columns)))).all()
+    }
+    stale = [k for k, v in old.items() if new.get(k) != v]
+    fresh = [(*k, *v) for k, v in new.items() if old.get(k) != v]
+    _delete_keys(conn, table, key_columns, stale)
+    _insert(conn, table, (*key_columns, *value_columns), fresh)
+    return len(fresh)
+
+
+def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set[str], set[str]]:
+    """Store a run's results; returns (networks whose record is stale, network ids that are gone)."""
+    previous: dict[int, str] = {
+        k: v for k, v in conn.execute(select(link_ad_network.c.ad_key, link_ad_network.c.network_id))
+    }
+    old_cuts = {(k, v) for k, v in conn.execute(select(link_cuts.c.kind, link_cuts.c.value))}
+    _sync(
+        conn,
+        link_text_edges,
+        ("ad_a", "ad_b"),
+        ("similarity", "shared"),
+        {(e.ad_a, e.ad_b): (e.similarity, e.shared) for e in graph.edges},
+    )
+    _sync(
+        conn,
+        link_image_pairs,
+        ("hash_a", "hash_b"),
+        ("distance",),
+        {(p.hash_a, p.hash_b): (p.distance,) for p in graph.pairs},
+    )
+    grouped = {h for p in graph.pairs for h in (p.hash_a, p.hash_b)}
+    _sync(conn, link_image_groups, ("phash",), ("group_hash",), {(h,): (graph.group_of[h],) for h in grouped})
+    _sync(
+        conn,
+        link_cuts,
+        ("kind", "value"),
+        ("ads", "postings", "groups", "cities", "first_seen", "last_seen", "reason"),
+        {
+            (c.kind, c.value): (
+                c.ads,
+                c.postings,
+                c.groups,
+                c.cities,
+                _day_to_time(c.first_day),
+                _day_to_time(c.last_day),
+                c.reason,
+            )
+            for c in graph.cuts
+        },
+    )
+    membership = {(k,): (nid,) for group, nid in zip(graph.groups, graph.ids, strict=True) for k in group}
+    _sync(conn, link_ad_network, ("ad_key",), ("network_id",), membership)
+
+    flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
+    changed, gone = _changed_networks(conn, graph, previous, flipped, featured)
+    _write_networks(conn, graph, changed, gone)
+    set_state(conn, NEXT_ID_KEY, str(graph.next_number))
+    return changed, gone
+
+
+def _changed_networks(
+    conn: Connection,
+    graph: Graph,
+    previous: dict[int, str],
+    flipped: set[tuple[str, str]],
+    featured: set[int],
+) -> tuple[set[str], set[str]]:
+    """Networks whose stored record is stale, and ids that no longer exist.
+
+    Stale: new, grown, shrunk or merged; holding an ad whose features (extractions, place) were
+    recomputed this run; holding an identifier whose cut verdict flipped (it moves between the
+    record's contacts and its shared identifiers); or without a stored record at all.
+    """
+    before: dict[str, set[int]] = defaultdict(set)
+    for ad_key, nid in previous.items():
+        before[nid].add(ad_key)
+    has_record = set(conn.execute(select(link_network_summary.c.network_id)).scalars())
+    touched_ads: set[int] = set(featured)
+    for ident in flipped:  # records test cuts against each ad's own values (an image: its own hash)
+        touched_ads.update(graph.idents.get(ident, []))
+    changed: set[str] = set()
+    for group, nid in zip(graph.groups, graph.ids, strict=True):
+        if nid not in has_record or before.get(nid) != set(group) or not touched_ads.isdisjoint(group):
+            changed.add(nid)
+    gone = (set(before) | has_record) - set(graph.ids)
+    return changed, gone
+
+
+def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set[str]) -> None:
+    existing = set(conn.execute(select(link_networks.c.network_id)).scalars())
+    now = format_time(datetime.now(UTC))
+    rewrite = sorted((changed | gone | (existing - set(graph.ids))) & existing)
+    for i in range(0, len(rewrite), CHUNK):
+        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(rewrite[i : i + CHUNK])))
+    rows: list[tuple[object, ...]] = []
+    for group, nid in zip(graph.groups, graph.ids, strict=True):
+        if nid in changed or nid not in existing:
+            times = [graph.posted_at[k] for k in group]
+            postings = len({graph.posting[k] for k in group})
+            rows.append((nid, len(group), postings, min(times), max(times), now))
+    _insert(
+        conn, link_networks, ("network_id", "ads", "postings", "first_seen", "last_seen", "updated_at"), rows
+    )
+
+
+def set_state(conn: Connection, key: str, value: str) -> None:
+    conn.execute(delete(link_state).where(link_state.c.key == key))
+    conn.execute(link_state.insert().values(key=key, value=value))
+
+
+def _day_to_time(day: float) -> str:
+    return format_time(datetime.fromtimestamp(day * 86400.0, tz=UTC))
