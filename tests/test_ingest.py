@@ -8,7 +8,7 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from safeharbor.ingest import ingest_file
-from safeharbor.storage import Store
+from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ad_images, ads, quarantine
 from tests.ingest_support import abstract_image, ad, write_jsonl
 
@@ -129,8 +129,35 @@ def test_csv_with_a_ragged_row(store: Store, tmp_path: Path) -> None:
     assert images["c4"] == ["a.png", "b.png"]
 
 
-def test_parallel_prepare_gives_the_same_result(store: Store, tmp_path: Path) -> None:
-    path = write_jsonl(tmp_path / "ads.jsonl", [ad(i) for i in range(1200)] + ["bad"] + [ad(2000)])
-    summary = ingest_file(store, path, workers=2, chunk_size=100)
+def _stored_images(store: Store) -> list[tuple[str, str, int, str, str | None, str]]:
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(ads.c.ad_id, ad_images.c.position, ad_images.c.ref, ad_images.c.phash, ad_images.c.status)
+            .join(ad_images, ad_images.c.ad_key == ads.c.ad_key)
+            .order_by(ads.c.ad_id, ad_images.c.position)
+        )
+        return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
+def test_parallel_prepare_and_hashing_give_the_same_result(tmp_path: Path) -> None:
+    (tmp_path / "images").mkdir()
+    for k in range(5):
+        abstract_image(tmp_path / "images" / f"{k}.png", k)
+    lines: list[dict[str, object] | str] = [
+        ad(
+            i,
+            images=[f"images/{i % 5}.png", f"images/{(i * 7) % 5}.png"]
+            + (["images/gone.png"] if i % 97 == 0 else []),
+        )
+        for i in range(1200)
+    ]
+    path = write_jsonl(tmp_path / "ads.jsonl", [*lines, "bad", ad(2000)])
+    serial = open_store(str(tmp_path / "serial.db"))
+    parallel = open_store(str(tmp_path / "parallel.db"))
+    ingest_file(serial, path, workers=0, chunk_size=100)
+    summary = ingest_file(parallel, path, workers=2, chunk_size=100)
     assert summary.counts.added == 1201 and summary.counts.rejected == 1
-    assert quarantined(store) == {1201: "not valid JSON: Expecting value (column 1)"}
+    assert summary.counts.image_problems == 13  # images/gone.png, on every 97th ad
+    assert quarantined(parallel) == {1201: "not valid JSON: Expecting value (column 1)"}
+    assert _stored_images(parallel) == _stored_images(serial)
+    assert len({row[3] for row in _stored_images(parallel) if row[3]}) == 5

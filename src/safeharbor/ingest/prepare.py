@@ -6,16 +6,13 @@ Pure and picklable so that it can run in worker processes while the main process
 from __future__ import annotations
 
 import json
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from safeharbor.ingest.images import hash_image
 from safeharbor.ingest.readers import RAW_KEEP, RawRecord
 from safeharbor.ingest.validate import ValidAd, validate
-from safeharbor.types import Rejected
-
-IMAGE_THREADS = 4
+from safeharbor.types import ImageHash, Rejected
 
 
 @dataclass(slots=True)
@@ -40,11 +37,9 @@ def _decode(record: RawRecord) -> object | str:
         return f"!not valid JSON: {exc.msg} (column {exc.colno})"
 
 
-def prepare_chunk(
-    records: list[RawRecord], file_label: str, base_dir: str, hash_images: bool = True
-) -> PreparedChunk:
+def prepare_chunk(records: list[RawRecord], file_label: str) -> PreparedChunk:
+    """Decode, parse and validate; images are hashed separately (see ingest.run), once per file."""
     out = PreparedChunk(records=len(records))
-    base = Path(base_dir)
     for record in records:
         if record.error is not None:
             out.rejected.append(Rejected(file_label, record.line, record.error, record.raw))
@@ -66,23 +61,10 @@ def prepare_chunk(
             out.rejected.append(Rejected(file_label, record.line, result, raw[:RAW_KEEP].rstrip("\n")))
             continue
         out.ads.append((record.line, result))
-    if hash_images:
-        _hash_chunk_images(out, base)
     return out
 
 
-_threads: ThreadPoolExecutor | None = None
-
-
-def _hash_chunk_images(chunk: PreparedChunk, base: Path) -> None:
-    """Hash every distinct image of the chunk once, a few at a time: on a cold disk reading the files
-    costs more than decoding them, and threads overlap the reads (file I/O and decoding release the GIL)."""
-    global _threads
-    refs = list(dict.fromkeys(ref for _, ad in chunk.ads for ref in ad.images))
-    if not refs:
-        return
-    if _threads is None:
-        _threads = ThreadPoolExecutor(max_workers=IMAGE_THREADS, thread_name_prefix="imagehash")
-    hashes = dict(zip(refs, _threads.map(lambda ref: hash_image(ref, base), refs), strict=True))
-    for _, ad in chunk.ads:
-        ad.image_hashes = [hashes[ref] for ref in ad.images]
+def hash_refs(refs: list[str], base_dir: str) -> dict[str, ImageHash]:
+    """Perceptual hashes of these image refs (one task of the ingest pool)."""
+    base = Path(base_dir)
+    return {ref: hash_image(ref, base) for ref in refs}

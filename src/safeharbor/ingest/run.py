@@ -3,22 +3,26 @@
 from __future__ import annotations
 
 import os
+from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from itertools import islice
 from pathlib import Path
 
 from sqlalchemy import select, update
 
-from safeharbor.ingest.prepare import PreparedChunk, prepare_chunk
+from safeharbor.ingest.prepare import PreparedChunk, hash_refs, prepare_chunk
 from safeharbor.ingest.readers import RawRecord, read_records
 from safeharbor.ingest.writer import ChunkCounts, now_iso, write_chunk
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ingest_runs
+from safeharbor.types import ImageHash
 
 CHUNK = 2000  # one transaction (one fsync) per chunk
 PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
+IMAGE_TASK = 64  # image files per pool task
+IMAGE_CACHE = 100_000  # hashes remembered per run (about 20 MB at most)
 
 
 @dataclass
@@ -101,23 +105,92 @@ def ingest_file(
     return summary
 
 
+class _ImageCache:
+    """Hashes already computed in this run, by image ref (bounded, so memory stays flat)."""
+
+    def __init__(self, maxsize: int = IMAGE_CACHE) -> None:
+        self.maxsize = maxsize
+        self.known: OrderedDict[str, ImageHash] = OrderedDict()
+
+    def get(self, ref: str) -> ImageHash | None:
+        found = self.known.get(ref)
+        if found is not None:
+            self.known.move_to_end(ref)
+        return found
+
+    def put(self, ref: str, value: ImageHash) -> None:
+        self.known[ref] = value
+        if len(self.known) > self.maxsize:
+            self.known.popitem(last=False)
+
+
+def _attach(prepared: PreparedChunk, cache: _ImageCache) -> None:
+    for _, ad in prepared.ads:
+        ad.image_hashes = [h for h in map(cache.get, ad.images) if h is not None]
+
+
 def _prepare_all(
     chunks: Iterator[list[RawRecord]], label: str, base_dir: str, hash_images: bool, workers: int
 ) -> Iterator[PreparedChunk]:
+    """Parse chunks and hash their images, each distinct image file once per run.
+
+    With workers, one process pool does both kinds of task: parsing a chunk, and hashing the images
+    that no earlier chunk used. A bounded window of chunks is in flight, so memory stays flat.
+    """
+    cache = _ImageCache()
     if workers <= 1:
         for chunk in chunks:
-            yield prepare_chunk(chunk, label, base_dir, hash_images)
+            prepared = prepare_chunk(chunk, label)
+            if hash_images:
+                missing = [r for r in _refs(prepared) if cache.get(r) is None]
+                for ref, value in hash_refs(missing, base_dir).items():
+                    cache.put(ref, value)
+                _attach(prepared, cache)
+            yield prepared
         return
-    # Bounded look-ahead keeps memory constant: at most `window` chunks are in flight.
-    window = workers * 3
     with ProcessPoolExecutor(max_workers=workers) as pool:
-        pending = []
+        parsing: deque[Future[PreparedChunk]] = deque()
+        hashing: deque[tuple[PreparedChunk, list[Future[dict[str, ImageHash]]]]] = deque()
+        inflight: dict[str, Future[dict[str, ImageHash]]] = {}
+
+        def start_hashing(prepared: PreparedChunk) -> None:
+            futures = []
+            if hash_images:
+                missing = [r for r in _refs(prepared) if r not in inflight and cache.get(r) is None]
+                for i in range(0, len(missing), IMAGE_TASK):
+                    batch = missing[i : i + IMAGE_TASK]
+                    future = pool.submit(hash_refs, batch, base_dir)
+                    inflight.update(dict.fromkeys(batch, future))
+                futures = list(
+                    {id(inflight[r]): inflight[r] for r in _refs(prepared) if r in inflight}.values()
+                )
+            hashing.append((prepared, futures))
+
+        def finish_oldest() -> PreparedChunk:
+            prepared, futures = hashing.popleft()
+            for future in futures:
+                for ref, value in future.result().items():
+                    cache.put(ref, value)
+                    if inflight.get(ref) is future:
+                        del inflight[ref]
+            if hash_images:
+                _attach(prepared, cache)
+            return prepared
+
         for chunk in chunks:
-            pending.append(pool.submit(prepare_chunk, chunk, label, base_dir, hash_images))
-            if len(pending) >= window:
-                yield pending.pop(0).result()
-        for future in pending:
-            yield future.result()
+            parsing.append(pool.submit(prepare_chunk, chunk, label))
+            while len(parsing) > workers:
+                start_hashing(parsing.popleft().result())
+            while len(hashing) > workers:
+                yield finish_oldest()
+        while parsing:
+            start_hashing(parsing.popleft().result())
+        while hashing:
+            yield finish_oldest()
+
+
+def _refs(prepared: PreparedChunk) -> list[str]:
+    return list(dict.fromkeys(ref for _, ad in prepared.ads for ref in ad.images))
 
 
 def last_runs(store: Store, limit: int = 10) -> list[dict[str, object]]:
