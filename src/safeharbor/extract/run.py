@@ -22,7 +22,7 @@ from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.types import Extraction
 
-BATCH = 1000
+BATCH = 2500  # ads per worker task and per transaction (one fsync each)
 PLURAL = {"city": "places", "age": "ages"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
@@ -113,6 +113,22 @@ def _rows(results: list[list[Extraction]]) -> tuple[Rows, Rows, dict[str, int]]:
     return rows, places, counts
 
 
+def _attrs_json(attrs: dict[str, Any]) -> str:
+    # Most attrs are one of a few small dicts ({"obfuscated": false, "style": "plain"}, ...):
+    # serialise each distinct one once.
+    try:
+        key = tuple(attrs.items())
+        found = _ATTRS_JSON.get(key)
+    except TypeError:  # an unhashable value: serialise as is
+        return json.dumps(attrs, ensure_ascii=False)
+    if found is None:
+        found = json.dumps(attrs, ensure_ascii=False)
+        if len(_ATTRS_JSON) < 10_000:
+            _ATTRS_JSON[key] = found
+    return found
+
+
+_ATTRS_JSON: dict[tuple[Any, ...], str] = {}
 _worker_stores: dict[str, Store] = {}
 
 

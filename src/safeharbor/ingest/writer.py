@@ -157,21 +157,11 @@ def _write_ads(conn: Connection, run_id: int, chunk: PreparedChunk, counts: Chun
             )
         ):
             keys[(source, ad_id, chash)] = ad_key
-    image_rows = []
+    image_rows: list[tuple[object, ...]] = []
     for ad in pending:
         ad_key = keys[(ad.source, ad.ad_id, ad.content_hash)]
         for position, h in enumerate(ad.image_hashes):
             if h.status != "ok":
                 counts.image_problems += 1
-            image_rows.append(
-                {
-                    "ad_key": ad_key,
-                    "position": position,
-                    "ref": h.ref,
-                    "phash": h.phash,
-                    "status": h.status,
-                    "reason": h.reason,
-                }
-            )
-    if image_rows:
-        conn.execute(ad_images.insert(), image_rows)
+            image_rows.append((ad_key, position, h.ref, h.phash, h.status, h.reason))
+    bulk_insert(conn, ad_images, ("ad_key", "position", "ref", "phash", "status", "reason"), image_rows)
