@@ -26,6 +26,28 @@ TEXT_EXTRACTORS: list[tuple[ExtractionKind, ModuleType, Callable[[str], list[Spa
     ("price", prices, prices.find_prices),
 ]
 TEXT_FIELDS: tuple[AdField, ...] = ("title", "body")
+KINDS: tuple[ExtractionKind, ...] = ("phone", "email", "handle", "age", "name", "price", "city")
+PLUGIN_GROUP = "safeharbor.extractors"
+
+
+def _load_plugins() -> None:
+    """Partners' extractors, installed as packages with an entry point in `safeharbor.extractors`.
+
+    Each entry point names a module with KIND (one of KINDS but "city"), EXTRACTOR, VERSION and
+    find(text) -> list[Span] (see docs/plugins.md). Their values join the built-in ones, with their
+    own extractor name in the provenance, and their versions join EXTRACT_VERSION so that installing
+    or upgrading one re-extracts stored ads on the next `safeharbor analyze`.
+    """
+    from importlib.metadata import entry_points
+
+    for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        module = entry.load()
+        if module.KIND not in KINDS or module.KIND == "city":
+            raise ValueError(f"extractor plugin {entry.name!r}: KIND must be one of {KINDS[:-1]}")
+        TEXT_EXTRACTORS.append((module.KIND, module, module.find))
+
+
+_load_plugins()
 
 # One string that changes whenever any extractor's version does: ads extracted under another
 # version are extracted again by `safeharbor analyze`.
