@@ -20,7 +20,7 @@ case "${1:-start}" in
     BIN=$(pg_bin)
     if [ -z "$BIN" ]; then echo "postgres: not available; PostgreSQL tests will be skipped" >&2; return 0 2>/dev/null || exit 0; fi
     if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then useradd --system --home "$PGDIR" postgres; fi
-    as_pg "$BIN/pg_ctl" -D "$PGDIR" stop -m immediate >/dev/null 2>&1 || true
+    as_pg "$BIN/pg_ctl" -D "$PGDIR/data" stop -m immediate >/dev/null 2>&1 || true
     rm -rf "$PGDIR"; mkdir -p "$PGDIR"; chown postgres "$PGDIR" 2>/dev/null || true
     as_pg "$BIN/initdb" -D "$PGDIR/data" -U postgres -A trust >/dev/null
     as_pg "$BIN/pg_ctl" -D "$PGDIR/data" -l "$PGDIR/log" -w \
