@@ -25,12 +25,12 @@ app = typer.Typer(
 
 # In pipeline order; each module defines register(app).
 COMMAND_MODULES = [
+    "safeharbor.cli.demo_cmd",  # demo (everything, for a new user)
     "safeharbor.cli.data_cmds",  # demo-data, ingest, analyze, stats
     "safeharbor.cli.export_cmds",  # export ads | networks
     "safeharbor.cli.network_cmds",  # network, why
     "safeharbor.cli.risk_cmds",  # leads, train, indicators
     "safeharbor.cli.web_cmds",  # serve, users
-    "safeharbor.cli.demo_cmd",  # demo (everything, for a new user)
 ]
 
 for _name in COMMAND_MODULES:
