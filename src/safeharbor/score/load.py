@@ -63,6 +63,17 @@ def ad_texts(conn: Connection, keys: Sequence[int]) -> list[Ad]:
     return out
 
 
+def _phone_attrs(raw: object) -> dict[str, object]:
+    # SQLite hands back the JSON text (decoded only here, for phones); PostgreSQL's driver decodes
+    # json columns itself and hands back a dict.
+    if isinstance(raw, dict):
+        return raw
+    if not raw or raw == "{}":
+        return {}
+    decoded = json.loads(str(raw))
+    return decoded if isinstance(decoded, dict) else {}
+
+
 def extractions_of(
     conn: Connection, keys: Sequence[int], kinds: Iterable[str] = KINDS
 ) -> dict[int, list[Extraction]]:
@@ -91,7 +102,7 @@ def extractions_of(
         for r in rows:
             if r.kind not in wanted:
                 continue
-            extra = json.loads(r.attrs) if r.kind == "phone" and r.attrs and r.attrs != "{}" else {}
+            extra = _phone_attrs(r.attrs) if r.kind == "phone" else {}
             found[r.ad_key].append(
                 Extraction(
                     ad_key=r.ad_key,
