@@ -62,7 +62,8 @@ def demo(
         f"Corpus and ground truth: {data_dir}",
         f"Export of every ad (CONTRACT.md format): {export_path}",
         "",
-        "Try next (add --db " + str(db_path) + "):",
+        "Try next (the command is .venv/bin/safeharbor, or run `source .venv/bin/activate` first;",
+        f"add --db {db_path} to each):",
         "  safeharbor stats              what the store holds",
         "  safeharbor stats --quarantine the lines set aside and why",
         "  safeharbor leads --top 20     ads and networks with the strongest indicators of a possible minor",
@@ -89,8 +90,10 @@ def demo(
         return
     import uvicorn
 
+    console.rule()
+    console.print(f"Open http://{host}:{port}/ (public side)", soft_wrap=True)
     console.print(
-        f"Open http://{host}:{port}/ (public side) and http://{host}:{port}/login (analysts). Ctrl+C stops."
+        f"and  http://{host}:{port}/login (analyst workspace). Ctrl+C stops the server.", soft_wrap=True
     )
     # No access log: it would write visitors' addresses, and the public side stores none.
     uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning", access_log=False)
