@@ -7,11 +7,12 @@ from typing import Any
 
 from sqlalchemy import select
 
+from safeharbor.link import text_sim
 from safeharbor.link.queries import list_networks
 from safeharbor.link.run import update_networks
 from safeharbor.link.tables import link_cuts, link_image_groups, link_image_pairs, link_text_edges
 from safeharbor.storage import Store, open_store
-from tests.link_support import load, partition, write_jsonl
+from tests.link_support import CITIES, ad_record, load, operator_text, partition, write_jsonl
 from tests.test_link_networks import operator_ads
 
 
@@ -65,3 +66,34 @@ def test_several_increments_of_different_sizes_equal_one_rebuild(tmp_path: Path)
     assert update_networks(incremental).records_written == 0  # a run with nothing new changes nothing
     incremental.dispose()
     fresh.dispose()
+
+
+def test_increments_within_one_weight_step_recompute_text_only_around_new_ads(tmp_path: Path) -> None:
+    # 68 ads, then new ads in steps (68..75 stays within one rounded corpus size, 64): two reuse an
+    # old template whose count stays within a power of two (old ads unchanged), one takes a
+    # template's count from 3 to 4 (old ads reweighed), and four are a new operator.
+    assert text_sim.weight_base(68) == text_sim.weight_base(75) == 64
+    first = [r for op in range(13) for r in _plain_ads(op, 5)] + _plain_ads(14, 3)
+    later = _plain_ads(5, 7)[5:] + _plain_ads(13, 4) + _plain_ads(14, 4)[3:]
+    incremental = open_store(str(tmp_path / "inc.db"))
+    load(incremental, write_jsonl(tmp_path / "first.jsonl", first))
+    recomputed = []
+    for i, batch in enumerate([later[:1], later[1:5], later[5:]]):
+        summary = load(incremental, write_jsonl(tmp_path / f"later{i}.jsonl", batch))
+        assert summary is not None
+        recomputed.append(summary.text_recomputed)
+    assert all(0 < r < 40 for r in recomputed), recomputed  # not the whole corpus
+    fresh = open_store(str(tmp_path / "fresh.db"))
+    load(fresh, write_jsonl(tmp_path / "all.jsonl", first + later))
+    assert _graph(fresh) == _graph(incremental)
+    incremental.dispose()
+    fresh.dispose()
+
+
+def _plain_ads(op: int, n: int) -> list[dict[str, Any]]:
+    """An operator's ads with no wording shared with other operators (no common title or greeting)."""
+    city = CITIES[op % len(CITIES)]
+    words = operator_text(op)
+    body = " ".join(words) + f". Call {city[2]}-555-01{op + 1:02d}."
+    title = " ".join(words[:2])
+    return [ad_record(f"op{op}-ad{k}", op * 0.7 + k * 1.5, city, body, title=title) for k in range(n)]

@@ -63,3 +63,25 @@ def test_rare_shared_wording_links_but_generic_boilerplate_and_other_cities_do_n
     assert (203, 204) not in edges
     assert not any(202 in pair for pair in edges)
     assert not any(a < 200 or b < 200 for a, b in edges)
+
+
+def test_weights_use_a_rounded_corpus_size_and_rounded_counts() -> None:
+    import numpy as np
+
+    from safeharbor.link.text_sim import rounded_df, weight_base
+
+    bases = [weight_base(n) for n in range(2, 5000)]
+    assert all(b <= n for b, n in zip(bases, range(2, 5000), strict=True))
+    assert len(set(bases)) < 60  # steps of ~19%: a few dozen values, not one per corpus size
+    assert weight_base(100_000) == weight_base(99_000)  # 1,000 new ads on 100k: same weights
+    assert rounded_df(np.array([1, 2, 3, 4, 7, 8, 500, 511, 512])).tolist() == [
+        1,
+        2,
+        2,
+        4,
+        4,
+        8,
+        256,
+        256,
+        512,
+    ]

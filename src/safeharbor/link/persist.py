@@ -178,6 +178,12 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
     )
 
 
+def delete_ad_rows(conn: Connection, table: Table, ad_keys: Sequence[int]) -> None:
+    """Delete the rows of these ads from a per-ad table (one with an ad_key column)."""
+    for i in range(0, len(ad_keys), CHUNK):
+        conn.execute(delete(table).where(table.c.ad_key.in_(ad_keys[i : i + CHUNK])))
+
+
 def set_state(conn: Connection, key: str, value: str) -> None:
     conn.execute(delete(link_state).where(link_state.c.key == key))
     conn.execute(link_state.insert().values(key=key, value=value))

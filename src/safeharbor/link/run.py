@@ -6,12 +6,16 @@ Incremental by design:
 - image matching compares only hashes first seen in this run against all (pairs of hashes already
   matched are a function of the two hashes alone and are reused from `link_image_pairs`);
 - results are written as differences (`persist`), and network records (`summary`) are recomputed
-  only for networks that changed.
-Still global, and why: the rarity weights of text shingles (idf = log1p(n / df), generic cap
-max(150, n / 100)) change with the corpus size n, so every pair's similarity can move when ads are
-added; and giant-component control decides cuts from the partition all other evidence makes. Both
-are recomputed over the stored features of all ads (vectorised or near-linear, ~13 s at 100k ads), so
-an incremental run gives exactly the networks a full rebuild gives. Network ids carry over by overlap.
+  only for networks that changed;
+- text edges (`text_update`): rarity weights use the corpus size rounded down to a ~19% step and
+  document frequencies rounded down to a power of two, so new ads change the signature (LSH band
+  keys, stored in `link_text_bands`) of few old ads (~4k for 1,000 new on 100k) and the weights of
+  some more (~25k); only the buckets and candidate pairs around those are re-verified. When the
+  rounded corpus size changes, an ad was re-extracted or the stored state is incomplete, all ads are.
+Still global, and why: giant-component control decides cuts from the partition all other evidence
+makes, and the text index it reads (`build_index`) is rebuilt over all stored features; both are
+vectorised or near-linear (~4 s at 100k ads). So an incremental run gives exactly the networks a
+full rebuild gives (tests/test_link_incremental.py). Network ids carry over by overlap.
 If a run stops between storing features and storing the graph, the next run rederives the graph.
 """
 
@@ -27,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, features, images, persist, text_sim
+from safeharbor.link import bridges, cluster, features, images, persist, text_sim, text_update
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
 from safeharbor.link.summary import write_summaries
 from safeharbor.link.tables import (
@@ -36,8 +40,9 @@ from safeharbor.link.tables import (
     link_idents,
     link_image_pairs,
     link_state,
+    link_text_bands,
 )
-from safeharbor.storage.engine import Store
+from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
 
@@ -46,6 +51,7 @@ PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes co
 INSERT_BATCH = 20000
 NEXT_ID_KEY = "next_network_number"
 GRAPH_CURRENT_KEY = "graph_current"  # "1" when the stored graph reflects every stored feature
+TEXT_BASE_KEY = "text_weight_base"  # the rounded corpus size the stored text edges were weighed with
 GIANT_POSTINGS = 500  # a network larger than this (and than 5% of ads) is flagged in the summary
 
 
@@ -62,6 +68,7 @@ class LinkSummary:
     cuts: list[bridges.Cut] = field(default_factory=list)
     new_networks: int = 0
     records_written: int = 0  # network records (re)computed for the read API
+    text_recomputed: int = 0  # ads whose text signature was (re)computed (all of them on a full run)
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -113,22 +120,28 @@ def update_networks(
             == "1"
         )
         persist.set_state(conn, GRAPH_CURRENT_KEY, "0")
-    featured = _update_features(store, rebuild=rebuild, progress=progress)
+    featured, refeatured = _update_features(store, rebuild=rebuild, progress=progress)
     summary.ads_featured = len(featured)
     summary.timings["features"] = time.perf_counter() - started
     with store.begin() as conn:
-        _link_all(conn, summary, featured, rebuild=rebuild or not graph_current)
+        _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
     return summary
 
 
-def _update_features(store: Store, *, rebuild: bool, progress: Callable[[int, int], None] | None) -> set[int]:
-    """(Re)compute the features of new and re-extracted ads (all ads on rebuild); returns their keys."""
+def _update_features(
+    store: Store, *, rebuild: bool, progress: Callable[[int, int], None] | None
+) -> tuple[set[int], bool]:
+    """(Re)compute the features of new and re-extracted ads (all ads on rebuild).
+
+    Returns their keys, and whether any of them had features before (then the old shingles' counts
+    are gone, and the text step recomputes everything).
+    """
     with store.connect() as conn:
-        query = select(extract_state.c.ad_key, extract_state.c.extract_version).outerjoin(
-            link_features, link_features.c.ad_key == extract_state.c.ad_key
-        )
+        query = select(
+            extract_state.c.ad_key, extract_state.c.extract_version, link_features.c.ad_key
+        ).outerjoin(link_features, link_features.c.ad_key == extract_state.c.ad_key)
         if not rebuild:
             query = query.where(
                 or_(
@@ -136,7 +149,9 @@ def _update_features(store: Store, *, rebuild: bool, progress: Callable[[int, in
                     link_features.c.extract_version != extract_state.c.extract_version,
                 )
             )
-        pending = dict(conn.execute(query.order_by(extract_state.c.ad_key)).all())
+        found = conn.execute(query.order_by(extract_state.c.ad_key)).all()
+    pending = {key: version for key, version, _had in found}
+    refeatured = any(had is not None for _key, _version, had in found)
     keys = sorted(pending)
     batches = [keys[i : i + FEATURE_BATCH] for i in range(0, len(keys), FEATURE_BATCH)]
     done = 0
@@ -145,7 +160,7 @@ def _update_features(store: Store, *, rebuild: bool, progress: Callable[[int, in
             done += store_features(conn, batch_keys, feature_rows, ident_rows)
         if progress is not None:
             progress(done, len(keys))
-    return set(keys)
+    return set(keys), refeatured
 
 
 def _feature_batches(
@@ -233,7 +248,79 @@ def _image_pairs(
     return pairs
 
 
-def _link_all(conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool) -> None:
+def _text_edges(
+    conn: Connection,
+    items: list[text_sim.TextItem],
+    index: text_sim.TextIndex,
+    featured: set[int],
+    *,
+    rebuild: bool,
+) -> tuple[list[text_sim.TextEdge], int]:
+    """Text edges: recomputed around the new ads when the stored ones allow it, else for all ads."""
+    n = len(items)
+    base = str(text_sim.weight_base(n))
+    stored_base = conn.execute(select(link_state.c.value).where(link_state.c.key == TEXT_BASE_KEY)).scalar()
+    stored = _stored_bands(conn, items) if not rebuild and stored_base == base else None
+    is_new = np.fromiter((it.ad_key in featured for it in items), dtype=bool, count=n)
+    if stored is not None and not (stored[2] | is_new).all():
+        stored = None  # some old ad has no stored keys, or a stored ad is gone: recompute all
+    if stored is not None:
+        changed = text_update.changed_ads(items, is_new, text_sim.generic_cap_for(n))
+        old_edges = [
+            text_sim.TextEdge(a, b, sim, shared)
+            for a, b, sim, shared in conn.exec_driver_sql(
+                "SELECT ad_a, ad_b, similarity, shared FROM link_text_edges"
+            ).fetchall()
+        ]
+        edges, keys, usable = text_update.incremental_edges(
+            items, index, changed, stored[0], stored[1], old_edges
+        )
+        rewrite = np.flatnonzero(changed.signature).tolist()
+        persist.delete_ad_rows(conn, link_text_bands, [items[i].ad_key for i in rewrite])
+    else:
+        keys, usable = text_sim.band_keys(items, index.distinctive)
+        edges = text_sim.verify_pairs(items, index, text_sim.candidate_pairs(items, keys, usable))
+        rewrite = list(range(n))
+        conn.execute(link_text_bands.delete())
+    rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
+    for start in range(0, len(rows), INSERT_BATCH):
+        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), rows[start : start + INSERT_BATCH])
+    persist.set_state(conn, TEXT_BASE_KEY, base)
+    return edges, len(rewrite)
+
+
+def _stored_bands(
+    conn: Connection, items: list[text_sim.TextItem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Last run's band keys aligned with `items` (sorted by ad key): keys, usable, present."""
+    n = len(items)
+    keys = np.zeros((n, text_sim.BANDS), dtype=np.uint64)
+    usable = np.zeros(n, dtype=bool)
+    present = np.zeros(n, dtype=bool)
+    rows = conn.exec_driver_sql("SELECT ad_key, bands FROM link_text_bands").fetchall()
+    if not rows or n == 0:
+        return keys, usable, present
+    ad_keys = np.fromiter((it.ad_key for it in items), dtype=np.int64, count=n)
+    stored_keys = np.fromiter((r[0] for r in rows), dtype=np.int64, count=len(rows))
+    where = np.minimum(np.searchsorted(ad_keys, stored_keys), n - 1)
+    found = ad_keys[where] == stored_keys
+    if not found.all():  # an ad that had features is gone: its shingles' counts changed unseen
+        return keys, usable, present
+    present[where[found]] = True
+    with_bands = [i for i, r in enumerate(rows) if r[1] is not None and found[i]]
+    if with_bands:
+        matrix = np.frombuffer(b"".join(rows[i][1] for i in with_bands), dtype="<u8").reshape(
+            -1, text_sim.BANDS
+        )
+        target = where[np.array(with_bands, dtype=np.int64)]
+        keys[target] = matrix.astype(np.uint64)
+        usable[target] = True
+    return keys, usable, present
+
+
+def _link_all(
+    conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
+) -> None:
     t0 = time.perf_counter()
     corpus = _load(conn)
     n = len(corpus.ad_keys)
@@ -268,9 +355,13 @@ def _link_all(conn: Connection, summary: LinkSummary, featured: set[int], *, reb
         )
         for i in range(n)
     ]
+    summary.timings["text_items"] = time.perf_counter() - t0
     text_index = text_sim.build_index(items)
+    summary.timings["text_index"] = time.perf_counter() - t0 - summary.timings["text_items"]
     summary.generic_shingles = text_index.generic
-    edges = text_sim.text_edges(items, text_index)
+    edges, summary.text_recomputed = _text_edges(
+        conn, items, text_index, featured, rebuild=rebuild or text_rebuild
+    )
     summary.text_edges = len(edges)
     summary.timings["text"] = time.perf_counter() - t0
 

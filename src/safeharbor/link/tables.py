@@ -143,6 +143,16 @@ link_network_summary = Table(
     Column("shared_identifiers", Text, nullable=False),  # JSON list
 )
 
+# LSH band keys of each ad's text signature (link_0003): an incremental run reuses them for every ad
+# whose distinctive wording did not change, so it needs no MinHash of the whole corpus. NULL: the ad
+# has too little distinctive wording to be compared.
+link_text_bands = Table(
+    "link_text_bands",
+    metadata,
+    Column("ad_key", Integer, primary_key=True),
+    Column("bands", LargeBinary),  # BANDS little-endian uint64
+)
+
 link_state = Table(
     "link_state",
     metadata,
@@ -160,7 +170,12 @@ def _add_network_summary(conn: Connection) -> None:
     link_network_summary.create(conn, checkfirst=True)
 
 
+def _add_text_bands(conn: Connection) -> None:
+    link_text_bands.create(conn, checkfirst=True)
+
+
 MIGRATIONS = [
     Migration("link_0001", "link features, evidence, cuts and networks", _create),
     Migration("link_0002", "precomputed network records for fast reads", _add_network_summary),
+    Migration("link_0003", "stored text band keys for incremental linking", _add_text_bands),
 ]
