@@ -187,8 +187,8 @@ def _shape_is_phone(groups: list[_Group], country_code: bool) -> bool:
     major = next((cuts for cuts in cuts_by_gap.values() if cuts - {0} == {3, 6}), None)
     if len(cuts_by_gap) < 2 or major is None:
         return False
-    # The other separators may only spell a block out digit by digit ("0 1 0 8"); "4.435.550.127 | 2"
-    # is not the number 435-550-1272.
+    # The other separators may only spell a block out digit by digit ("0 1 0 8"); digits cut at the
+    # wrong places ("4.AAA.BBB.CCC | D", a price beside a street number) are not one phone number.
     bounds = major | {-1 if country_code else 0, 10}
     position = -1 if country_code else 0
     for k, g in enumerate(groups):
