@@ -7,16 +7,15 @@ decoded only where it is used, and no `kind IN (...)` filters on extractions (SQ
 
 from __future__ import annotations
 
-import json
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, String, inspect, select, type_coerce
+from sqlalchemy import Connection, inspect, select
 
 from safeharbor.score.network_signals import AdFacts
 from safeharbor.score.tables import score_flags
-from safeharbor.storage.reads import parse_time
+from safeharbor.storage.reads import extractions_for, parse_time
 from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
 from safeharbor.types import Ad, Extraction
 
@@ -63,62 +62,11 @@ def ad_texts(conn: Connection, keys: Sequence[int]) -> list[Ad]:
     return out
 
 
-def _phone_attrs(raw: object) -> dict[str, object]:
-    # SQLite hands back the JSON text (decoded only here, for phones); PostgreSQL's driver decodes
-    # json columns itself and hands back a dict.
-    if isinstance(raw, dict):
-        return raw
-    if not raw or raw == "{}":
-        return {}
-    decoded = json.loads(str(raw))
-    return decoded if isinstance(decoded, dict) else {}
-
-
 def extractions_of(
     conn: Connection, keys: Sequence[int], kinds: Iterable[str] = KINDS
 ) -> dict[int, list[Extraction]]:
     """Extractions of these ads of these kinds, in text order (attrs decoded for phones only)."""
-    wanted = set(kinds)
-    found: dict[int, list[Extraction]] = defaultdict(list)
-    attrs = type_coerce(extractions.c.attrs, String).label("attrs")  # raw JSON text: decode lazily
-    for chunk in chunks(sorted(set(keys))):
-        rows = conn.execute(
-            select(
-                extractions.c.ad_key,
-                extractions.c.kind,
-                extractions.c.value,
-                extractions.c.raw,
-                extractions.c.field,
-                extractions.c.span_start,
-                extractions.c.span_end,
-                extractions.c.extractor,
-                extractions.c.version,
-                extractions.c.confidence,
-                attrs,
-            )  # fmt: skip
-            .where(extractions.c.ad_key.in_(chunk))
-            .order_by(extractions.c.ad_key, extractions.c.field, extractions.c.span_start)
-        )
-        for r in rows:
-            if r.kind not in wanted:
-                continue
-            extra = _phone_attrs(r.attrs) if r.kind == "phone" else {}
-            found[r.ad_key].append(
-                Extraction(
-                    ad_key=r.ad_key,
-                    kind=r.kind,
-                    value=r.value,
-                    raw=r.raw,
-                    field=r.field,
-                    start=r.span_start,
-                    end=r.span_end,
-                    extractor=r.extractor,
-                    version=r.version,
-                    confidence=r.confidence,
-                    attrs=extra,
-                )  # fmt: skip
-            )
-    return dict(found)
+    return extractions_for(conn, keys, kinds, attrs_of=("phone",))
 
 
 def image_groups(conn: Connection) -> Callable[[str], str | None]:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection, String, select, type_coerce
 
 from safeharbor.storage.schema import ad_images, ads, extractions
 from safeharbor.types import Ad, Extraction
@@ -81,17 +83,38 @@ def iter_ads(conn: Connection, *, after_key: int = 0, batch: int = BATCH) -> Ite
         last = keys[-1]
 
 
+def _decoded_attrs(raw: object) -> dict[str, Any]:
+    # SQLite hands back the JSON text; PostgreSQL's driver decodes json columns itself.
+    if isinstance(raw, dict):
+        return raw
+    if not raw or raw == "{}":
+        return {}
+    decoded = json.loads(str(raw))
+    return decoded if isinstance(decoded, dict) else {}
+
+
 def extractions_for(
-    conn: Connection, ad_keys: Iterable[int], kinds: Iterable[str] | None = None
+    conn: Connection,
+    ad_keys: Iterable[int],
+    kinds: Iterable[str] | None = None,
+    *,
+    attrs_of: Iterable[str] | None = None,
 ) -> dict[int, list[Extraction]]:
-    """Extractions of these ads, grouped by ad_key, in text order."""
+    """Extractions of these ads, grouped by ad_key, in text order.
+
+    `attrs_of` names the kinds whose attrs are decoded (default: all); hot callers that need only
+    some skip the JSON decoding of the rest.
+    """
     keys = sorted(set(ad_keys))
     wanted = set(kinds) if kinds is not None else None
+    decode = set(attrs_of) if attrs_of is not None else None
+    raw_attrs = type_coerce(extractions.c.attrs, String).label("attrs")  # text: decoded below, lazily
+    columns = [c for c in extractions.c if c.name != "attrs"] + [raw_attrs]
     found: dict[int, list[Extraction]] = defaultdict(list)
     for chunk in _chunks(keys):
         # Kinds are filtered here, not in SQL: with `kind IN (...)` SQLite picks the (kind, value)
         # index and scans every extraction of those kinds instead of looking up these ads.
-        query = select(extractions).where(extractions.c.ad_key.in_(chunk))
+        query = select(*columns).where(extractions.c.ad_key.in_(chunk))
         query = query.order_by(extractions.c.ad_key, extractions.c.field, extractions.c.span_start)
         for r in conn.execute(query):
             if wanted is not None and r.kind not in wanted:
@@ -108,7 +131,7 @@ def extractions_for(
                     extractor=r.extractor,
                     version=r.version,
                     confidence=r.confidence,
-                    attrs=r.attrs or {},
+                    attrs=_decoded_attrs(r.attrs) if decode is None or r.kind in decode else {},
                 )
             )
     return dict(found)
