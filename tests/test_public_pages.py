@@ -177,3 +177,17 @@ def test_share_page_has_plain_link_and_print_styles(client: TestClient) -> None:
     assert 'value="http://testserver/"' in html and "one-pager" in html
     assert 'media="print"' in html
     assert ".one-pager" in client.get("/static/public/print.css").text
+
+
+def test_unknown_public_address_gets_a_readable_page_and_api_stays_json(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from safeharbor.storage import open_store
+    from safeharbor.web.app import create_app
+
+    client = TestClient(create_app(open_store(str(tmp_path / "nf.db"))))
+    page = client.get("/no-such-page", headers={"accept": "text/html"})
+    assert page.status_code == 404 and "Page not found" in page.text and "Quick exit" in page.text
+    assert "set-cookie" not in page.headers
+    api = client.get("/api/nothing-here", headers={"accept": "application/json"})
+    assert api.status_code in (401, 403, 404) and api.headers["content-type"].startswith("application/json")

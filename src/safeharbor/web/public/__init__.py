@@ -8,18 +8,33 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request, Response
+from fastapi.exception_handlers import http_exception_handler
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeharbor.tips import FormTokens, RateLimiter
-from safeharbor.web.public.routes import router
+from safeharbor.web.public.routes import _page, router
 
 static_dir = Path(__file__).parent / "static"
 
 
+# First path segments that belong to the analyst workspace: its errors stay its own.
+WORKSPACE_PREFIXES = {"api", "login", "logout", "workspace", "leads", "search", "ads", "networks", "cases",
+                      "tips", "audit", "static"}  # fmt: skip
+
+
 def setup(app: FastAPI) -> None:
-    """Per-app state: the form-token signer and the in-memory tip rate limiter."""
+    """Per-app state (form-token signer, in-memory tip rate limiter) and a readable "not found" page."""
     app.state.public_form_tokens = FormTokens.from_env()
     app.state.tip_rate_limiter = RateLimiter()
+
+    @app.exception_handler(StarletteHTTPException)
+    async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:
+        first = request.url.path.strip("/").split("/", 1)[0]
+        wants_html = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 404 and wants_html and first not in WORKSPACE_PREFIXES:
+            return _page(request, "not_found.html", {"title": "Page not found"}, status_code=404)
+        return await http_exception_handler(request, exc)
 
 
 __all__ = ["router", "setup", "static_dir"]
