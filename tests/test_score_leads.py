@@ -68,7 +68,11 @@ def test_queue_ranks_networks_and_standalone_ads(tmp_path: Path) -> None:
     assert [(lead.kind, lead.id) for lead in leads][:1] == [("network", "N-7")]
     kinds = {lead.id: lead for lead in leads}
     assert kinds["N-7"].n_ads == 2 and kinds["N-7"].ad_key is None and kinds["N-7"].network_id == "N-7"
-    assert kinds["N-7"].risk == max(scores[k["n1"]].risk, scores[k["n2"]].risk)
+    # The queue ranks by the person model (the strongest person's distinct ads); the exported network
+    # risk stays the highest of its ads' risks.
+    assert kinds["N-7"].max_ad_risk == max(scores[k["n1"]].risk, scores[k["n2"]].risk)
+    assert kinds["N-7"].rank_basis["basis"].startswith("person model")
+    assert kinds["N-7"].rank_basis["person"] == "Candy"
     assert (
         kinds["N-7"].first_seen == "2026-05-01T10:00:00Z" and kinds["N-7"].last_seen == "2026-05-03T10:00:00Z"
     )

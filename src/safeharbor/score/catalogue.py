@@ -90,11 +90,39 @@ class Indicator:
 
 
 @dataclass(frozen=True)
+class PersonWeights:
+    """The person model that ranks leads (score/person_model.py): log-odds that a person behind a lead
+    is a child, from counts over the person's distinct ads. Each feature has two weights, added once
+    per distinct ad: `shown` when the ad shows it, `not_shown` when it does not (negative evidence)."""
+
+    bias: float
+    log_ads: float  # times log(number of distinct ads)
+    weights: dict[str, tuple[float, float]]  # feature -> (shown, not shown)
+    youth: tuple[str, ...] = ()  # the indicators that make up the `youth_any` feature
+    repost_days: float = 3.0
+
+    def hash(self) -> str:
+        return _digest(
+            {
+                "bias": self.bias,
+                "log_ads": self.log_ads,
+                "weights": {k: list(v) for k, v in self.weights.items()},
+                "youth": list(self.youth),
+                "repost_days": self.repost_days,
+            }
+        )
+
+
+PERSON_FEATURES_EXTRA: tuple[str, ...] = ("youth_any", "age_drift")
+
+
+@dataclass(frozen=True)
 class Catalogue:
     version: int
     bias: float
     indicators: tuple[Indicator, ...]
     path: str = "<package>"
+    person: PersonWeights | None = None  # None: leads rank by their strongest person's mean log-odds
 
     def by_id(self) -> dict[str, Indicator]:
         return {i.id: i for i in self.indicators}
@@ -108,9 +136,14 @@ class Catalogue:
     def weights_hash(self) -> str:
         return _digest({"bias": self.bias, "weights": self.weights()})
 
+    def person_hash(self) -> str:
+        return self.person.hash() if self.person else ""
+
     def hash(self) -> str:
         """One hash of everything that affects scores."""
-        return _digest({"match": self.match_hashes(), "weights": self.weights_hash()})
+        return _digest(
+            {"match": self.match_hashes(), "weights": self.weights_hash(), "person": self.person_hash()}
+        )
 
     def of_level(self, level: Level) -> list[Indicator]:
         return [i for i in self.indicators if i.level == level]
@@ -156,7 +189,49 @@ def parse_catalogue(text: str, where: str = "<text>") -> Catalogue:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogueError(f"{where}: duplicate indicator ids: {', '.join(dupes)}")
-    return Catalogue(version=int(data.get("version", 1)), bias=bias, indicators=tuple(indicators), path=where)
+    person = _parse_person(data.get("person_model"), {i.id for i in indicators}, f"{where}: person_model")
+    return Catalogue(
+        version=int(data.get("version", 1)),
+        bias=bias,
+        indicators=tuple(indicators),
+        path=where,
+        person=person,
+    )
+
+
+def _parse_person(raw: object, ids: set[str], what: str) -> PersonWeights | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise CatalogueError(f"{what} must be a mapping")
+    youth = raw.get("youth") or []
+    if not isinstance(youth, list) or not set(youth) <= ids:
+        raise CatalogueError(f"{what}.youth must list indicator ids of this catalogue")
+    weights_raw = raw.get("weights") or {}
+    if not isinstance(weights_raw, dict):
+        raise CatalogueError(f"{what}.weights must map features to [shown, not shown]")
+    weights: dict[str, tuple[float, float]] = {}
+    for feature, pair in weights_raw.items():
+        if feature not in ids and feature not in PERSON_FEATURES_EXTRA:
+            raise CatalogueError(
+                f"{what}.weights: {feature!r} is neither an indicator id nor one of {PERSON_FEATURES_EXTRA}"
+            )
+        if not isinstance(pair, list) or len(pair) != 2:
+            raise CatalogueError(f"{what}.weights.{feature} must be [shown, not shown]")
+        weights[feature] = (
+            _number(pair[0], f"{what}.weights.{feature}[0]"),
+            _number(pair[1], f"{what}.weights.{feature}[1]"),
+        )
+    days = _number(raw.get("repost_days", 3), f"{what}.repost_days")
+    if days < 0:
+        raise CatalogueError(f"{what}.repost_days must be >= 0")
+    return PersonWeights(
+        bias=_number(raw.get("bias", -3.0), f"{what}.bias"),
+        log_ads=_number(raw.get("log_ads", 0.0), f"{what}.log_ads"),
+        weights=weights,
+        youth=tuple(youth),
+        repost_days=days,
+    )
 
 
 def _number(value: object, what: str) -> float:

@@ -4,13 +4,14 @@ One lead per network and one per stand-alone posting (its versions count once). 
 columns the queue shows (place, dates, title, top reasons) and its ranking score, so that a page of
 the queue is one indexed query however many ads there are.
 
-Ranking score of a network (documented in docs/indicators.md): a network involves a child victim when
-one of the *persons* it advertises is a child, so its ads are grouped into persons (same working name
-or photos, as the person-level indicators do) and each person gets the mean log-odds of their ads;
-the network ranks by its strongest person: `rank = sigmoid(max over persons of mean logit)`.
-Averaging over a person's ads keeps one ad's chance phrases in a large adult network from putting the
-whole network on top, which the maximum over ads (the exported network `risk`, CONTRACT.md) does.
-Ads that no person could be found for count as one more "person". A stand-alone ad ranks by its risk.
+Ranking score (documented in docs/indicators.md): a network involves a child victim when one of the
+*persons* it advertises is a child, so a lead ranks by the person model's estimate for the strongest
+person behind it (score/person_model.py: counts over that person's distinct ads of what is shown and
+what is not), `rank = sigmoid(max over persons of person logit)`. A stand-alone ad is one person with
+one ad. The maximum over ads (the exported network `risk`, CONTRACT.md) lets one ad's chance phrases in
+a large adult network put the whole network on top; the person model weighs them against the
+person's other ads. Without a `person_model` in the catalogue, a network ranks by its strongest
+person's mean log-odds and a stand-alone ad by its risk.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class AdRow:
     title: str | None
     city: str | None
     state: str | None
+    person_logit: float | None = None
+    person_evidence: dict[str, Any] | None = None
 
 
 def _chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
@@ -55,22 +58,57 @@ def _chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
 
 
 def network_rank(members: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
-    """Ranking score of a network from its ads: the strongest person's mean log-odds (see module doc)."""
+    """Ranking score of a network from its ads: the person model's strongest person (see module doc)."""
+    labels = {p for row in members for p in row.persons}
+    scored = [r for r in members if r.person_logit is not None]
+    if scored:
+        top_row = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
+        evidence = top_row.person_evidence or {}
+        strong = sorted(
+            {
+                str((r.person_evidence or {}).get("person"))
+                for r in scored
+                if (r.person_logit or 0.0) >= 0.0 and (r.person_evidence or {}).get("person") in labels
+            }
+        )
+        return sigmoid(top_row.person_logit or 0.0), {
+            "basis": "person model: the strongest person's distinct ads",
+            "person": evidence.get("person"),
+            "person_ads": evidence.get("ads"),
+            "persons": len(labels),
+            "persons_above_half": strong[:8],
+            "evidence": evidence.get("reasons", []),
+        }
     by_person: dict[str, list[float]] = defaultdict(list)
     for row in members:
         for person in row.persons or (UNASSIGNED,):
             by_person[person].append(row.logit)
     means = {p: sum(v) / len(v) for p, v in by_person.items()}
     top = max(means, key=lambda p: (means[p], p))
-    strong = sorted(p for p, m in means.items() if p != UNASSIGNED and m >= 0.0)
+    above = sorted(p for p, m in means.items() if p != UNASSIGNED and m >= 0.0)
     summary = {
         "basis": "strongest person's mean log-odds",
         "person": top or "ads with no name or photo in common",
         "person_ads": len(by_person[top]),
         "persons": sum(1 for p in means if p != UNASSIGNED),
-        "persons_above_half": strong[:8],
+        "persons_above_half": above[:8],
     }
     return sigmoid(means[top]), summary
+
+
+def ad_rank(versions: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
+    """Ranking score of a stand-alone posting (its versions): the person model on the ad, else its risk."""
+    scored = [r for r in versions if r.person_logit is not None]
+    if not scored:
+        return max(r.risk for r in versions), {"basis": "the ad's risk"}
+    top = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
+    evidence = top.person_evidence or {}
+    return sigmoid(top.person_logit or 0.0), {
+        "basis": "person model: one ad",
+        "person": evidence.get("person"),
+        "person_ads": evidence.get("ads"),
+        "evidence": evidence.get("reasons", []),
+    }
 
 
 def _usual(values: Iterable[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:
@@ -116,6 +154,8 @@ def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
                 score_ads.c.logit,
                 score_ads.c.network_id,
                 score_ads.c.persons,
+                score_ads.c.person_logit,
+                score_ads.c.person_evidence,
                 ads.c.source,
                 ads.c.ad_id,
                 ads.c.posted_at,
@@ -142,6 +182,8 @@ def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
                     r.title,
                     r.city,
                     r.state,
+                    r.person_logit,
+                    r.person_evidence,
                 )  # fmt: skip
             )
     return out
@@ -238,12 +280,13 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
     ad_flags = flags_for_ads(conn, [t.ad_key for t in tops.values()])
     for posting, top in tops.items():
         lead_id = f"ad:{top.ad_key}"
+        rank, summary = ad_rank(by_posting[posting])
         leads.append(
             {
                 "lead_id": lead_id,
                 "kind": "ad",
                 "ref": str(top.ad_key),
-                "rank": top.risk,
+                "rank": rank,
                 "risk": top.risk,
                 "top_ad_key": top.ad_key,
                 "n_ads": 1,
@@ -253,7 +296,7 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
                 "state": top.state,
                 "title": top.title,
                 "source": top.source,
-                "summary": {"basis": "the ad's risk"},
+                "summary": summary,
                 "reasons": [_flag_dict(f) for f in ad_flags.get(top.ad_key, [])[:TOP_REASONS]],
             }  # fmt: skip
         )

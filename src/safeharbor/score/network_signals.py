@@ -166,7 +166,7 @@ def _person_share(ind: Indicator, found: Persons, label: str) -> dict[int, Group
     return out
 
 
-def _distinct(ads: Sequence[AdFacts], days: float) -> list[AdFacts]:
+def distinct_ads(ads: Sequence[AdFacts], days: float) -> list[AdFacts]:
     """A person's ads with re-posts collapsed: an ad in the same city with the same indicators as one
     posted less than `days` before it is taken as a re-post (copied text) and counts once, so a
     phrase copied into five re-posts is one piece of evidence, not five."""
@@ -197,7 +197,7 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
     repost_days = float(ind.params.get("repost_days", 3))
     out: dict[int, GroupHit] = {}
     for name, ads in found.items():
-        distinct = _distinct(ads, repost_days)
+        distinct = distinct_ads(ads, repost_days)
         if len(distinct) < min_ads:
             continue
         fired = sum(1 for m in distinct if m.indicators & of)

@@ -34,6 +34,7 @@ from safeharbor.score.network_signals import (
     group_signals,
     merge_group_hits,
 )
+from safeharbor.score.person_model import score_persons, score_single
 from safeharbor.score.tables import (
     score_ads,
     score_flags,
@@ -48,7 +49,7 @@ from safeharbor.storage.schema import ads, extract_state
 BATCH = 1000
 HIGH_RISK = 0.5
 # Bump when the scoring code changes what it computes (detectors, person grouping): everything is re-scored.
-SCORER_VERSION = "4"
+SCORER_VERSION = "5"
 
 
 @dataclass
@@ -174,14 +175,18 @@ def _match(store: Store, keys: Sequence[int], indicators: list[Indicator], model
                 conn.execute(score_flags.insert(), rows)
 
 
+PersonScores = dict[int, tuple[float, dict[str, Any]]]
+
+
 def _group_hits(
     store: Store, cat: Catalogue, target: set[int], networks: dict[int, str] | None
-) -> tuple[dict[int, dict[str, GroupHit]], dict[int, str]]:
-    """Network-level hits for each target ad, from its network (or its phones' groups); and the persons
-    of its network each target ad advertises (labels joined by PERSON_SEP), for the network ranking."""
+) -> tuple[dict[int, dict[str, GroupHit]], dict[int, str], PersonScores]:
+    """Network-level hits for each target ad, from its network (or its phones' groups); the persons of
+    its network each target ad advertises (labels joined by PERSON_SEP); and the person model's score of
+    the strongest of them (a stand-alone ad is a person of its own), for ranking leads."""
     indicators = cat.of_level("network")
-    if not indicators or not target:
-        return {}, {}
+    if not target or (not indicators and cat.person is None):
+        return {}, {}, {}
     by_network: dict[str, set[int]] = defaultdict(set)
     for key, nid in (networks or {}).items():
         by_network[nid].add(key)
@@ -209,8 +214,19 @@ def _group_hits(
             cache[label] = group_signals(indicators, [facts[k] for k in sorted(members) if k in facts], label)
         return cache[label]
 
+    titles = {i.id: i.title for i in cat.indicators}
+    person_cache: dict[str, PersonScores] = {}
+
+    def person_scores(nid: str, net: GroupSummary) -> PersonScores:
+        if nid not in person_cache and cat.person is not None:
+            members = [facts[k] for k in sorted(by_network[nid]) if k in facts]
+            split = {name: [facts[k] for k in keys if k in facts] for name, keys in net.persons.items()}
+            person_cache[nid] = score_persons(split, members, cat.person, titles)
+        return person_cache.get(nid, {})
+
     out: dict[int, dict[str, GroupHit]] = {}
     person_of: dict[int, str] = {}
+    ranked: PersonScores = {}
     for key in target:
         f = own.get(key)
         if f is None:
@@ -221,10 +237,15 @@ def _group_hits(
             sums.append(net)
             labels = [name for name, keys in net.persons.items() if key in keys]
             person_of[key] = PERSON_SEP.join(labels)
-        hits = merge_group_hits(key, sums)
+            scored = person_scores(networks[key], net).get(key)
+            if scored is not None:
+                ranked[key] = scored
+        elif cat.person is not None:
+            ranked[key] = score_single(f, cat.person, titles)
+        hits = merge_group_hits(key, sums) if indicators else {}
         if hits:
             out[key] = hits
-    return out, person_of
+    return out, person_of, ranked
 
 
 def _write_group_flags(
@@ -264,17 +285,26 @@ def _combine(
     networks: dict[int, str] | None,
     extract_versions: dict[int, str],
     person_of: dict[int, str],
+    ranked: PersonScores,
 ) -> None:
     now = _now()
     for chunk in _chunks(sorted(keys), 5000):
         with store.begin() as conn:
-            # Ads whose group signals were not recomputed keep the persons found last time.
-            persons = dict(
-                conn.execute(
-                    select(score_ads.c.ad_key, score_ads.c.persons).where(score_ads.c.ad_key.in_(chunk))
-                ).all()
-            )
+            # Ads whose group signals were not recomputed keep the persons (and person scores) found
+            # last time.
+            persons: dict[int, str | None] = {}
+            person_scores: PersonScores = {}
+            for r in conn.execute(
+                select(
+                    score_ads.c.ad_key, score_ads.c.persons, score_ads.c.person_logit,
+                    score_ads.c.person_evidence,
+                ).where(score_ads.c.ad_key.in_(chunk))
+            ):  # fmt: skip
+                persons[r.ad_key] = r.persons
+                if r.person_logit is not None:
+                    person_scores[r.ad_key] = (r.person_logit, r.person_evidence or {})
             persons.update((k, person_of[k]) for k in chunk if k in person_of)
+            person_scores.update((k, ranked[k]) for k in chunk if k in ranked)
             fired: dict[int, dict[str, float]] = defaultdict(dict)
             for ad_key, indicator, strength in conn.execute(
                 select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
@@ -294,6 +324,8 @@ def _combine(
                         "extract_version": extract_versions.get(key, ""),
                         "scored_at": now,
                         "persons": persons.get(key) if (networks or {}).get(key) else None,
+                        "person_logit": person_scores[key][0] if key in person_scores else None,
+                        "person_evidence": person_scores[key][1] if key in person_scores else None,
                     }
                 )
             conn.execute(delete(score_ads).where(score_ads.c.ad_key.in_(chunk)))
@@ -355,7 +387,8 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
     clock = _lap(summary, "match", clock)
     # 2. Phone/network signals for the groups that new ads or changed networks touch.
     moved = {k for k in old_keys if (networks or {}).get(k) != scored.get(k, ("", None))[1]}
-    if changed or removed or not scored:
+    person_changed = state.get("person_hash", "") != cat.person_hash()
+    if changed or removed or not scored or person_changed:
         target = set(all_keys)
     else:
         target = new_set | moved
@@ -371,7 +404,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
                 for members in phone_members(conn, new_phones).values():
                     if len(members) <= MAX_PHONE_GROUP_ADS:
                         target |= members
-    hits, person_of = _group_hits(store, cat, target, networks)
+    hits, person_of, ranked = _group_hits(store, cat, target, networks)
     _write_group_flags(store, target, hits, model)
     summary.ads_grouped = len(target)
 
@@ -387,7 +420,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
                     .values(weight=score_flags.c.strength * model.weight(indicator.id))
                 )
     combine = set(all_keys) if (weights_changed or changed_ad or removed) else (target | new_set)
-    _combine(store, sorted(combine), model, networks, extract_versions, person_of)
+    _combine(store, sorted(combine), model, networks, extract_versions, person_of, ranked)
     summary.ads_combined = len(combine)
 
     clock = _lap(summary, "combine", clock)
@@ -412,6 +445,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
                 "match_hashes": new_hashes,
                 "model_hash": model.hash(),
                 "catalogue_hash": cat.hash(),
+                "person_hash": cat.person_hash(),
                 "scored_at": _now(),
             },
         )

@@ -47,6 +47,10 @@ score_ads = Table(
     Column("scored_at", String(32), nullable=False),
     # Persons of its network this ad advertises (labels joined by \x1f; score_0002), for network ranking.
     Column("persons", Text),
+    # The person model's log-odds for the strongest person this ad advertises, and what it rests on
+    # (score/person_model.py; score_0003): leads rank by these.
+    Column("person_logit", Float),
+    Column("person_evidence", JSON),
 )
 Index("ix_score_ads_risk", score_ads.c.risk)
 Index("ix_score_ads_network", score_ads.c.network_id)
@@ -151,7 +155,18 @@ def _create_leads(conn: Connection) -> None:
     metadata.create_all(conn, tables=[score_leads, score_lead_ads])
 
 
+def _add_person_columns(conn: Connection) -> None:
+    have = {c["name"] for c in inspect(conn).get_columns("score_ads")}
+    if "person_logit" not in have:
+        conn.execute(text("ALTER TABLE score_ads ADD COLUMN person_logit FLOAT"))
+    if "person_evidence" not in have:
+        conn.execute(text("ALTER TABLE score_ads ADD COLUMN person_evidence JSON"))
+
+
 MIGRATIONS = [
     Migration("score_0001", "risk scores, flags, network scores, state, fitted models", _create),
     Migration("score_0002", "precomputed lead queue (leads and the ads they hold)", _create_leads),
+    Migration(
+        "score_0003", "person model: each ad's strongest person's log-odds and evidence", _add_person_columns
+    ),
 ]
