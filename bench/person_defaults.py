@@ -86,7 +86,8 @@ def main(argv: list[str] | None = None) -> int:
     y = np.array([label for _, label in samples], dtype=float)
     z = np.array([person_logit(c, fitted) for c, _ in samples])
     print(
-        f"persons: {len(samples):,} ({int(y.sum()):,} positive); in-sample person AUC {roc_auc_score(y, z):.3f}"
+        f"persons: {len(samples):,} ({int(y.sum()):,} positive); "
+        f"in-sample person AUC {roc_auc_score(y, z):.3f}"
     )
     print("person_model:")
     print(f"  bias: {fitted.bias}")

@@ -156,6 +156,38 @@ def test_train_from_file_refits_and_rescores(tmp_path: Path) -> None:
     assert "in use" in result.output or "not put in use" in result.output
 
 
+def test_train_persons_writes_a_catalogue_with_a_refitted_person_model(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    rows = []
+    for n in range(30):  # stand-alone ads: each is a person of one ad
+        youthful = n % 2 == 0
+        add_ad(store, f"p{n}", "petite and young, new in town" if youthful else "mature lady, new in town")
+        rows.append({"source": "test-src", "id": f"p{n}", "minor": youthful})
+    outcomes = tmp_path / "outcomes.jsonl"
+    outcomes.write_text("\n".join(json.dumps(r) for r in rows) + "\n", encoding="utf-8")
+    db, refit = str(tmp_path / "score.db"), tmp_path / "refit.yaml"
+    result = runner.invoke(
+        app, ["train", "--from", str(outcomes), "--dry-run", "--persons", str(refit), "--db", db]
+    )
+    assert result.exit_code == 0, result.output
+    assert "30 reviewed persons (15 confirmed" in result.output and "Person ROC AUC" in result.output
+    from safeharbor.score.catalogue import load_catalogue
+
+    before, after = load_catalogue(), load_catalogue(refit)
+    assert before.person is not None and after.person is not None
+    assert [i.id for i in after.indicators] == [i.id for i in before.indicators]  # the rest is kept
+    assert after.person.weights["youth_any"][0] > before.person.weights["youth_any"][0]
+    assert runner.invoke(app, ["indicators", "--check", str(refit)]).exit_code == 0
+    too_few = tmp_path / "few.jsonl"
+    too_few.write_text("\n".join(json.dumps(r) for r in rows[:4]) + "\n", encoding="utf-8")
+    few = runner.invoke(
+        app,
+        ["train", "--from", str(too_few), "--dry-run", "--persons", str(tmp_path / "x.yaml"), "--db", db],
+        env={"COLUMNS": "200"},
+    )
+    assert "person model is unchanged" in few.output and not (tmp_path / "x.yaml").exists()
+
+
 def test_fit_from_outcomes_activates_a_model(tmp_path: Path) -> None:
     store = new_store(tmp_path)
     keys = [add_ad(store, f"f{n}", "young and petite" if n % 2 else "mature lady") for n in range(40)]

@@ -64,6 +64,7 @@ def leads(
 ) -> None:
     """The lead queue: networks and stand-alone ads with the strongest indicators of a possible minor."""
     from safeharbor.score.leads import lead_queue
+    from safeharbor.score.person_model import evidence_line
     from safeharbor.score.run import update_scores
 
     store = open_store(db)
@@ -98,11 +99,20 @@ def leads(
         if lead.last_seen and lead.last_seen[:10] != seen:
             seen += f" .. {lead.last_seen[:10]}"
         reasons = "\n".join(f"{f.indicator}: {f.evidence!r} ({f.weight:+.1f})" for f in lead.reasons) or "-"
+        if lead.rank_basis.get("evidence") is not None:
+            reasons += "\nranked by " + evidence_line(
+                {
+                    "person": lead.rank_basis.get("person"),
+                    "ads": lead.rank_basis.get("person_ads"),
+                    "reasons": lead.rank_basis.get("evidence"),
+                }
+            )
         out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
     console.print(out)
     console.print(
-        "risk: a stand-alone ad's risk; for a network, its strongest person's evidence (the mean over that "
-        "person's ads), so one ad's chance phrases do not lift a whole network."
+        "risk: the lead's ranking score from the person model - for a network its strongest person, for a "
+        "stand-alone ad the ad as one person - counting over the person's distinct ads what is shown and "
+        "what is not, so one ad's chance phrases do not lift a whole network."
     )
     console.print(CAVEAT)
     console.print(
@@ -154,9 +164,18 @@ def train(
     prior_sd: Annotated[
         float, typer.Option(help="How far weights may move from the catalogue's (prior standard deviation).")
     ] = 1.0,
+    persons_to: Annotated[
+        Path | None,
+        typer.Option(
+            "--persons",
+            help="Also re-fit the person model (which ranks the lead queue) and write a copy of the "
+            "catalogue with it to FILE, to check and put in use with SAFEHARBOR_CATALOGUE=FILE.",
+        ),
+    ] = None,
 ) -> None:
     """Re-fit indicator weights from analysts' reviewed case outcomes, and print the fit's quality."""
     from safeharbor.score.model import fit_from_outcomes
+    from safeharbor.score.person_fit import fit_persons_from_outcomes, write_catalogue_with
     from safeharbor.score.run import update_scores
 
     store = open_store(db)
@@ -178,6 +197,16 @@ def train(
     if report.activated:
         for line in update_scores(store, catalogue=cat).lines():
             console.print(line)
+    if persons_to is not None:
+        person_fit = fit_persons_from_outcomes(store, outcomes, cat)
+        for line in person_fit.lines():
+            console.print(line)
+        if person_fit.weights is not None:
+            write_catalogue_with(Path(cat.path), persons_to, person_fit.weights)
+            console.print(
+                f"Wrote {persons_to} with the re-fitted person_model. Check it, then use it with "
+                f"{CATALOGUE_ENV}={persons_to} safeharbor analyze"
+            )
 
 
 def indicators(

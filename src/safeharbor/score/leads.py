@@ -2,10 +2,10 @@
 
 A network is one lead however many ads it posted; an ad that belongs to no network is a lead of its
 own (its versions count once). Leads are precomputed by `update_scores` (score/lead_table.py) and
-ranked by a documented ranking score (for a network: its strongest person's evidence, not the maximum
-over its ads). Filters (place, time, source, indicator) select the ads a lead must have at least one
-of; `exclude_keys` removes ads (e.g. already reviewed) from consideration, so a network stays
-in the queue while it has other ads that match.
+ranked by a documented ranking score: the person model's estimate for the strongest person behind the
+lead (score/person_model.py; not the maximum over its ads). Filters (place, time, source, indicator)
+select the ads a lead must have at least one of; `exclude_keys` removes ads (e.g. already reviewed)
+from consideration, so a network stays in the queue while it has other ads that match.
 """
 
 from __future__ import annotations
@@ -41,9 +41,9 @@ class Lead:
     top_ad_key: int | None = None  # the network's highest-risk ad (the ad itself for an ad lead)
     title: str | None = None
     source: str | None = None
-    # `risk` is the lead's ranking score: for a stand-alone ad its risk; for a network the strongest
-    # person's mean log-odds as a 0..1 score (lead_table.py). The network's exported risk (the highest
-    # of its ads', CONTRACT.md) is `max_ad_risk`; `rank_basis` says what the score was built from.
+    # `risk` is the lead's ranking score: the person model's 0..1 score for the strongest person behind
+    # it (a stand-alone ad is a person with one ad; lead_table.py). The network's exported risk (the
+    # highest of its ads', CONTRACT.md) is `max_ad_risk`; `rank_basis` says what the score rests on.
     max_ad_risk: float | None = None
     rank_basis: dict[str, Any] = field(default_factory=dict)
 
