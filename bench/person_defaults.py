@@ -92,6 +92,7 @@ def main(argv: list[str] | None = None) -> int:
     print("person_model:")
     print(f"  bias: {fitted.bias}")
     print(f"  log_ads: {fitted.log_ads}")
+    print(f"  per_ad: {fitted.per_ad}")
     print(f"  repost_days: {fitted.repost_days:g}")
     print(f"  youth: {json.dumps(list(fitted.youth))}")
     print("  weights:")

@@ -4,8 +4,9 @@ Generates a fresh demo corpus (a seed not used anywhere else), runs the real pip
 extract -> link -> score) and prints ROC AUC and precision@k (k = number of true minor ads, or of
 true minor networks) for:
   - the catalogue's default weights (no tuning on any truth labels),
-  - weights re-fitted with `fit_from_outcomes` on a *different* corpus (another seed) and then
-    applied here, as `safeharbor train` would after analysts reviewed cases,
+  - weights re-fitted with `fit_from_outcomes` (and the person model with `fit_persons_from_outcomes`)
+    on a *different* corpus (another seed) and then applied here, as `safeharbor train --persons`
+    would after analysts reviewed cases,
   - a keyword-only baseline: 1 if the ad has any youth keyword, else 0 (ties broken at random).
 Network level: a network "involves a minor" if any of its ads does. The units are the lead queue's:
 link-stage networks and stand-alone postings, ranked by the lead's ranking score (the person model's
@@ -26,6 +27,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -39,6 +41,7 @@ from safeharbor.pipeline import analyze
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.indicators import text_matcher
 from safeharbor.score.model import fit_from_outcomes, save_model
+from safeharbor.score.person_fit import fit_persons_from_outcomes
 from safeharbor.score.run import update_scores
 from safeharbor.score.tables import score_ads, score_flags, score_lead_ads, score_leads, score_models
 from safeharbor.storage import Store, open_store
@@ -210,7 +213,16 @@ def main(argv: list[str] | None = None) -> int:
             print("   ", line)
         cat = load_catalogue()
         save_model(store, cat, fit.bias_after, fit.weights_after, {"fit_seed": fit_seed}, activate=True)
-        update_scores(store)
+        # ... and the person model that ranks the queue, as `safeharbor train --persons` would.
+        person_fit = fit_persons_from_outcomes(fit_store, outcomes, cat)
+        for line in person_fit.lines():
+            print("   ", line)
+        better = (person_fit.auc_after_cv or 0.0) >= (person_fit.auc_before or 1.0)
+        if person_fit.weights is not None and better:  # as an analyst would: only a fit that is no worse
+            cat = replace(cat, person=person_fit.weights)
+        else:
+            print("    (the re-fitted person model is not used: it ranks reviewed persons no better)")
+        update_scores(store, catalogue=cat)
         results["fitted"] = report(store, ad_rows(store, truth), "fitted")
     print(
         "\nTargets: ad-level AUC >= 0.90 and precision@k >= 0.70; network level higher; "

@@ -4,6 +4,7 @@ evidence an analyst reads, the catalogue section it lives in, its fit, and the q
 from __future__ import annotations
 
 import copy
+import dataclasses
 import math
 from datetime import UTC, datetime, timedelta
 from functools import cache
@@ -113,7 +114,7 @@ def test_reposts_outside_the_window_count_again() -> None:
     assert person_counts("Lexi", near, WEIGHTS).ads == 1
     spread = [_ad(n, 4 * n, "Dallas", YOUTH) for n in range(5)]
     assert person_counts("Lexi", spread, WEIGHTS).ads == 5
-    no_window = PersonWeights(**{**WEIGHTS.__dict__, "repost_days": 0.0})
+    no_window = dataclasses.replace(WEIGHTS, repost_days=0.0)
     assert person_counts("Lexi", near, no_window).ads == 5
 
 
@@ -135,6 +136,8 @@ def test_person_logit_is_the_documented_sum() -> None:
         -2.0 + 0.1 * math.log(9) + (0.6 * 1 - 0.5 * 8) + (0.5 * 2 - 0.3 * 2) + (0.3 * 0 - 0.2 * 9)
     )  # bias + log_ads * log(n) + sum(shown * k + not_shown * (n - k))
     assert person_logit(counts, WEIGHTS) == pytest.approx(expected)
+    # per_ad: a second size term, times the number of distinct ads.
+    assert person_logit(counts, dataclasses.replace(WEIGHTS, per_ad=0.05)) == pytest.approx(expected + 0.45)
     # No ads: no size term, no features.
     assert person_logit(PersonCounts("nobody", 0, {}), WEIGHTS) == pytest.approx(-2.0)
     # A feature without weights adds nothing.
@@ -151,7 +154,8 @@ def test_absent_evidence_lowers_the_score(which: str) -> None:
 
     assert logit(1, 9) < logit(1, 1)  # 8 plain ads speak against one chance phrase
     assert logit(7, 9) > logit(1, 9)
-    assert logit(7, 9) > logit(1, 1)  # a pattern says more than one ad
+    if which == "hand-made":  # the packaged weights also count every other indicator's absence
+        assert logit(7, 9) > logit(1, 1)  # a pattern says more than one ad
 
 
 # 3. The evidence an analyst reads
@@ -181,7 +185,12 @@ def test_person_evidence_keeps_the_four_strongest_reasons_both_ways() -> None:
     evidence = person_evidence(PersonCounts("Lexi", 5, shown), weights, TITLES)
     assert evidence["person"] == "Lexi" and evidence["ads"] == 5
     assert evidence["logit"] == pytest.approx(-1.0 + 3 - 2 + 1 - 0.5 + 0.25, abs=1e-4)
-    assert [r["feature"] for r in evidence["reasons"]] == ["youth_language", YOUTH_ANY, "hotel_venue", AGE_DRIFT]
+    assert [r["feature"] for r in evidence["reasons"]] == [
+        "youth_language",
+        YOUTH_ANY,
+        "hotel_venue",
+        AGE_DRIFT,
+    ]
     assert [r["contribution"] for r in evidence["reasons"]] == [3.0, -2.0, 1.0, -0.5]
     first, second, _, fourth = evidence["reasons"]
     assert first == {
@@ -201,7 +210,9 @@ def test_person_evidence_keeps_the_four_strongest_reasons_both_ways() -> None:
 
 
 def test_zero_contributions_are_left_out_and_untitled_features_show_their_id() -> None:
-    weights = PersonWeights(bias=0.0, log_ads=0.0, weights={"movement_language": (0.5, 0.0), "youth_coded": (0.0, 0.0)})
+    weights = PersonWeights(
+        bias=0.0, log_ads=0.0, weights={"movement_language": (0.5, 0.0), "youth_coded": (0.0, 0.0)}
+    )
     shown = {"movement_language": (2, 4), "youth_coded": (1, 4)}
     evidence = person_evidence(PersonCounts("Mia", 4, shown), weights, TITLES)
     assert [r["feature"] for r in evidence["reasons"]] == ["movement_language"]
@@ -293,12 +304,12 @@ def test_packaged_catalogue_has_a_person_model_over_its_ad_indicators() -> None:
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"weights": {"made_up_feature": [0.1, 0.0]}}, "'made_up_feature' is neither an indicator id"),
+        ({"weights": {"made_up_feature": [0.1, 0.0]}}, "'made_up_feature' is neither an ad-level"),
         ({"weights": {YOUTH_ANY: 0.5}}, f"weights.{YOUTH_ANY} must be [shown, not shown]"),
         ({"weights": {YOUTH_ANY: [0.5, -0.5, 0.1]}}, f"weights.{YOUTH_ANY} must be [shown, not shown]"),
         ({"weights": {YOUTH_ANY: ["high", 0.0]}}, f"weights.{YOUTH_ANY}[0] must be a number"),
         ({"weights": [0.5, 0.5]}, "weights must map features to [shown, not shown]"),
-        ({"youth": ["youth_language", "made_up_youth"]}, "youth must list indicator ids of this catalogue"),
+        ({"youth": ["youth_language", "made_up_youth"]}, "youth must list ad-level indicator ids"),
         ({"repost_days": -1}, "repost_days must be >= 0"),
         ({"bias": "low"}, "person_model.bias must be a number"),
     ],
@@ -309,11 +320,21 @@ def test_invalid_person_model_is_rejected_with_a_reason(change: dict[str, Any], 
     assert message in str(info.value) and str(info.value).startswith("analyst.yaml: ")
 
 
+def test_network_level_indicators_are_not_person_features() -> None:
+    with pytest.raises(CatalogueError, match="'age_changes' is neither an ad-level indicator id"):
+        parse_catalogue(_with_person_model({"weights": {"age_changes": [1.0, 0.0]}}))
+
+
 def test_person_model_that_is_not_a_mapping_is_rejected() -> None:
     data = _packaged_data()
     data["person_model"] = [1, 2]
     with pytest.raises(CatalogueError, match="person_model must be a mapping"):
         parse_catalogue(yaml.safe_dump(data))
+
+
+def test_youth_entries_that_are_not_ids_are_rejected_with_a_reason() -> None:
+    with pytest.raises(CatalogueError, match="youth must list ad-level indicator ids"):
+        parse_catalogue(_with_person_model({"youth": [{"youth_language": None}]}))
 
 
 def test_catalogue_without_person_model_and_defaults() -> None:
@@ -350,10 +371,11 @@ def test_person_hash_follows_person_weights_only() -> None:
 
 def test_design_row_is_log_ads_then_shown_and_not_shown_pairs() -> None:
     counts = PersonCounts("Lexi", 9, {YOUTH_ANY: (7, 9), AGE_DRIFT: (1, 4)})
-    assert design_row(counts, [YOUTH_ANY, AGE_DRIFT, "hotel_venue"]) == pytest.approx(
-        [math.log(9), 7.0, 2.0, 1.0, 3.0, 0.0, 0.0]
-    )
-    assert design_row(PersonCounts("x", 0, {}), []) == [0.0]
+    row = design_row(counts, [YOUTH_ANY, AGE_DRIFT, "hotel_venue"])
+    size = design_row(counts, [])  # the size terms, the same whatever the features
+    assert size[0] == pytest.approx(math.log(9)) and row[: len(size)] == size
+    assert row[len(size) :] == [7.0, 2.0, 1.0, 3.0, 0.0, 0.0]  # (showing, not showing); unseen: (0, 0)
+    assert design_row(PersonCounts("x", 0, {}), [YOUTH_ANY]) == [0.0] * (len(size) + 2)
 
 
 def _fit_samples(seed: int = 7) -> list[tuple[PersonCounts, bool]]:
@@ -411,16 +433,26 @@ def _corpus(store: Store) -> None:
         body = f"Lexi, {words}. Text 214-555-0142"
         n1.append(
             add_ad(
-                store, f"lexi{n}", body, names=["Lexi"], city=city,
-                phones=[("214-555-0142", "+12145550142")], posted_at=f"2026-05-{1 + 5 * n:02d}T10:00:00Z",
+                store,
+                f"lexi{n}",
+                body,
+                names=["Lexi"],
+                city=city,
+                phones=[("214-555-0142", "+12145550142")],
+                posted_at=f"2026-05-{1 + 5 * n:02d}T10:00:00Z",
             )  # fmt: skip
         )
     for n in range(3):
-        body = f"Rosa here, mature and relaxed. Text 214-555-0142"
+        body = "Rosa here, mature and relaxed. Text 214-555-0142"
         n1.append(
             add_ad(
-                store, f"rosa{n}", body, names=["Rosa"], city=cities[n],
-                phones=[("214-555-0142", "+12145550142")], posted_at=f"2026-05-{2 + 6 * n:02d}T10:00:00Z",
+                store,
+                f"rosa{n}",
+                body,
+                names=["Rosa"],
+                city=cities[n],
+                phones=[("214-555-0142", "+12145550142")],
+                posted_at=f"2026-05-{2 + 6 * n:02d}T10:00:00Z",
             )  # fmt: skip
         )
     n2 = []
@@ -429,8 +461,13 @@ def _corpus(store: Store) -> None:
         body = f"Mia, {words}. Call 469-555-0187"
         n2.append(
             add_ad(
-                store, f"mia{n}", body, names=["Mia"], city=cities[n % 5],
-                phones=[("469-555-0187", "+14695550187")], posted_at=f"2026-05-{1 + 4 * n:02d}T12:00:00Z",
+                store,
+                f"mia{n}",
+                body,
+                names=["Mia"],
+                city=cities[n % 5],
+                phones=[("469-555-0187", "+14695550187")],
+                posted_at=f"2026-05-{1 + 4 * n:02d}T12:00:00Z",
             )  # fmt: skip
         )
     add_ad(store, "solo", "Mature lady, 35, relaxed evenings", city=("Boston", "MA"))
@@ -509,14 +546,6 @@ def test_scores_are_reproducible(tmp_path: Path) -> None:
     assert ranks[0] == ranks[1]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "run._combine keeps each ad's stored person_logit/person_evidence when _group_hits returns no "
-        "person score; with the person_model removed from the catalogue nothing is re-scored, so leads "
-        "keep ranking by the old person model instead of falling back to the mean log-odds"
-    ),
-)
 def test_removing_the_person_model_falls_back_to_mean_log_odds(tmp_path: Path) -> None:
     store = new_store(tmp_path / "store")
     _corpus(store)

@@ -100,12 +100,14 @@ class PersonWeights:
     weights: dict[str, tuple[float, float]]  # feature -> (shown, not shown)
     youth: tuple[str, ...] = ()  # the indicators that make up the `youth_any` feature
     repost_days: float = 3.0
+    per_ad: float = 0.0  # times the number of distinct ads
 
     def hash(self) -> str:
         return _digest(
             {
                 "bias": self.bias,
                 "log_ads": self.log_ads,
+                "per_ad": self.per_ad,
                 "weights": {k: list(v) for k, v in self.weights.items()},
                 "youth": list(self.youth),
                 "repost_days": self.repost_days,
@@ -189,7 +191,9 @@ def parse_catalogue(text: str, where: str = "<text>") -> Catalogue:
     dupes = sorted({i for i in ids if ids.count(i) > 1})
     if dupes:
         raise CatalogueError(f"{where}: duplicate indicator ids: {', '.join(dupes)}")
-    person = _parse_person(data.get("person_model"), {i.id for i in indicators}, f"{where}: person_model")
+    # The person model counts what a person's ads show, so its features are ad-level indicators.
+    ad_ids = {i.id for i in indicators if i.level == "ad"}
+    person = _parse_person(data.get("person_model"), ad_ids, f"{where}: person_model")
     return Catalogue(
         version=int(data.get("version", 1)),
         bias=bias,
@@ -205,8 +209,8 @@ def _parse_person(raw: object, ids: set[str], what: str) -> PersonWeights | None
     if not isinstance(raw, dict):
         raise CatalogueError(f"{what} must be a mapping")
     youth = raw.get("youth") or []
-    if not isinstance(youth, list) or not set(youth) <= ids:
-        raise CatalogueError(f"{what}.youth must list indicator ids of this catalogue")
+    if not isinstance(youth, list) or not all(isinstance(y, str) and y in ids for y in youth):
+        raise CatalogueError(f"{what}.youth must list ad-level indicator ids of this catalogue")
     weights_raw = raw.get("weights") or {}
     if not isinstance(weights_raw, dict):
         raise CatalogueError(f"{what}.weights must map features to [shown, not shown]")
@@ -214,7 +218,8 @@ def _parse_person(raw: object, ids: set[str], what: str) -> PersonWeights | None
     for feature, pair in weights_raw.items():
         if feature not in ids and feature not in PERSON_FEATURES_EXTRA:
             raise CatalogueError(
-                f"{what}.weights: {feature!r} is neither an indicator id nor one of {PERSON_FEATURES_EXTRA}"
+                f"{what}.weights: {feature!r} is neither an ad-level indicator id nor one of "
+                f"{PERSON_FEATURES_EXTRA}"
             )
         if not isinstance(pair, list) or len(pair) != 2:
             raise CatalogueError(f"{what}.weights.{feature} must be [shown, not shown]")
@@ -228,6 +233,7 @@ def _parse_person(raw: object, ids: set[str], what: str) -> PersonWeights | None
     return PersonWeights(
         bias=_number(raw.get("bias", -3.0), f"{what}.bias"),
         log_ads=_number(raw.get("log_ads", 0.0), f"{what}.log_ads"),
+        per_ad=_number(raw.get("per_ad", 0.0), f"{what}.per_ad"),
         weights=weights,
         youth=tuple(youth),
         repost_days=days,

@@ -81,12 +81,14 @@ def fit_weights(
     prior_bias: float,
     prior_weights: np.ndarray,
     *,
-    prior_sd: float = 1.0,
+    prior_sd: float | np.ndarray = 1.0,
     bias_sd: float = 2.0,
 ) -> tuple[float, np.ndarray]:
-    """MAP logistic regression with a Gaussian prior centred on the given weights."""
+    """MAP logistic regression with a Gaussian prior centred on the given weights (`prior_sd`: one
+    standard deviation for all weights, or one per weight)."""
     theta0 = np.concatenate([[prior_bias], prior_weights])
-    scale = np.concatenate([[1.0 / bias_sd**2], np.full(len(prior_weights), 1.0 / prior_sd**2)])
+    per_weight = np.broadcast_to(1.0 / np.asarray(prior_sd, dtype=float) ** 2, (len(prior_weights),))
+    scale = np.concatenate([[1.0 / bias_sd**2], per_weight])
     design = np.hstack([np.ones((x.shape[0], 1)), x])
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:

@@ -1,11 +1,12 @@
 """Re-fit the person model (which ranks the lead queue) from analysts' reviewed outcomes.
 
 `safeharbor train --persons FILE` calls this: the reviewed ads' persons (as the score stage finds them
-in their networks; a stand-alone ad is a person of one ad) become the samples, a person is positive when
-any of their reviewed ads was confirmed to involve a child and negative when all of them were ruled
-out, and the weights are fitted with a Gaussian prior centred on the catalogue's current ones. The fit
-is written as a copy of the catalogue with a new `person_model` block, for a person to check and put in
-use (SAFEHARBOR_CATALOGUE=FILE): changing what ranks the queue is a decision, not a side effect.
+in their networks; a stand-alone ad is a person of one ad) become the samples, a person is positive
+when at least half of their reviewed ads were confirmed to involve a child (an ad showing two persons
+says only that one of them is), and the weights are fitted with a Gaussian prior centred on the
+catalogue's current ones. The fit is written as a copy of the catalogue with a new `person_model`
+block, for a person to check and put in use (SAFEHARBOR_CATALOGUE=FILE): changing what ranks the queue
+is a decision, not a side effect.
 """
 
 from __future__ import annotations
@@ -76,8 +77,8 @@ def reviewed_persons(
         group = [facts[k] for k in sorted(ks) if k in facts]
         for label, ads in person_clusters(persons(group), group).items():
             verdicts = [decided[m.ad_key] for m in ads if m.ad_key in decided]
-            if verdicts:
-                samples.append((person_counts(label, ads, weights), any(verdicts)))
+            if verdicts:  # as the defaults were fitted: most of the person's reviewed ads confirmed
+                samples.append((person_counts(label, ads, weights), 2 * sum(verdicts) >= len(verdicts)))
     for key, verdict in decided.items():
         if key not in networks and key in facts:
             samples.append((person_counts("ad", [facts[key]], weights), verdict))
@@ -136,6 +137,7 @@ def person_block(weights: PersonWeights) -> str:
         "person_model:",
         f"  bias: {weights.bias}",
         f"  log_ads: {weights.log_ads}",
+        f"  per_ad: {weights.per_ad}",
         f"  repost_days: {weights.repost_days:g}",
         f"  youth: [{', '.join(weights.youth)}]",
         "  weights:",

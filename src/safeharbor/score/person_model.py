@@ -4,7 +4,7 @@ A network involves a child victim when one of the *persons* it advertises is a c
 child's ads from an adult's is weak in any one ad but adds up over many: youth language in 7 of 9 ads
 is a pattern, in 1 of 9 a chance phrase that the 8 other ads speak against. So the person model counts,
 over one person's distinct ads (re-posts once), how many show each indicator and how many do not, and
-adds a weight for each: `logit = bias + log_ads * log(ads) + sum over features of
+adds a weight for each: `logit = bias + log_ads * log(ads) + per_ad * ads + sum over features of
 (shown * count showing + not_shown * count not showing)`. Absent evidence counts too, which is what
 the mean over ads (the old ranking) and the ad-level score (only fired indicators count) leave out.
 
@@ -31,6 +31,7 @@ from safeharbor.score.network_signals import AdFacts, distinct_ads
 YOUTH_ANY = "youth_any"
 AGE_DRIFT = "age_drift"
 TOP_REASONS = 4
+SIZE_SD = 10.0  # prior sd of the size terms (log_ads, per_ad) when fitting: effectively unshrunk
 LABELS = {
     YOUTH_ANY: "youth language or emoji (any)",
     AGE_DRIFT: "stated age differs from the person's usual one",
@@ -83,14 +84,18 @@ def _terms(counts: PersonCounts, weights: PersonWeights) -> dict[str, float]:
 
 
 def person_logit(counts: PersonCounts, weights: PersonWeights) -> float:
-    size = weights.log_ads * math.log(counts.ads) if counts.ads else 0.0
+    size = weights.log_ads * math.log(counts.ads) + weights.per_ad * counts.ads if counts.ads else 0.0
     return weights.bias + size + sum(_terms(counts, weights).values())
 
 
 def person_evidence(counts: PersonCounts, weights: PersonWeights, titles: dict[str, str]) -> dict[str, Any]:
-    """What an analyst reads: the person, their distinct ads, the features that weighed most (both ways)."""
+    """What an analyst reads: the person, their distinct ads, the features that weighed most for and
+    against."""
     terms = _terms(counts, weights)
-    order = sorted(terms, key=lambda f: (-abs(terms[f]), f))[:TOP_REASONS]
+    # Reasons are evidence for (a feature shown) or against (a feature not shown where the model counts
+    # its absence); a small positive weight for an absent feature only stands in for the number of ads.
+    telling = [f for f in terms if terms[f] < 0 or (terms[f] > 0 and counts.shown[f][0] > 0)]
+    order = sorted(telling, key=lambda f: (-abs(terms[f]), f))[:TOP_REASONS]
     return {
         "person": counts.label,
         "ads": counts.ads,
@@ -117,8 +122,9 @@ def evidence_line(evidence: dict[str, Any]) -> str:
 
 
 def design_row(counts: PersonCounts, features: Sequence[str]) -> list[float]:
-    """The person's counts as a row of the fitting matrix: log(ads), then (showing, not showing) pairs."""
-    row = [math.log(counts.ads) if counts.ads else 0.0]
+    """The person's counts as a row of the fitting matrix: log(ads), ads, then (showing, not showing)
+    pairs."""
+    row = [math.log(counts.ads) if counts.ads else 0.0, float(counts.ads)]
     for f in features:
         k, n = counts.shown.get(f, (0, 0))
         row += [float(k), float(n - k)]
@@ -139,21 +145,23 @@ def fit_person_weights(
     if not samples:
         raise ValueError("no persons to fit on")
     # A feature no sample shows cannot be fitted (its "not shown" weight would only stand in for the
-    # number of ads); it keeps its current weights.
+    # number of ads): it keeps its current weights when the prior is centred on them, else gets 0, 0.
     features = [f for f in base.weights if any(c.shown.get(f, (0, 0))[0] for c, _ in samples)]
     x = np.array([design_row(c, features) for c, _ in samples])
     y = np.array([1.0 if label else 0.0 for _, label in samples])
-    prior = [base.log_ads] + [w for f in features for w in base.weights[f]]
+    prior = [base.log_ads, base.per_ad] + [w for f in features for w in base.weights[f]]
     prior_w = np.array(prior) if centre_on_base else np.zeros(len(prior))
-    bias, w = fit_weights(
-        x, y, base.bias if centre_on_base else 0.0, prior_w, prior_sd=prior_sd, bias_sd=100.0
-    )
+    # The size terms are not shrunk: how many ads a person has is not evidence either way, and left
+    # unshrunk they keep the features' "not shown" weights from standing in for it.
+    sd = np.array([SIZE_SD, prior_sd] + [prior_sd] * (2 * len(features)))
+    bias, w = fit_weights(x, y, base.bias if centre_on_base else 0.0, prior_w, prior_sd=sd, bias_sd=100.0)
     fitted = dict(base.weights) if centre_on_base else {f: (0.0, 0.0) for f in base.weights}
     for i, f in enumerate(features):
-        fitted[f] = (round(float(w[1 + 2 * i]), 3), round(float(w[2 + 2 * i]), 3))
+        fitted[f] = (round(float(w[2 + 2 * i]), 3), round(float(w[3 + 2 * i]), 3))
     return PersonWeights(
         bias=round(bias, 3),
         log_ads=round(float(w[0]), 3),
+        per_ad=round(float(w[1]), 3),
         weights=fitted,
         youth=base.youth,
         repost_days=base.repost_days,

@@ -286,6 +286,7 @@ def _combine(
     extract_versions: dict[int, str],
     person_of: dict[int, str],
     ranked: PersonScores,
+    regrouped: set[int],
 ) -> None:
     now = _now()
     for chunk in _chunks(sorted(keys), 5000):
@@ -304,7 +305,11 @@ def _combine(
                 if r.person_logit is not None:
                     person_scores[r.ad_key] = (r.person_logit, r.person_evidence or {})
             persons.update((k, person_of[k]) for k in chunk if k in person_of)
-            person_scores.update((k, ranked[k]) for k in chunk if k in ranked)
+            for k in chunk:  # re-grouped ads take this run's person score, or none (model removed)
+                if k in ranked:
+                    person_scores[k] = ranked[k]
+                elif k in regrouped:
+                    person_scores.pop(k, None)
             fired: dict[int, dict[str, float]] = defaultdict(dict)
             for ad_key, indicator, strength in conn.execute(
                 select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
@@ -420,7 +425,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
                     .values(weight=score_flags.c.strength * model.weight(indicator.id))
                 )
     combine = set(all_keys) if (weights_changed or changed_ad or removed) else (target | new_set)
-    _combine(store, sorted(combine), model, networks, extract_versions, person_of, ranked)
+    _combine(store, sorted(combine), model, networks, extract_versions, person_of, ranked, target)
     summary.ads_combined = len(combine)
 
     clock = _lap(summary, "combine", clock)
