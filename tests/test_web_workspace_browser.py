@@ -73,6 +73,7 @@ def test_analyst_day_in_the_browser(server: tuple[str, Store, list[DemoAccount]]
         page.click("button[type=submit]")
         page.wait_for_url(base + "/leads")
         assert page.locator("tr.lead").count() > 0
+        assert "distinct ads" in page.locator("tr.lead .ranked-by").first.inner_text()
         page.screenshot(path=str(ARTIFACTS / "workspace-leads.png"), full_page=False)
 
         # Search a phone written with words.

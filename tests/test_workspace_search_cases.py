@@ -101,6 +101,8 @@ def test_ad_view_and_lead_queue(demo: Store) -> None:
         assert body == view.ad.body
         rows = lead_queue(conn, LeadFilters(reviewed="all"), limit=10)
     assert rows and all(r.ref for r in rows)
+    # every scored lead says what its ranking rests on: the person model's reasons, with counts
+    assert all(r.extra.get("ranked_by") and " distinct ads" in r.extra["ranked_by"] for r in rows)
     first = rows[0]
     with demo.begin() as conn:
         with pytest.raises(ValueError):

@@ -158,6 +158,17 @@ def _flag_reason(flag: Any) -> str:
     return f"{indicator}: “{evidence}”" if evidence else str(indicator)
 
 
+def _ranked_by(basis: dict[str, Any]) -> str | None:
+    """What the lead's ranking score rests on, in one line (the person model's reasons for and against)."""
+    if basis.get("evidence") is None:
+        return None
+    from safeharbor.score.person_model import evidence_line
+
+    return evidence_line(
+        {"person": basis.get("person"), "ads": basis.get("person_ads"), "reasons": basis.get("evidence")}
+    )
+
+
 def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
     exclude: set[int] = set()
     if f.reviewed == "no":
@@ -201,6 +212,7 @@ def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: 
                 extra={
                     "top_ad_key": attr(lead, "top_ad_key", default=None),
                     "max_ad_risk": attr(lead, "max_ad_risk", default=None),
+                    "ranked_by": _ranked_by(attr(lead, "rank_basis", default=None) or {}),
                 },
             )
         )
