@@ -121,3 +121,35 @@ def network_scores(conn: Connection, network_ids: Iterable[str]) -> dict[str, Ne
                 last_seen=r.last_seen,
             )
     return out
+
+
+@dataclass(frozen=True)
+class PersonScore:
+    """One person of a network as the person model saw them (score/person_model.py)."""
+
+    person: str
+    score: float  # 0..1, the person model's estimate: a ranking for a person to review, not a finding
+    ads: int  # distinct ads
+    reasons: tuple[dict[str, Any], ...] = ()
+
+
+def network_persons(conn: Connection, ad_keys: Iterable[int]) -> list[PersonScore]:
+    """The persons behind these ads (each ad stores its strongest person's evidence), strongest first."""
+    from safeharbor.score.model import sigmoid
+
+    best: dict[str, tuple[float, dict[str, Any]]] = {}
+    keys = sorted(set(ad_keys))
+    for i in range(0, len(keys), BATCH):
+        chunk = keys[i : i + BATCH]
+        query = select(score_ads.c.person_logit, score_ads.c.person_evidence).where(
+            score_ads.c.ad_key.in_(chunk), score_ads.c.person_logit.is_not(None)
+        )
+        for logit, evidence in conn.execute(query):
+            person = str((evidence or {}).get("person") or "")
+            if person not in best or logit > best[person][0]:
+                best[person] = (float(logit), evidence or {})
+    out = [
+        PersonScore(person, sigmoid(logit), int(ev.get("ads") or 0), tuple(ev.get("reasons") or ()))
+        for person, (logit, ev) in best.items()
+    ]
+    return sorted(out, key=lambda p: (-p.score, p.person))

@@ -11,7 +11,7 @@ from sqlalchemy import Connection, select
 
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import ads
-from safeharbor.workspace.stages import attr, network_record, network_scores
+from safeharbor.workspace.stages import attr, network_persons, network_record, network_scores
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 900, 120
 
@@ -34,6 +34,7 @@ class NetworkView:
     ads: list[dict[str, Any]]
     bars: list[TimelineBar] = field(default_factory=list)
     span_label: str = ""
+    persons: list[dict[str, Any]] = field(default_factory=list)  # the person model's view, strongest first
 
 
 def stays_of(record: Any) -> list[dict[str, Any]]:
@@ -113,4 +114,16 @@ def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> Ne
     risk = attr(score, "risk", default=None) if score is not None else None
     if risk is None and isinstance(score, float | int):
         risk = float(score)
-    return NetworkView(network_id, record, risk, stays_of(record), rows[:max_ads], bars, label)
+    persons = [
+        {
+            "person": attr(p, "person"),
+            "score": attr(p, "score"),
+            "ads": attr(p, "ads"),
+            "reasons": [
+                f"{r.get('title')} {r.get('shown')} of {r.get('of')} ({float(r.get('contribution', 0)):+.1f})"
+                for r in attr(p, "reasons", default=()) or ()
+            ],
+        }
+        for p in network_persons(conn, keys)
+    ]
+    return NetworkView(network_id, record, risk, stays_of(record), rows[:max_ads], bars, label, persons)

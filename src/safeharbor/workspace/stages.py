@@ -105,6 +105,13 @@ def network_scores(conn: Connection, ids: Sequence[str]) -> dict[str, Any]:
     return _degrade("network_scores", dict, lambda: dict(mod.network_scores(conn, list(ids))))
 
 
+def network_persons(conn: Connection, ad_keys: Sequence[int]) -> list[Any]:
+    mod = score_queries()
+    if mod is None or not ad_keys or not hasattr(mod, "network_persons"):
+        return []
+    return _degrade("network_persons", list, lambda: list(mod.network_persons(conn, list(ad_keys))))
+
+
 def attr(obj: Any, *names: str, default: Any = None) -> Any:
     """The first of these attributes (or keys) that obj has: tolerant of small API differences."""
     for name in names:
