@@ -201,6 +201,10 @@ def test_cli_network_and_why(args_kind: str, tmp_path: Path) -> None:
     load(store, write_jsonl(tmp_path / "ads.jsonl", operator_ads(1, n=3) + operator_ads(2, n=3)))
     with store.connect() as conn:
         network_id = networks_for_ads(conn, [1])[1]
+    if args_kind == "one":  # scored, the network shows its persons as the person model saw them
+        from safeharbor.score.run import update_scores
+
+        update_scores(store)
     store.dispose()
     args = {
         "list": ["network"],
@@ -216,5 +220,6 @@ def test_cli_network_and_why(args_kind: str, tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     if args_kind == "one":
         assert network_id in result.output and "Movement" in result.output
+        assert "Persons, as the ads tell" in result.output and "distinct ads" in result.output
     if args_kind == "why":
         assert "joined by" in result.output

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+from sqlalchemy import Connection
 
 from safeharbor.cli.options import DbOption
 from safeharbor.storage import open_store
@@ -64,6 +65,7 @@ def network(
             console.print("Show one with: safeharbor network ID")
             return
         record = network_record(conn, network_id)
+        found = _persons(conn, record.ad_keys) if record is not None else []
     if record is None:
         console.print(
             f"[red]No network {escape(network_id)}[/] (ids look like N-000012; list them with "
@@ -95,7 +97,27 @@ def network(
             console.print(f"  circuit: {' → '.join(circuit.cities)} (gone round {circuit.loops} times)")
     else:
         console.print("  no repeated circuit recognised")
+    if found:
+        persons = Table(
+            title="Persons, as the ads tell (person model: indicators of a possible minor, for you to judge)"
+        )
+        for col in ("person", "score", "distinct ads", "weighed most (for and against)"):
+            persons.add_column(col, overflow="fold")
+        for p in found[:12]:
+            reasons = "; ".join(
+                f"{r['title']} {r['shown']} of {r['of']} ({r['contribution']:+.1f})" for r in p.reasons
+            )
+            persons.add_row(escape(p.person), f"{p.score:.2f}", str(p.ads), escape(reasons) or "-")
+        console.print(persons)
     console.print("Why two ads are linked: safeharbor why SOURCE:ID SOURCE:ID")
+
+
+def _persons(conn: Connection, keys: list[int]) -> list[Any]:
+    try:
+        from safeharbor.score.queries import network_persons
+    except ImportError:  # the score stage is optional
+        return []
+    return network_persons(conn, keys)
 
 
 def _resolve(conn: object, ref: str) -> int:
