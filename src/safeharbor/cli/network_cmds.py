@@ -98,15 +98,15 @@ def network(
     else:
         console.print("  no repeated circuit recognised")
     if found:
+        from safeharbor.score.person_model import reason_text
+
         persons = Table(
             title="Persons, as the ads tell (person model: indicators of a possible minor, for you to judge)"
         )
         for col in ("person", "score", "distinct ads", "weighed most (for and against)"):
             persons.add_column(col, overflow="fold")
         for p in found[:12]:
-            reasons = "; ".join(
-                f"{r['title']} {r['shown']} of {r['of']} ({r['contribution']:+.1f})" for r in p.reasons
-            )
+            reasons = "; ".join(reason_text(r) for r in p.reasons)
             persons.add_row(escape(p.person), f"{p.score:.2f}", str(p.ads), escape(reasons) or "-")
         console.print(persons)
     console.print("Why two ads are linked: safeharbor why SOURCE:ID SOURCE:ID")

@@ -106,6 +106,25 @@ def persons(members: Sequence[AdFacts]) -> dict[str, list[AdFacts]]:
 Persons = dict[str, list[AdFacts]]
 
 
+def persons_ages(ads: Sequence[AdFacts]) -> list[AdFacts]:
+    """A person's ads that state an age for them: an age next to one name is that person's."""
+    return [m for m in ads if m.ages and len(m.names) <= 1]
+
+
+def _age_counts(aged: Sequence[AdFacts]) -> dict[int, int]:
+    counts: dict[int, int] = {}
+    for m in aged:
+        for a in set(m.ages):
+            counts[a] = counts.get(a, 0) + 1
+    return counts
+
+
+def usual_age(aged: Sequence[AdFacts]) -> int:
+    """The age a person is most often advertised with (the younger one on a tie)."""
+    counts = _age_counts(aged)
+    return max(counts, key=lambda a: (counts[a], -a))
+
+
 def _age_changes(ind: Indicator, found: Persons, label: str) -> dict[int, GroupHit]:
     """Per person: ads whose stated age is not the person's usual one (19 here, 21 in the next city)."""
     min_ads = int(ind.params.get("min_ads", 3))
@@ -113,14 +132,11 @@ def _age_changes(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
     min_share = float(ind.params.get("min_share", 0.2))
     out: dict[int, GroupHit] = {}
     for name, ads in found.items():
-        aged = [m for m in ads if m.ages and len(m.names) <= 1]  # an age next to one name is that person's
+        aged = persons_ages(ads)
         if len(aged) < min_ads:
             continue
-        counts: dict[int, int] = {}
-        for m in aged:
-            for a in set(m.ages):
-                counts[a] = counts.get(a, 0) + 1
-        usual = max(counts, key=lambda a: (counts[a], -a))
+        counts = _age_counts(aged)
+        usual = usual_age(aged)
         changed = sum(1 for m in aged if usual not in m.ages)
         share = changed / len(aged)
         if changed < min_changed or share < min_share:

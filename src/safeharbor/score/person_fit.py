@@ -19,6 +19,7 @@ from pathlib import Path
 
 import numpy as np
 from sklearn.metrics import roc_auc_score
+from sqlalchemy import select
 
 from safeharbor.score.catalogue import Catalogue, PersonWeights
 from safeharbor.score.load import ad_facts
@@ -30,6 +31,7 @@ from safeharbor.score.person_model import (
     person_counts,
     person_logit,
 )
+from safeharbor.score.tables import score_ads
 from safeharbor.storage.engine import Store
 
 MIN_EACH = 5  # fewer positive or negative persons than this: too little to fit on
@@ -63,15 +65,16 @@ def reviewed_persons(
 
     decided = {int(k): bool(v) for k, v in outcomes}
     networks = networks_of(store, sorted(decided)) or {}
-    all_networks = networks_of(store, _all_keys(store)) or {} if networks else {}
+    wanted = sorted(set(networks.values()))
     members: dict[str, list[int]] = defaultdict(list)
-    wanted = set(networks.values())
-    for key, nid in all_networks.items():
-        if nid in wanted:
-            members[nid].append(key)
-    keys = sorted(set(decided) | {k for ks in members.values() for k in ks})
     with store.connect() as conn:
-        facts = ad_facts(conn, keys)
+        for i in range(0, len(wanted), 500):  # the networks' other ads, as the score stage stored them
+            query = select(score_ads.c.ad_key, score_ads.c.network_id).where(
+                score_ads.c.network_id.in_(wanted[i : i + 500])
+            )
+            for key, nid in conn.execute(query):
+                members[nid].append(key)
+        facts = ad_facts(conn, sorted(set(decided) | {k for ks in members.values() for k in ks}))
     samples: list[tuple[PersonCounts, bool]] = []
     for ks in members.values():
         group = [facts[k] for k in sorted(ks) if k in facts]
@@ -83,15 +86,6 @@ def reviewed_persons(
         if key not in networks and key in facts:
             samples.append((person_counts("ad", [facts[key]], weights), verdict))
     return samples
-
-
-def _all_keys(store: Store) -> list[int]:
-    from sqlalchemy import select
-
-    from safeharbor.storage.schema import ads
-
-    with store.connect() as conn:
-        return list(conn.execute(select(ads.c.ad_key)).scalars())
 
 
 def _cv_auc(samples: list[tuple[PersonCounts, bool]], base: PersonWeights, prior_sd: float) -> float | None:
@@ -115,6 +109,9 @@ def fit_persons_from_outcomes(
         fit = PersonFit(0, 0)
         fit.warnings.append("the catalogue has no person_model to re-fit")
         return fit
+    from safeharbor.score.run import update_scores  # run imports the person model
+
+    update_scores(store, catalogue=cat)  # every reviewed ad scored, with its network (cheap if current)
     samples = reviewed_persons(store, outcomes, cat.person)
     y = np.array([v for _, v in samples], dtype=float)
     fit = PersonFit(len(samples), int(y.sum()))

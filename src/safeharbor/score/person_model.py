@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from safeharbor.score.catalogue import PersonWeights
-from safeharbor.score.network_signals import AdFacts, distinct_ads
+from safeharbor.score.network_signals import AdFacts, distinct_ads, persons_ages, usual_age
 
 YOUTH_ANY = "youth_any"
 AGE_DRIFT = "age_drift"
@@ -49,14 +49,10 @@ class PersonCounts:
 
 def _usual_age_changes(ads: Sequence[AdFacts]) -> tuple[int, int]:
     """(ads whose stated age differs from the usual one, ads stating an age for this one person)."""
-    aged = [m for m in ads if m.ages and len(m.names) <= 1]  # next to one name, an age is that person's
+    aged = persons_ages(ads)
     if not aged:
         return 0, 0
-    counts: dict[int, int] = {}
-    for m in aged:
-        for a in set(m.ages):
-            counts[a] = counts.get(a, 0) + 1
-    usual = max(counts, key=lambda a: (counts[a], -a))
+    usual = usual_age(aged)
     return sum(1 for m in aged if usual not in m.ages), len(aged)
 
 
@@ -114,10 +110,14 @@ def person_evidence(counts: PersonCounts, weights: PersonWeights, titles: dict[s
     }
 
 
+def reason_text(reason: dict[str, Any]) -> str:
+    """'youth language or emoji (any) 7 of 9 (+3.9)'."""
+    return f"{reason['title']} {reason['shown']} of {reason['of']} ({float(reason['contribution']):+.1f})"
+
+
 def evidence_line(evidence: dict[str, Any]) -> str:
     """One line for a terminal: '<person>, 9 distinct ads: youth ... 7 of 9 (+3.9); ...'."""
-    reasons = evidence.get("reasons", [])
-    parts = [f"{r['title']} {r['shown']} of {r['of']} ({r['contribution']:+.1f})" for r in reasons]
+    parts = [reason_text(r) for r in evidence.get("reasons", [])]
     return f"{evidence.get('person')}, {evidence.get('ads')} distinct ads: " + "; ".join(parts)
 
 

@@ -114,16 +114,16 @@ def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> Ne
     risk = attr(score, "risk", default=None) if score is not None else None
     if risk is None and isinstance(score, float | int):
         risk = float(score)
+    found = network_persons(conn, keys)  # empty until the score stage is installed and has run
+    if found:
+        from safeharbor.score.person_model import reason_text
     persons = [
         {
             "person": attr(p, "person"),
             "score": attr(p, "score"),
             "ads": attr(p, "ads"),
-            "reasons": [
-                f"{r.get('title')} {r.get('shown')} of {r.get('of')} ({float(r.get('contribution', 0)):+.1f})"
-                for r in attr(p, "reasons", default=()) or ()
-            ],
+            "reasons": [reason_text(r) for r in attr(p, "reasons", default=()) or ()],
         }
-        for p in network_persons(conn, keys)
+        for p in found
     ]
     return NetworkView(network_id, record, risk, stays_of(record), rows[:max_ads], bars, label, persons)
