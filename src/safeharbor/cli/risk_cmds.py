@@ -64,7 +64,7 @@ def leads(
 ) -> None:
     """The lead queue: networks and stand-alone ads with the strongest indicators of a possible minor."""
     from safeharbor.score.leads import lead_queue
-    from safeharbor.score.person_model import evidence_line
+    from safeharbor.score.person_model import basis_line
     from safeharbor.score.run import update_scores
 
     store = open_store(db)
@@ -99,14 +99,9 @@ def leads(
         if lead.last_seen and lead.last_seen[:10] != seen:
             seen += f" .. {lead.last_seen[:10]}"
         reasons = "\n".join(f"{f.indicator}: {f.evidence!r} ({f.weight:+.1f})" for f in lead.reasons) or "-"
-        if lead.rank_basis.get("evidence") is not None:
-            reasons += "\nranked by " + evidence_line(
-                {
-                    "person": lead.rank_basis.get("person"),
-                    "ads": lead.rank_basis.get("person_ads"),
-                    "reasons": lead.rank_basis.get("evidence"),
-                }
-            )
+        ranked_by = basis_line(lead.rank_basis)
+        if ranked_by:
+            reasons += "\nranked by " + ranked_by
         out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
     console.print(out)
     console.print(

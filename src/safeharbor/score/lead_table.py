@@ -57,28 +57,35 @@ def _chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
         yield keys[i : i + size]
 
 
+def _strongest_person(rows: Sequence[AdRow], basis: str) -> tuple[float, dict[str, Any]] | None:
+    """The person model's strongest person among these ads' stored scores, and what it rests on."""
+    scored = [r for r in rows if r.person_logit is not None]
+    if not scored:
+        return None
+    top = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
+    evidence = top.person_evidence or {}
+    return sigmoid(top.person_logit or 0.0), {
+        "basis": basis,
+        "person": evidence.get("person"),
+        "person_ads": evidence.get("ads"),
+        "evidence": evidence.get("reasons", []),
+    }
+
+
 def network_rank(members: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
     """Ranking score of a network from its ads: the person model's strongest person (see module doc)."""
     labels = {p for row in members for p in row.persons}
-    scored = [r for r in members if r.person_logit is not None]
-    if scored:
-        top_row = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
-        evidence = top_row.person_evidence or {}
-        strong = sorted(
-            {
-                str((r.person_evidence or {}).get("person"))
-                for r in scored
-                if (r.person_logit or 0.0) >= 0.0 and (r.person_evidence or {}).get("person") in labels
-            }
-        )
-        return sigmoid(top_row.person_logit or 0.0), {
-            "basis": "person model: the strongest person's distinct ads",
-            "person": evidence.get("person"),
-            "person_ads": evidence.get("ads"),
-            "persons": len(labels),
-            "persons_above_half": strong[:8],
-            "evidence": evidence.get("reasons", []),
+    found = _strongest_person(members, "person model: the strongest person's distinct ads")
+    if found is not None:
+        strong = {
+            str((r.person_evidence or {}).get("person"))
+            for r in members
+            if r.person_logit is not None
+            and r.person_logit >= 0.0
+            and (r.person_evidence or {}).get("person") in labels
         }
+        found[1].update(persons=len(labels), persons_above_half=sorted(strong)[:8])
+        return found
     by_person: dict[str, list[float]] = defaultdict(list)
     for row in members:
         for person in row.persons or (UNASSIGNED,):
@@ -98,17 +105,10 @@ def network_rank(members: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
 
 def ad_rank(versions: Sequence[AdRow]) -> tuple[float, dict[str, Any]]:
     """Ranking score of a stand-alone posting (its versions): the person model on the ad, else its risk."""
-    scored = [r for r in versions if r.person_logit is not None]
-    if not scored:
+    found = _strongest_person(versions, "person model: one ad")
+    if found is None:
         return max(r.risk for r in versions), {"basis": "the ad's risk"}
-    top = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
-    evidence = top.person_evidence or {}
-    return sigmoid(top.person_logit or 0.0), {
-        "basis": "person model: one ad",
-        "person": evidence.get("person"),
-        "person_ads": evidence.get("ads"),
-        "evidence": evidence.get("reasons", []),
-    }
+    return found
 
 
 def _usual(values: Iterable[tuple[str | None, str | None]]) -> tuple[str | None, str | None]:

@@ -121,6 +121,14 @@ def evidence_line(evidence: dict[str, Any]) -> str:
     return f"{evidence.get('person')}, {evidence.get('ads')} distinct ads: " + "; ".join(parts)
 
 
+def basis_line(rank_basis: dict[str, Any]) -> str | None:
+    """A lead's `rank_basis` (score/lead_table.py) as one line, when the person model ranked it."""
+    if rank_basis.get("evidence") is None:
+        return None
+    person, ads = rank_basis.get("person"), rank_basis.get("person_ads")
+    return evidence_line({"person": person, "ads": ads, "reasons": rank_basis["evidence"]})
+
+
 def design_row(counts: PersonCounts, features: Sequence[str]) -> list[float]:
     """The person's counts as a row of the fitting matrix: log(ads), ads, then (showing, not showing)
     pairs."""

@@ -160,13 +160,11 @@ def _flag_reason(flag: Any) -> str:
 
 def _ranked_by(basis: dict[str, Any]) -> str | None:
     """What the lead's ranking score rests on, in one line (the person model's reasons for and against)."""
-    if basis.get("evidence") is None:
+    if not basis:
         return None
-    from safeharbor.score.person_model import evidence_line
+    from safeharbor.score.person_model import basis_line  # the score stage is optional
 
-    return evidence_line(
-        {"person": basis.get("person"), "ads": basis.get("person_ads"), "reasons": basis.get("evidence")}
-    )
+    return basis_line(basis)
 
 
 def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
