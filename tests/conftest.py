@@ -11,8 +11,18 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 from safeharbor.storage import Store, open_store
+
+# In CI the property tests replay a fixed set of examples (a red build is then a real regression, not
+# a lucky draw); `make fuzz` runs them with fresh random examples and many more of them.
+settings.register_profile("ci", derandomize=True, deadline=None)
+settings.register_profile("fuzz", max_examples=5000, deadline=None)
+if os.environ.get("HYPOTHESIS_PROFILE"):
+    settings.load_profile(os.environ["HYPOTHESIS_PROFILE"])
+elif os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PG_URL = os.environ.get("SAFEHARBOR_TEST_PG")
 BACKENDS = ["sqlite"] + (["postgresql"] if PG_URL else [])

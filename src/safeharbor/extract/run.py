@@ -16,10 +16,10 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
-from safeharbor.ingest.writer import now_iso
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
+from safeharbor.storage.times import now_iso
 from safeharbor.types import Extraction
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)

@@ -14,9 +14,10 @@ from sqlalchemy import select, update
 
 from safeharbor.ingest.prepare import PreparedChunk, hash_refs, prepare_chunk
 from safeharbor.ingest.readers import RawRecord, read_records
-from safeharbor.ingest.writer import ChunkCounts, now_iso, write_chunk
+from safeharbor.ingest.writer import ChunkCounts, write_chunk
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ingest_runs
+from safeharbor.storage.times import now_iso
 from safeharbor.types import ImageHash
 
 CHUNK = 2000  # one transaction (one fsync) per chunk

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from safeharbor.storage.times import format_time
 from safeharbor.types import ImageHash
 
 CONTRACT_FIELDS = ("id", "source", "url", "posted_at", "location", "title", "body", "images")
@@ -52,7 +53,10 @@ def parse_posted_at(value: str) -> str | None:
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    try:
+        return format_time(moment)
+    except OverflowError:  # an offset that moves the time past year 9999 or before year 1
+        return None
 
 
 def content_hash(title: str | None, body: str) -> str:

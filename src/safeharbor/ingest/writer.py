@@ -11,13 +11,13 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, select, update
 
 from safeharbor.ingest.prepare import PreparedChunk
 from safeharbor.storage.engine import bulk_insert, insert_ignoring_duplicates
 from safeharbor.storage.schema import ad_images, ads, ingest_runs, quarantine
+from safeharbor.storage.times import now_iso
 
 AD_COLUMNS = (
     "source",
@@ -50,10 +50,6 @@ class ChunkCounts:
         self.duplicates += other.duplicates
         self.rejected += other.rejected
         self.image_problems += other.image_problems
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def write_chunk(conn: Connection, run_id: int, chunk: PreparedChunk) -> ChunkCounts:

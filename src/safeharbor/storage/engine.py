@@ -7,7 +7,6 @@ SAFEHARBOR_DB at PostgreSQL without the stages changing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -17,12 +16,9 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.dialects import postgresql, sqlite
 
-DEFAULT_DB_PATH = Path("var") / "safeharbor.db"
+from safeharbor.settings import DEFAULT_DB_PATH, default_db_url
 
-
-def default_db_url() -> str:
-    """SAFEHARBOR_DB if set, else a SQLite file under ./var/."""
-    return os.environ.get("SAFEHARBOR_DB") or f"sqlite:///{DEFAULT_DB_PATH}"
+__all__ = ["DEFAULT_DB_PATH", "Store", "default_db_url", "open_store"]
 
 
 def normalise_db_url(db: str | None) -> str:

@@ -5,29 +5,17 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Connection, String, select, type_coerce
 
+from safeharbor.storage.batching import BATCH
+from safeharbor.storage.batching import chunks as _chunks
 from safeharbor.storage.schema import ad_images, ads, extractions
+from safeharbor.storage.times import format_time, parse_time
 from safeharbor.types import Ad, Extraction
 
-BATCH = 2000
-
-
-def parse_time(value: str) -> datetime:
-    """Stored times are ISO 8601 UTC strings ending in Z."""
-    return datetime.fromisoformat(value.replace("Z", "+00:00")).astimezone(UTC)
-
-
-def format_time(value: datetime) -> str:
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _chunks(keys: Sequence[int], size: int = BATCH) -> Iterator[Sequence[int]]:
-    for i in range(0, len(keys), size):
-        yield keys[i : i + size]
+__all__ = ["BATCH", "format_time", "parse_time"]  # re-exported for the readers that import them here
 
 
 def image_hashes_for(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[str, ...]]:

@@ -6,15 +6,11 @@ There is deliberately no update or delete function here; on SQLite, triggers ref
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import Connection, func, select
 
+from safeharbor.storage.times import now_iso
 from safeharbor.workspace.tables import audit_log
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 @dataclass(frozen=True, slots=True)

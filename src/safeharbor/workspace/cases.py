@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from safeharbor.storage.engine import insert_ignoring_duplicates
 from safeharbor.storage.schema import ads
-from safeharbor.workspace.audit import now_iso
+from safeharbor.storage.times import now_iso
 from safeharbor.workspace.stages import attr, network_record
 from safeharbor.workspace.tables import case_history, case_items, case_notes, case_outcomes, cases, users
 

@@ -13,7 +13,7 @@ from sqlalchemy import Connection, delete, select
 
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
-from safeharbor.workspace.audit import now_iso
+from safeharbor.storage.times import now_iso
 from safeharbor.workspace.stages import attr, networks_for_ads, score_leads, scores_for_ads
 from safeharbor.workspace.tables import lead_reviews
 

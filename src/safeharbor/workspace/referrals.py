@@ -20,7 +20,7 @@ from sqlalchemy import Connection, select
 
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
-from safeharbor.workspace.audit import now_iso
+from safeharbor.storage.times import now_iso
 from safeharbor.workspace.cases import CaseError, _case_ad_keys, get_case
 from safeharbor.workspace.stages import attr, scores_for_ads
 from safeharbor.workspace.tables import referral_exports
