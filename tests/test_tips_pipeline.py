@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.tips import get_tip, networks_of, parse_tip_form, submit_tip
 
 

@@ -12,8 +12,8 @@ from sqlalchemy import func, select
 
 from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+from safeharbor.store import open_store
 
 console = Console()
 

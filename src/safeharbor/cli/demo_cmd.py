@@ -10,7 +10,7 @@ from rich.console import Console
 
 from safeharbor.cli.progress import progress_bar
 from safeharbor.stages import optional
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 
 console = Console()
 

@@ -24,8 +24,8 @@ from safeharbor.score.catalogue import (
     catalogue_path,
     load_catalogue,
 )
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
+from safeharbor.store import Store, open_store
 
 console = Console()
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 
 # Nothing is loaded from third parties: every script, style and font is served from here.
 CONTENT_SECURITY_POLICY = (
