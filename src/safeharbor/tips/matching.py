@@ -9,14 +9,14 @@ tip is read, so they follow re-ingest and re-linking without any rebuild step of
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
 
+from safeharbor.link.queries import networks_for_ads
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import ad_places, ads, extractions
 from safeharbor.tips.model import MatchBasis, TipMatch
@@ -49,24 +49,6 @@ class _AdHit:
     posted_on: date
     city: str | None
     state: str | None
-
-
-def networks_of(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
-    """Network id of each ad that belongs to one (ads standing alone are absent).
-
-    Reads the link stage's `link_ad_network` table; before linking has landed or run, every ad
-    stands alone.
-    """
-    keys = sorted(set(ad_keys))
-    try:
-        table = importlib.import_module("safeharbor.link.tables").link_ad_network
-    except (ModuleNotFoundError, AttributeError):
-        return {}
-    found: dict[int, str] = {}
-    for i in range(0, len(keys), 2000):
-        query = select(table.c.ad_key, table.c.network_id).where(table.c.ad_key.in_(keys[i : i + 2000]))
-        found.update((int(k), str(n)) for k, n in conn.execute(query))
-    return found
 
 
 def _ad_facts(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[date, str | None, str | None]]:
@@ -131,7 +113,7 @@ def _when(days: int) -> str:
 
 def _identifier_matches(conn: Connection, q: MatchQuery) -> list[TipMatch]:
     hits = _identifier_hits(conn, q)
-    networks = networks_of(conn, (h.ad_key for h in hits))
+    networks = networks_for_ads(conn, (h.ad_key for h in hits))
     groups: dict[str, list[_AdHit]] = defaultdict(list)
     for hit in hits:
         net = networks.get(hit.ad_key)
@@ -177,7 +159,7 @@ def _place_time_matches(conn: Connection, q: MatchQuery, exclude_networks: set[s
         )
         .limit(MAX_IDENTIFIER_ADS)
     ).all()
-    networks = networks_of(conn, (r.ad_key for r in rows))
+    networks = networks_for_ads(conn, (r.ad_key for r in rows))
     by_network: dict[str, list[tuple[int, date]]] = defaultdict(list)
     for key, posted_at, _city, _state in rows:
         net = networks.get(key)

@@ -18,11 +18,11 @@ from typing import Any
 from fpdf import FPDF
 from sqlalchemy import Connection, select
 
+from safeharbor.score.queries import scores_for_ads
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import now_iso
 from safeharbor.workspace.cases import CaseError, _case_ad_keys, get_case
-from safeharbor.workspace.stages import attr, scores_for_ads
 from safeharbor.workspace.tables import referral_exports
 
 HOTLINES = [
@@ -93,14 +93,15 @@ def build_referral(
     scores = scores_for_ads(conn, listed_keys)
     indicators = []
     for key in listed_keys:
-        for flag in attr(scores.get(key), "flags", default=[]) or []:
+        score = scores.get(key)
+        for flag in score.flags if score is not None else []:
             indicators.append(
                 {
                     "adKey": key,
-                    "indicator": attr(flag, "indicator"),
-                    "evidence": attr(flag, "evidence"),
-                    "weight": attr(flag, "weight"),
-                    "why": attr(flag, "note") or "",
+                    "indicator": flag.indicator,
+                    "evidence": flag.evidence,
+                    "weight": flag.weight,
+                    "why": flag.note,
                 }
             )
     dates = [r.posted_at for r in rows]
