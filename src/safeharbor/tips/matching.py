@@ -17,8 +17,9 @@ from datetime import date, timedelta
 from sqlalchemy import Connection, and_, func, or_, select
 
 from safeharbor.link.queries import networks_for_ads
-from safeharbor.storage.reads import parse_time
+from safeharbor.storage.reads import ad_summaries
 from safeharbor.storage.schema import ad_places, ads, extractions
+from safeharbor.storage.times import day_bounds, parse_time
 from safeharbor.tips.model import MatchBasis, TipMatch
 
 # An ad placed in the tip's city this long before the sighting (or after) still counts as "then".
@@ -52,17 +53,10 @@ class _AdHit:
 
 
 def _ad_facts(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[date, str | None, str | None]]:
-    facts: dict[int, tuple[date, str | None, str | None]] = {}
-    for i in range(0, len(ad_keys), 2000):
-        chunk = ad_keys[i : i + 2000]
-        rows = conn.execute(
-            select(ads.c.ad_key, ads.c.posted_at, ad_places.c.city, ad_places.c.state)
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(chunk))
-        )
-        for key, posted_at, city, state in rows:
-            facts[key] = (parse_time(posted_at).date(), city, state)
-    return facts
+    return {
+        key: (parse_time(ad.posted_at).date(), ad.city, ad.state)
+        for key, ad in ad_summaries(conn, ad_keys).items()
+    }
 
 
 def _identifier_hits(conn: Connection, q: MatchQuery) -> list[_AdHit]:
@@ -146,8 +140,8 @@ def _place_time_matches(conn: Connection, q: MatchQuery, exclude_networks: set[s
     """Networks that advertised in the tip's city around the sighting (weak: shown as context)."""
     if not (q.city and q.state):
         return []
-    start = f"{(q.seen_on - timedelta(days=DAYS_BEFORE)).isoformat()}T00:00:00Z"
-    end = f"{(q.seen_on + timedelta(days=DAYS_AFTER)).isoformat()}T23:59:59Z"
+    start = day_bounds(q.seen_on - timedelta(days=DAYS_BEFORE))[0]
+    end = day_bounds(q.seen_on + timedelta(days=DAYS_AFTER))[1]
     rows = conn.execute(
         select(ads.c.ad_key, ads.c.posted_at, ad_places.c.city, ad_places.c.state)
         .select_from(ad_places.join(ads, ads.c.ad_key == ad_places.c.ad_key))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select
@@ -19,9 +20,9 @@ from safeharbor.score.leads import Lead
 from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
 from safeharbor.score.queries import Flag, scores_for_ads
-from safeharbor.storage.reads import extractions_for
+from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
-from safeharbor.storage.times import now_iso
+from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.types import Extraction
 from safeharbor.workspace.tables import lead_reviews
 
@@ -60,7 +61,11 @@ class LeadRow:
 
 
 def _until_bound(until: str) -> str:
-    return until + "T23:59:59Z" if len(until) == 10 else until
+    """A bare date means the whole day: up to its last second (anything else is compared as given)."""
+    try:
+        return day_bounds(date.fromisoformat(until))[1] if len(until) == 10 else until
+    except ValueError:
+        return until
 
 
 def reviews_for(conn: Connection, lead_type: str, refs: list[str]) -> dict[str, dict[str, Any]]:
@@ -115,15 +120,7 @@ def _fallback_reasons(extracted: list[Extraction]) -> list[str]:
 
 
 def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
-    query = select(
-        ads.c.ad_key,
-        ads.c.source,
-        ads.c.ad_id,
-        ads.c.posted_at,
-        ads.c.title,
-        ad_places.c.city,
-        ad_places.c.state,
-    ).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+    query = select(ads.c.ad_key).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
     if f.city:
         query = query.where(ad_places.c.city == f.city)
     if f.state:
@@ -140,25 +137,27 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
         query = query.where(key_text.not_in(reviewed))
     elif f.reviewed == "yes":
         query = query.where(key_text.in_(reviewed))
-    rows = conn.execute(
-        query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
-    ).all()
-    keys = [r.ad_key for r in rows]
+    keys = list(
+        conn.execute(
+            query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
+        ).scalars()
+    )
+    found = ad_summaries(conn, keys)
     extracted = extractions_for(conn, keys, kinds=["age", "phone"])
     return [
         LeadRow(
             kind="ad",
-            ref=str(r.ad_key),
-            ad_key=r.ad_key,
-            title=r.title or f"{r.source} {r.ad_id}",
+            ref=str(ad.ad_key),
+            ad_key=ad.ad_key,
+            title=ad.label,
             risk=None,
-            reasons=_fallback_reasons(extracted.get(r.ad_key, [])),
-            city=r.city,
-            state=r.state,
-            posted_at=r.posted_at,
-            source=r.source,
+            reasons=_fallback_reasons(extracted.get(ad.ad_key, [])),
+            city=ad.city,
+            state=ad.state,
+            posted_at=ad.posted_at,
+            source=ad.source,
         )
-        for r in rows
+        for ad in (found[k] for k in keys if k in found)
     ]
 
 
@@ -229,37 +228,22 @@ def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
         .offset(offset)
     ).all()
     keys = [int(m.lead_ref) for m in marks if m.lead_type == "ad" and m.lead_ref.isdigit()]
-    info = {
-        r.ad_key: r
-        for r in conn.execute(
-            select(
-                ads.c.ad_key,
-                ads.c.source,
-                ads.c.ad_id,
-                ads.c.posted_at,
-                ads.c.title,
-                ad_places.c.city,
-                ad_places.c.state,
-            )
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(keys))
-        )
-    }
+    info = ad_summaries(conn, keys)
     out = []
     for m in marks:
-        r = info.get(int(m.lead_ref)) if m.lead_type == "ad" and m.lead_ref.isdigit() else None
+        ad = info.get(int(m.lead_ref)) if m.lead_type == "ad" and m.lead_ref.isdigit() else None
         out.append(
             LeadRow(
                 kind=m.lead_type,
                 ref=m.lead_ref,
-                ad_key=r.ad_key if r else None,
-                title=(r.title or f"{r.source} {r.ad_id}") if r else f"Network {m.lead_ref}",
+                ad_key=ad.ad_key if ad else None,
+                title=ad.label if ad else f"Network {m.lead_ref}",
                 risk=None,
                 reasons=[f"{m.status} by {m.user}" + (f": {m.reason}" if m.reason else "")],
-                city=r.city if r else None,
-                state=r.state if r else None,
-                posted_at=r.posted_at if r else None,
-                source=r.source if r else None,
+                city=ad.city if ad else None,
+                state=ad.state if ad else None,
+                posted_at=ad.posted_at if ad else None,
+                source=ad.source if ad else None,
                 network_id=None if m.lead_type == "ad" else m.lead_ref,
             )
         )

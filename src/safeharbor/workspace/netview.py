@@ -10,17 +10,15 @@ import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
 from safeharbor.link.movement import Stay
 from safeharbor.link.queries import NetworkRecord, network_record
 from safeharbor.score.person_model import reason_text
 from safeharbor.score.queries import network_persons, network_scores
-from safeharbor.storage.batching import chunks
-from safeharbor.storage.reads import parse_time
-from safeharbor.storage.schema import ads
+from safeharbor.storage.reads import AdSummary, ad_summaries
+from safeharbor.storage.times import parse_time
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +50,7 @@ class NetworkView:
     record: NetworkRecord
     risk: float | None
     stays: list[Stay]
-    ads: list[dict[str, Any]]
+    ads: list[AdSummary]  # newest first
     bars: list[TimelineBar] = field(default_factory=list)
     span_label: str = ""
     persons: list[PersonRow] = field(default_factory=list)  # the person model's view, strongest first
@@ -116,17 +114,8 @@ def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> Ne
     if record is None:
         return None
     keys = list(record.ad_keys)
-    rows = []
-    posted: list[str] = []
-    for chunk in chunks(keys):
-        for r in conn.execute(
-            select(ads.c.ad_key, ads.c.source, ads.c.ad_id, ads.c.posted_at, ads.c.title).where(
-                ads.c.ad_key.in_(chunk)
-            )
-        ):
-            posted.append(r.posted_at)
-            rows.append(dict(r._mapping))
-    rows.sort(key=lambda r: r["posted_at"], reverse=True)
+    rows = sorted(ad_summaries(conn, keys).values(), key=lambda ad: ad.posted_at, reverse=True)
+    posted = [ad.posted_at for ad in rows]
     bars, label = timeline(posted)
     return NetworkView(
         network_id,
