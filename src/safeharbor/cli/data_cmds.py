@@ -17,8 +17,8 @@ from safeharbor.demo import generate
 from safeharbor.demo.link_knobs import world as link_world
 from safeharbor.ingest import ingest_file
 from safeharbor.pipeline import analyze as run_analyze
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+from safeharbor.store import open_store
 
 console = Console()
 
