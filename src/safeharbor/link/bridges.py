@@ -27,7 +27,7 @@ shared identifier falls to ~0.6-0.8, while cutting almost no genuine identifiers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from safeharbor.link.cluster import UnionFind
@@ -72,8 +72,13 @@ def control(
     facts: AdFacts,
     base_pairs: Sequence[tuple[int, int]],
     idents: Mapping[IdentKey, Sequence[int]],
+    merge: Callable[[UnionFind], Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[UnionFind, list[Cut]]:
-    """Join ads on base evidence and every identifier that passes the test; return the cuts."""
+    """Join ads on base evidence and every identifier that passes the test; return the cuts.
+
+    `merge` proposes further joins from the groups made so far (template linking, `link.templates`);
+    identifiers still deferred then are tested again against the joined groups.
+    """
     first_of_posting: dict[int, int] = {}
     weights = [0] * n
     for i in range(n):
@@ -87,16 +92,44 @@ def control(
         uf.union(a, b)
 
     ordered = sorted(idents.items(), key=lambda kv: (len({facts.posting[i] for i in kv[1]}), kv[0]))
-    pending: list[tuple[IdentKey, Sequence[int], int]] = []
+    pending: Pending = []
     for (kind, value), members in ordered:
         postings = len({facts.posting[i] for i in members})
         if postings < CHECK_FROM:
             uf.union_all(members)
         else:
             pending.append(((kind, value), members, postings))
-    # Passes until nothing changes: an identifier that looked like a bridge early on may join groups
-    # that other (genuine) identifiers have since shown to be one operator.
     verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]] = {}  # groups (root, size) last seen
+    pending = _passes(uf, facts, pending, verdicts)
+    if merge is not None and pending:
+        # Groups that other evidence joins (one operator's template) may settle a deferred identifier.
+        for a, b in merge(uf):
+            uf.union(a, b)
+        pending = _passes(uf, facts, pending, verdicts)
+    elif merge is not None:
+        for a, b in merge(uf):
+            uf.union(a, b)
+    cuts = [
+        _describe_cut(kind, value, members, postings, verdicts[(kind, value)][1], facts)
+        for (kind, value), members, postings in pending
+    ]
+    return uf, cuts
+
+
+Pending = list[tuple[IdentKey, Sequence[int], int]]
+
+
+def _passes(
+    uf: UnionFind,
+    facts: AdFacts,
+    pending: Pending,
+    verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]],
+) -> Pending:
+    """Join each pending identifier that no longer bridges groups; return those that still do.
+
+    Passes until nothing changes: an identifier that looked like a bridge early on may join groups
+    that other (genuine) identifiers have since shown to be one operator.
+    """
     for _ in range(MAX_PASSES):
         deferred: list[tuple[IdentKey, Sequence[int], int]] = []
         for key, members, postings in pending:
@@ -114,11 +147,7 @@ def control(
         if len(deferred) == len(pending):
             break
         pending = deferred
-    cuts = [
-        _describe_cut(kind, value, members, postings, verdicts[(kind, value)][1], facts)
-        for (kind, value), members, postings in pending
-    ]
-    return uf, cuts
+    return pending
 
 
 def _distinguishable_groups(uf: UnionFind, facts: AdFacts, members: Sequence[int]) -> int:

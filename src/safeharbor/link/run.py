@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, features, images, persist
+from safeharbor.link import bridges, cluster, features, images, persist, templates
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
 from safeharbor.link.summary import write_summaries
 from safeharbor.link.tables import (
@@ -68,6 +68,7 @@ class LinkSummary:
     ads_in_networks: int = 0
     largest_network: int = 0  # postings
     text_edges: int = 0
+    template_links: int = 0
     image_pairs: int = 0
     generic_shingles: int = 0
     cuts: list[bridges.Cut] = field(default_factory=list)
@@ -109,6 +110,19 @@ class _Corpus:
     names: list[frozenset[str]]
     shingles: list[np.ndarray]
     idents: dict[tuple[str, str], list[int]]
+    posting_keys: list[str] = field(default_factory=list)
+
+    def content_rank(self) -> list[int]:
+        """Each ad's position in an order that depends on the ads alone (time, posting, wording):
+        ties are broken by this, never by ad keys, which only tell the order of ingest."""
+        order = sorted(
+            range(len(self.ad_keys)),
+            key=lambda i: (self.posted_at[i], self.posting_keys[i], self.shingles[i].tobytes()),
+        )
+        rank = [0] * len(order)
+        for r, i in enumerate(order):
+            rank[i] = r
+        return rank
 
 
 def update_networks(
@@ -205,6 +219,7 @@ def _load(conn: Connection) -> _Corpus:
     posting_index: dict[str, int] = {}
     for key, posting, posted_at, city, state, names, blob in rows:
         corpus.ad_keys.append(key)
+        corpus.posting_keys.append(posting)
         corpus.postings.append(posting_index.setdefault(posting, len(posting_index)))
         corpus.posted_at.append(posted_at)
         corpus.places.append(f"{city}|{state or ''}" if city else None)
@@ -376,13 +391,30 @@ def _link_all(
     t0 = time.perf_counter()
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     facts = bridges.AdFacts(corpus.postings, corpus.places, corpus.days, corpus.names, text_index)
+    rank = corpus.content_rank()
+    found: list[templates.TemplateLink] = []
+
+    def merge(uf: cluster.UnionFind) -> list[tuple[int, int]]:
+        t1 = time.perf_counter()
+        for _ in range(templates.ROUNDS):  # joined groups travel further: look again
+            links = templates.template_links(uf, n, text_index, corpus.places, corpus.days, rank)
+            if not links:
+                break
+            found.extend(links)
+            for link in links:
+                uf.union(link.ad_a, link.ad_b)
+        summary.timings["templates"] = time.perf_counter() - t1
+        return [(link.ad_a, link.ad_b) for link in found]
+
     uf, cuts = bridges.control(
         n,
         facts,
         [(index[e.ad_a], index[e.ad_b]) for e in edges],
         {k: sorted(v) for k, v in idents.items()},
+        merge,
     )
     summary.cuts = cuts
+    summary.template_links = len(found)
     groups = [[corpus.ad_keys[i] for i in g] for g in cluster.components(uf, n)]
     summary.timings["control"] = time.perf_counter() - t0
 
