@@ -30,8 +30,8 @@ from typing import Any
 
 from sqlalchemy import select
 
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_images, ads, extractions
+from safeharbor.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -11,7 +11,7 @@ from safeharbor.link import text_sim
 from safeharbor.link.queries import list_networks
 from safeharbor.link.run import update_networks
 from safeharbor.link.tables import link_cuts, link_image_groups, link_image_pairs, link_text_edges
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from tests.link_support import CITIES, ad_record, load, operator_text, partition, write_jsonl
 from tests.test_link_networks import operator_ads
 

@@ -15,8 +15,8 @@ from safeharbor.cli.progress import progress_bar
 from safeharbor.demo import generate
 from safeharbor.ingest import ingest_file
 from safeharbor.pipeline import analyze as run_analyze
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+from safeharbor.store import open_store
 
 console = Console()
 

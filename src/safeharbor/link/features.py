@@ -197,7 +197,7 @@ def feature_rows_in_worker(
     """feature_rows_for in a worker process (WAL: readers never block the writer)."""
     store = _worker_stores.get(db_url)
     if store is None:
-        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+        store = _worker_stores[db_url] = open_store(db_url, migrations=())
     with store.connect() as conn:
         return (keys, *feature_rows_for(conn, keys, versions))
 

@@ -41,6 +41,7 @@ from safeharbor.link.tables import (
     link_image_pairs,
     link_state,
     link_text_bands,
+    link_text_edges,
 )
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
@@ -168,7 +169,7 @@ def _feature_batches(
 ) -> Iterator[tuple[list[int], features.Rows, features.Rows]]:
     """Feature rows per batch: read and shingled by two worker processes when there are many ads."""
     workers = min(2, os.cpu_count() or 1) if sum(map(len, batches)) >= PARALLEL_FROM else 0
-    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+    if workers <= 1 or not store.backend.supports_worker_processes:
         for keys in batches:
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
@@ -268,9 +269,14 @@ def _text_edges(
         changed = text_update.changed_ads(items, is_new, text_sim.generic_cap_for(n))
         old_edges = [
             text_sim.TextEdge(a, b, sim, shared)
-            for a, b, sim, shared in conn.exec_driver_sql(
-                "SELECT ad_a, ad_b, similarity, shared FROM link_text_edges"
-            ).fetchall()
+            for a, b, sim, shared in conn.execute(
+                select(
+                    link_text_edges.c.ad_a,
+                    link_text_edges.c.ad_b,
+                    link_text_edges.c.similarity,
+                    link_text_edges.c.shared,
+                )
+            ).all()
         ]
         edges, keys, usable = text_update.incremental_edges(
             items, index, changed, stored[0], stored[1], old_edges
@@ -297,7 +303,7 @@ def _stored_bands(
     keys = np.zeros((n, text_sim.BANDS), dtype=np.uint64)
     usable = np.zeros(n, dtype=bool)
     present = np.zeros(n, dtype=bool)
-    rows = conn.exec_driver_sql("SELECT ad_key, bands FROM link_text_bands").fetchall()
+    rows = conn.execute(select(link_text_bands.c.ad_key, link_text_bands.c.bands)).all()
     if not rows or n == 0:
         return keys, usable, present
     ad_keys = np.fromiter((it.ad_key for it in items), dtype=np.int64, count=n)
