@@ -19,6 +19,7 @@ from safeharbor.link.tables import (
     link_networks,
     link_text_edges,
 )
+from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.schema import ads
 
 __all__ = [
@@ -34,8 +35,6 @@ __all__ = [
     "networks_for_ads",
     "why_linked",
 ]
-
-CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +52,10 @@ class CutRecord:
     reason: str
 
 
-def _chunks(keys: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(keys), CHUNK):
-        yield list(keys[i : i + CHUNK])
-
-
 def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
     """Network id of each ad that belongs to one (ads standing alone are absent)."""
     out: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(ad_keys))):
+    for chunk in sorted_chunks(ad_keys):
         query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
         out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
     return out
@@ -143,7 +137,7 @@ def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str,
     by_posting: dict[str, list[int]] = defaultdict(list)
     cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
     members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for chunk in _chunks(sorted(keys)):
+    for chunk in sorted_chunks(keys):
         q = (
             select(
                 ads.c.ad_key,
@@ -210,7 +204,7 @@ def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str,
                 }
             )
     key_set = set(keys)
-    for chunk in _chunks(sorted(keys)):
+    for chunk in sorted_chunks(keys):
         q3 = select(link_text_edges).where(link_text_edges.c.ad_a.in_(chunk))
         for row in conn.execute(q3):
             if row.ad_b in key_set:

@@ -25,10 +25,10 @@ from safeharbor.link.tables import (
     link_idents,
     link_network_summary,
 )
+from safeharbor.storage.batching import chunks, sorted_chunks
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.schema import ads, extractions
 
-CHUNK = 2000
 RECORD_KINDS = ("name", "phone", "email", "handle")
 SUMMARY_COLUMNS = (
     "network_id",
@@ -65,15 +65,10 @@ class NetworkRecord:
     shared_identifiers: list[str] = field(default_factory=list)  # in its ads but cut as junk/shared
 
 
-def _chunks(items: Sequence[object]) -> Iterable[list[object]]:
-    for i in range(0, len(items), CHUNK):
-        yield list(items[i : i + CHUNK])
-
-
 def members_of(conn: Connection, network_ids: Sequence[str]) -> dict[str, list[int]]:
     """Ad keys of each network (sorted), one indexed query per chunk of ids."""
     members: dict[str, list[int]] = defaultdict(list)
-    for chunk in _chunks(list(network_ids)):
+    for chunk in chunks(list(network_ids)):
         query = select(link_ad_network.c.network_id, link_ad_network.c.ad_key).where(
             link_ad_network.c.network_id.in_(chunk)
         )
@@ -92,7 +87,7 @@ def compute_records(
     feats: dict[int, tuple[str, str | None, str | None, float | None, float | None, str]] = {}
     values: dict[int, list[tuple[str, str]]] = defaultdict(list)
     postings: dict[int, tuple[str, str]] = {}
-    for key_chunk in _chunks(all_keys):
+    for key_chunk in chunks(all_keys):
         q = select(
             link_features.c.ad_key,
             link_features.c.posted_at,
@@ -188,10 +183,10 @@ def _row(record: NetworkRecord) -> tuple[object, ...]:
 def write_summaries(conn: Connection, network_ids: Iterable[str], *, drop: Iterable[str] = ()) -> int:
     """(Re)compute and store the records of these networks; forget those of `drop`. Returns how many."""
     ids = sorted(set(network_ids))
-    for chunk in _chunks(sorted(set(drop) | set(ids))):
+    for chunk in sorted_chunks(set(drop) | set(ids)):
         conn.execute(delete(link_network_summary).where(link_network_summary.c.network_id.in_(chunk)))
     written = 0
-    for chunk in _chunks(ids):
+    for chunk in chunks(ids):
         records = compute_records(conn, [str(x) for x in chunk])
         bulk_insert(conn, link_network_summary, SUMMARY_COLUMNS, [_row(r) for r in records])
         written += len(records)
@@ -202,7 +197,7 @@ def load_records(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRe
     """Records of these networks (in the order given; unknown ids skipped): stored rows, else live."""
     members = members_of(conn, network_ids)
     stored: dict[str, NetworkRecord] = {}
-    for chunk in _chunks([nid for nid in network_ids if nid in members]):
+    for chunk in chunks([nid for nid in network_ids if nid in members]):
         for row in conn.execute(
             select(link_network_summary).where(link_network_summary.c.network_id.in_(chunk))
         ):
