@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.link.tables import link_features, link_idents
-from safeharbor.link.text_sim import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.link.text.tokens import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
 from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import format_time

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, select
 
-from safeharbor.link import bridges, images, text_sim
+from safeharbor.link import bridges, images
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -27,6 +27,7 @@ from safeharbor.link.tables import (
     link_state,
     link_text_edges,
 )
+from safeharbor.link.text.index import TextEdge
 from safeharbor.storage.backends import backend_of
 from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import bulk_insert
@@ -40,7 +41,7 @@ NEXT_ID_KEY = "next_network_number"
 class Graph:
     """Everything a run derived, keyed by ad key (not corpus position)."""
 
-    edges: Sequence[text_sim.TextEdge]
+    edges: Sequence[TextEdge]
     pairs: Sequence[images.ImagePair]
     group_of: dict[str, str]
     cuts: Sequence[bridges.Cut]
