@@ -19,6 +19,7 @@ from safeharbor.link.tables import (
     link_networks,
     link_text_edges,
 )
+from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.schema import ads
 
 __all__ = [
@@ -37,8 +38,6 @@ __all__ = [
     "why_linked",
 ]
 
-CHUNK = 2000
-
 
 @dataclass(frozen=True, slots=True)
 class CutRecord:
@@ -55,15 +54,10 @@ class CutRecord:
     reason: str
 
 
-def _chunks(keys: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(keys), CHUNK):
-        yield list(keys[i : i + CHUNK])
-
-
 def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
     """Network id of each ad that belongs to one (ads standing alone are absent)."""
     out: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(ad_keys))):
+    for chunk in sorted_chunks(ad_keys):
         query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
         out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
     return out
@@ -138,7 +132,7 @@ def network_members(conn: Connection, network_id: str) -> NetworkMembers:
     member_ads: list[MemberAd] = []
     identifiers: list[tuple[int, str, str]] = []
     text_links: list[TextLink] = []
-    for chunk in _chunks(keys):
+    for chunk in sorted_chunks(keys):
         q = (
             select(
                 ads.c.ad_key,
