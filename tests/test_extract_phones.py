@@ -17,7 +17,7 @@ def values(text: str) -> list[str]:
 
 def test_module_names_itself_and_its_version() -> None:
     assert phones.EXTRACTOR == "phones"
-    assert phones.VERSION == "1"
+    assert phones.VERSION == "2"
 
 
 def test_plain_number_gives_e164_value_exact_span_and_attrs() -> None:
