@@ -358,6 +358,8 @@ def _abroad(
         e164 = numbering.in_region(digits, region)
         if e164 is not None:
             return _Window(i, j, e164, True, widest, 1, 0.9, (("country", region),))
+    if not 2 <= len(window) <= 5 or len(set(digits)) < 4:
+        return None  # one long block ("0100000000") is an id more often than a number abroad
     candidates = numbering.regions_where_valid(digits) if len(digits) >= 10 else ()
     if not candidates:
         return None
