@@ -141,10 +141,8 @@ def _unit_after_money() -> list[tuple[str, list[tuple[int, int | None, str]]]]:
     for k in range(36):
         amount = AMOUNTS[k % len(AMOUNTS)]
         form = forms[k % len(forms)]
-        unit = {"/hr": "hr", " hh": "hh"}.get(form[-4:].replace("s/hr", "/hr").replace("es hh", " hh"), None)
         written = "hh" if form.endswith("hh") else ("hr" if form.endswith("hr") else "hour")
         minutes = 30 if written == "hh" else 60
-        del unit
         cases.append((f"Donations: {form.format(a=amount)}, no rush", [(amount, minutes, written)]))
     return cases
 
