@@ -82,7 +82,10 @@ def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
                 "phones": [v for v in values("phone") if v.startswith("+")],  # E.164 only
                 "emails": values("email"),
                 "handles": values("handle"),
-                "ages": [int(v) for v in values("age")],
+                # Stated ages only; a range ("18-35") states no one's age and stays in the workspace.
+                "ages": _unique(
+                    int(e.value) for e in ex if e.kind == "age" and e.attrs.get("form") != "range"
+                ),
                 "prices": _prices(ex),
                 "names": values("name"),
                 "city": city,
