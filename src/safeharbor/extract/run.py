@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
@@ -172,7 +173,7 @@ def extract_pending(
     summary = ExtractSummary()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
-    batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+    batches = [list(batch) for batch in chunks(keys, BATCH)]
     for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
         with store.begin() as conn:
             _store_batch(conn, batch_keys, rows, places)

@@ -9,6 +9,7 @@ from sqlalchemy import Connection, select
 
 from safeharbor.link.queries import NetworkRecord, network_records_for
 from safeharbor.link.tables import link_networks
+from safeharbor.storage.batching import chunks
 
 BATCH = 500
 
@@ -39,6 +40,6 @@ def network_records(conn: Connection) -> Iterator[dict[str, Any]]:
     ids = list(
         conn.execute(select(link_networks.c.network_id).order_by(link_networks.c.network_id)).scalars()
     )
-    for i in range(0, len(ids), BATCH):
-        for record in network_records_for(conn, ids[i : i + BATCH]):
+    for batch in chunks(ids, BATCH):
+        for record in network_records_for(conn, batch):
             yield record_to_export(record)

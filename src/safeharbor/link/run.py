@@ -47,6 +47,7 @@ from safeharbor.link.text import index as text_index_mod
 from safeharbor.link.text import minhash
 from safeharbor.link.text import update as text_update
 from safeharbor.link.text.index import TextEdge, TextIndex, TextItem
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
@@ -158,7 +159,7 @@ def _update_features(
     pending = {key: version for key, version, _had in found}
     refeatured = any(had is not None for _key, _version, had in found)
     keys = sorted(pending)
-    batches = [keys[i : i + FEATURE_BATCH] for i in range(0, len(keys), FEATURE_BATCH)]
+    batches = [list(batch) for batch in chunks(keys, FEATURE_BATCH)]
     done = 0
     for batch_keys, feature_rows, ident_rows in _feature_batches(store, batches, pending):
         with store.begin() as conn:
@@ -293,8 +294,8 @@ def _text_edges(
         rewrite = list(range(n))
         conn.execute(link_text_bands.delete())
     rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
-    for start in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), rows[start : start + INSERT_BATCH])
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), batch)
     persist.set_state(conn, TEXT_BASE_KEY, base)
     return edges, len(rewrite)
 

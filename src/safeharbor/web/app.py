@@ -13,7 +13,9 @@ from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from safeharbor.store import Store, open_store
-from safeharbor.web import public, workspace
+from safeharbor.web import public
+from safeharbor.web.deps import install
+from safeharbor.web.workspace import routes as workspace
 
 # Nothing is loaded from third parties: every script, style and font is served from here.
 CONTENT_SECURITY_POLICY = (
@@ -35,7 +37,7 @@ SECURITY_HEADERS = {
 def create_app(store: Store | None = None, *, db: str | None = None) -> FastAPI:
     """Build the app over `store` (or open the one at `db` / SAFEHARBOR_DB)."""
     app = FastAPI(title="Safe Harbor", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.store = store or open_store(db)
+    install(app, store or open_store(db))
 
     @app.middleware("http")
     async def security_headers(
