@@ -30,7 +30,7 @@ _MONTHS = frozenset(
 # A profile-table label on the line before a number standing alone: the number is that measure.
 _TABLE_LABEL = re.compile(
     r"(?:shoe|size|weight|height|bust|waist|hips?|cup|dress|kg|lbs?|pounds|cm|inches|measurements?|"
-    r"tall|rate|price|hours?|room|floor)\W*\Z",
+    r"tall|rate|price|hours?|room|floor)\b[^\r\n]{0,10}\Z",
     re.IGNORECASE,
 )
 # "... 2016": a year right after the number makes it a day of a date ("June 25, 2016").
