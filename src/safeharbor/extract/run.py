@@ -24,7 +24,7 @@ from safeharbor.storage.times import now_iso
 from safeharbor.types import Extraction
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
-PLURAL = {"city": "places", "age": "ages"}
+PLURAL = {"city": "places", "age": "ages", "country": "countries"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
 
