@@ -8,6 +8,7 @@ with every entity it wrote, so the truth is correct by construction.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -27,7 +28,8 @@ _PRICE_VARIANTS = {
     "${p} special": {3: "${p} special, 2hrs {q}"},
 }
 _HALF_HOUR, _QUARTER, _HOUR = 30, 15, 60
-_PRICE_TRUTH = {
+_PriceTruth = Callable[[int, int], list[tuple[int, int | None]]]
+_PRICE_TRUTH: dict[str, _PriceTruth] = {
     "{p} hh / {q} h": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
     "HH{p} / H{q}": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
     "{p}hh, 1hr {q}": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
