@@ -199,7 +199,8 @@ def find_handles(text: str) -> list[Span]:
             found[m.start()] = Span(
                 m.start(), end, text[m.start() : end], "@" + name, attrs={"platform": named_after}
             )
-    if "/" in text:
+    lowered = text.lower() if "/" in text else ""
+    if lowered and any(site + "/" in lowered for site in _LINK_SITES):
         for m in _LINK_RE.finditer(text):
             name = _clean_name(m.group("name"))
             end = m.start("name") + len(name)
