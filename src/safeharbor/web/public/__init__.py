@@ -25,7 +25,7 @@ WORKSPACE_PREFIXES = {"api", "login", "logout", "workspace", "leads", "search", 
 
 def setup(app: FastAPI) -> None:
     """Per-app state (form-token signer, in-memory tip rate limiter) and a readable "not found" page."""
-    app.state.public_form_tokens = FormTokens.from_env()
+    app.state.public_form_tokens = FormTokens.from_settings(app.state.settings)
     app.state.tip_rate_limiter = RateLimiter()
 
     @app.exception_handler(StarletteHTTPException)
