@@ -24,7 +24,7 @@ def test_settings_come_from_the_environment_given() -> None:
             "SAFEHARBOR_CATALOGUE": "c.yaml",
         }
     )
-    assert settings == Settings(db_url="sqlite:///x.db", secret_key="k", catalogue=Path("c.yaml"))
+    assert settings == Settings(db_url="sqlite:///x.db", secret_key="s3cret", catalogue=Path("c.yaml"))
     assert Settings.from_env({}) == Settings()
 
 
