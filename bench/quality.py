@@ -2,7 +2,7 @@
 
 Prices are scored too (amounts, hourly prices, unit accuracy) against the demo's price truth.
 Generates a corpus with a new seed (printed, so a run can be repeated with --seed), runs the real
-ingest and extraction, exports ads in the CONTRACT.md format and compares them with truth.jsonl:
+ingest and extraction, exports ads in the docs/formats.md format and compares them with truth.jsonl:
 precision, recall and F1 per entity type, and city accuracy.
 """
 

@@ -1,4 +1,4 @@
-"""`safeharbor export ads`: one JSON object per ingested ad (its latest version), as in CONTRACT.md."""
+"""`safeharbor export ads`: one JSON object per ingested ad (its latest version), as in docs/formats.md."""
 
 from __future__ import annotations
 

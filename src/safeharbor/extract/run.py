@@ -7,6 +7,7 @@ versions. Results for an ad are replaced whole, in the same transaction that mar
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +23,8 @@ from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.storage.times import now_iso
 from safeharbor.types import Extraction
+
+log = logging.getLogger(__name__)
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
 PLURAL = {"city": "places", "age": "ages", "country": "countries"}
@@ -183,6 +186,13 @@ def extract_pending(
             summary.counts[kind] = summary.counts.get(kind, 0) + n
         if progress:
             progress(summary.ads, len(keys))
+    log.info(
+        "extract: %d ads (%d placed) in %d batches, %d workers",
+        summary.ads,
+        summary.placed,
+        len(batches),
+        workers,
+    )
     return summary
 
 

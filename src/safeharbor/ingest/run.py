@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from collections import OrderedDict, deque
 from collections.abc import Callable, Iterator
@@ -19,6 +20,8 @@ from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ingest_runs
 from safeharbor.storage.times import now_iso
 from safeharbor.types import ImageHash
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000  # one transaction (one fsync) per chunk
 PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
@@ -96,6 +99,9 @@ def ingest_file(
     except BaseException:
         with store.begin() as conn:
             conn.execute(update(ingest_runs).where(ingest_runs.c.run_id == run_id).values(status="failed"))
+        log.warning(
+            "ingest: %s: run %d stopped after %d records (marked failed)", label, run_id, summary.records
+        )
         raise
     with store.begin() as conn:
         conn.execute(
@@ -103,6 +109,16 @@ def ingest_file(
             .where(ingest_runs.c.run_id == run_id)
             .values(status="done", finished_at=now_iso())
         )
+    c = summary.counts
+    log.info(
+        "ingest: %s: %d records, %d new ads, %d new versions, %d duplicates, %d set aside",
+        label,
+        summary.records,
+        c.added,
+        c.new_versions,
+        c.duplicates,
+        c.rejected,
+    )
     return summary
 
 
