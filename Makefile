@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web clean
+        bench-linking bench-risk bench-web fuzz clean
 
 setup: $(VENV)/.installed
 
@@ -39,6 +39,13 @@ pytest: setup browser
 	$(PY) -m pytest -n 2 -q
 
 test: lint typecheck pytest
+
+# Property-based fuzzing with fresh random examples, many more than `make test` replays
+# (tests/conftest.py: the "fuzz" profile). FUZZ_TESTS narrows it to some test files.
+FUZZ_TESTS ?= tests/test_ingest_fuzz.py tests/test_extract_phones.py tests/test_extract_emails.py \
+              tests/test_extract_handles.py
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 
 bench: bench-quality bench-speed bench-linking bench-risk bench-web
 

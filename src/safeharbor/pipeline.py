@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from safeharbor.extract.run import extract_pending
+from safeharbor.ingest.unreadable import set_aside_unreadable_ads
 from safeharbor.stages import optional
 from safeharbor.storage.engine import Store
 
@@ -18,9 +19,15 @@ class StageSummary(Protocol):
 @dataclass
 class AnalyzeSummary:
     stages: list[tuple[str, Any]] = field(default_factory=list)
+    set_aside: int = 0  # stored ads that could not be read, moved to the quarantine
 
     def lines(self) -> list[str]:
         out: list[str] = []
+        if self.set_aside:
+            out.append(
+                f"Set aside {self.set_aside:,} stored ads that could not be read "
+                "(moved whole to the quarantine: safeharbor stats --quarantine)"
+            )
         for _, summary in self.stages:
             out.extend(summary.lines())
         return out
@@ -40,6 +47,7 @@ def analyze(
             return None
         return lambda done, total: progress(stage, done, total)
 
+    result.set_aside = set_aside_unreadable_ads(store)
     result.stages.append(("extract", extract_pending(store, rebuild=rebuild, progress=report("extract"))))
     search = optional("safeharbor.workspace.search")
     if search is not None:

@@ -10,7 +10,10 @@ import importlib
 
 import typer
 
+from safeharbor.cli.errors import SafeHarborGroup
+
 app = typer.Typer(
+    cls=SafeHarborGroup,
     name="safeharbor",
     help=(
         "Safe Harbor: load ad data, extract contacts and places, link ads into the networks behind "

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from safeharbor.cli.errors import check_db
+
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -13,5 +15,6 @@ DbOption = Annotated[
         envvar="SAFEHARBOR_DB",
         help="Database: a SQLite file path or a SQLAlchemy URL. Default ./var/safeharbor.db.",
         show_default=False,
+        callback=check_db,
     ),
 ]

@@ -7,6 +7,7 @@ SAFEHARBOR_DB at PostgreSQL without the stages changing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -32,10 +33,10 @@ def normalise_db_url(db: str | None) -> str:
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")  # first: switching a new file to WAL may have to wait
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
@@ -110,11 +111,27 @@ def bulk_insert(
     conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only (0600), in a folder we create 0700.
+
+    A store holds tips, cases and accounts. SQLite gives a database's -wal and -shm files the mode of
+    the database file, so they are 0600 too. Existing files and folders are left as they are.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another process created it first: theirs is as private
+        return
+    os.close(fd)
+
+
 def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
     """Open (and by default create or upgrade) the store at `db` (URL or SQLite path)."""
     url = normalise_db_url(db)
     if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        create_private_file(Path(url.removeprefix("sqlite:///")).expanduser())
     engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, MetaData, String, Table, inspect, select, text
 
 from safeharbor.storage.engine import Store
 
@@ -68,16 +69,49 @@ def applied_ids(conn: Connection) -> set[str]:
     return set(conn.execute(select(schema_migrations.c.id)).scalars())
 
 
-def migrate(store: Store) -> list[str]:
-    """Apply every migration not yet applied; returns the ids applied now."""
-    done: list[str] = []
+# Any constant: the key of the PostgreSQL advisory lock that serialises migrations.
+PG_MIGRATION_LOCK = 0x5AFE4A2B
+
+
+@contextmanager
+def _exclusive(store: Store) -> Iterator[Connection]:
+    """A transaction that holds the store's migration lock until it ends.
+
+    Two first runs on a new store (two terminals, a server and a CLI) would otherwise both see a
+    migration as pending and both apply it: "table already exists". SQLite: BEGIN IMMEDIATE takes
+    the write lock up front (others wait, busy_timeout). PostgreSQL: a transaction-scoped advisory
+    lock (CREATE TABLE IF NOT EXISTS alone races on the catalogue).
+    """
+    if store.is_sqlite:
+        with store.engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+        return
     with store.begin() as conn:
+        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
+        yield conn
+
+
+def migrate(store: Store) -> list[str]:
+    """Apply every migration not yet applied; returns the ids applied now (safe to run concurrently)."""
+    done: list[str] = []
+    with store.connect() as conn:  # the common case, a store already up to date, takes no lock
+        ready = inspect(conn).has_table("schema_migrations")
+        already = applied_ids(conn) if ready else set()
+    pending = [m for m in all_migrations() if m.id not in already]
+    if not pending:
+        return done
+    with _exclusive(store) as conn:
         _migrations_meta.create_all(conn)
-        already = applied_ids(conn)
-    for migration in all_migrations():
-        if migration.id in already:
-            continue
-        with store.begin() as conn:  # one transaction per migration
+    for migration in pending:
+        with _exclusive(store) as conn:  # one transaction per migration, re-checked under the lock
+            if migration.id in applied_ids(conn):
+                continue
             migration.apply(conn)
             conn.execute(
                 schema_migrations.insert().values(

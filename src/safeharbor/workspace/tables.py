@@ -232,9 +232,26 @@ def _create_search_index(conn: Connection) -> None:
         )
 
 
+def _guard_search_delete(conn: Connection) -> None:
+    # An FTS5 'delete' of a row that was never indexed corrupts the index ("database disk image is
+    # malformed"), and an ad can be deleted before analyze indexed it (set aside as unreadable, purged).
+    if conn.dialect.name != "sqlite":
+        return
+    conn.execute(text("DROP TRIGGER IF EXISTS ads_fts_delete"))
+    conn.execute(
+        text(
+            """CREATE TRIGGER ads_fts_delete AFTER DELETE ON ads
+         WHEN old.ad_key <= (SELECT last_ad_key FROM ws_search_state WHERE id = 1) BEGIN
+         INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
+         VALUES ('delete', old.ad_key, old.title, old.body, old.location); END"""
+        )
+    )
+
+
 MIGRATIONS = [
     Migration(
         "workspace_0001", "users, sessions, audit log, cases, reviews, outcomes, referrals", _create_workspace
     ),
     Migration("workspace_0002", "full-text search index over ads", _create_search_index),
+    Migration("workspace_search_0002", "search index: deleting an ad not yet indexed", _guard_search_delete),
 ]
