@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from safeharbor.storage import open_store
 from safeharbor.storage.workers import worker_pool
+from safeharbor.store import open_store
 from tests.ingest_support import ad, write_jsonl
 
 N = 40_000  # about 9 MB: ingest uses its worker pool from 2 MiB

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from safeharbor.storage import open_store
 from safeharbor.storage.migrations import all_migrations, schema_migrations
+from safeharbor.store import open_store
 from tests.conftest import BACKENDS, _drop_pg_database, _fresh_pg_database
 
 PROCESSES = 8

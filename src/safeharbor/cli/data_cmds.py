@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -13,10 +14,14 @@ from sqlalchemy import func, select
 from safeharbor.cli.errors import CliError, printable
 from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
+from safeharbor.demo import generate
+from safeharbor.demo.link_knobs import world as link_world
+from safeharbor.ingest import ingest_file
 from safeharbor.ingest.readers import InputFileError, check_input_file
 from safeharbor.ingest.run import mark_interrupted_runs
-from safeharbor.storage import open_store
+from safeharbor.pipeline import analyze as run_analyze
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+from safeharbor.store import open_store
 
 console = Console()
 
@@ -33,11 +38,54 @@ def demo_data(
     bad_lines: Annotated[
         int, typer.Option("--bad-lines", min=0, help="Broken lines to mix in (to see quarantine).")
     ] = 0,
+    world: Annotated[
+        str,
+        typer.Option(
+            "--world",
+            help="Linking world preset: default, no-images (dead image links), rotation (2-4 phones "
+            "per network handed between persons, writing habits, no images), collisions (unrelated "
+            "operators sharing a handle or phone), hard (all of these). Options below override it.",
+        ),
+    ] = "default",
+    dead_images: Annotated[
+        bool | None,
+        typer.Option("--dead-images/--image-files", help="Ads list image links whose files are gone."),
+    ] = None,
+    phone_rotation: Annotated[
+        str | None,
+        typer.Option("--phone-rotation", help="operator (one phone at a time) or persons (2-4, rotating)."),
+    ] = None,
+    collisions: Annotated[
+        int | None,
+        typer.Option("--collisions", min=0, help="Pairs of unrelated operators sharing one identifier."),
+    ] = None,
+    habits: Annotated[
+        bool | None,
+        typer.Option("--habits/--fixed-templates", help="Operators write with habits sampled per ad."),
+    ] = None,
 ) -> None:
-    """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people)."""
-    from safeharbor.demo import generate
+    """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people).
 
-    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines)
+    The linking knobs (see safeharbor.demo.link_knobs) move the world to where linking is hard.
+    """
+    try:
+        knobs = link_world(world, n_ads)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if phone_rotation is not None and phone_rotation not in ("operator", "persons"):
+        console.print("[red]error:[/] --phone-rotation is operator or persons")
+        raise typer.Exit(2)
+    knobs = replace(
+        knobs,
+        images="dead" if dead_images else ("files" if dead_images is False else knobs.images),
+        phone_rotation=phone_rotation or knobs.phone_rotation,  # type: ignore[arg-type]
+        collisions=knobs.collisions if collisions is None else collisions,
+        habits=knobs.habits if habits is None else habits,
+    )
+    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines, knobs=knobs)
+    if not knobs.is_default:
+        console.print(f"Linking world: {knobs.describe()}")
     console.print(
         f"Wrote {summary.ads:,} ads from {summary.operators:,} operators "
         f"({summary.minor_ads:,} involving a child "
@@ -58,8 +106,6 @@ def ingest(
 
     Ingesting the same file twice adds nothing; an ad seen again with a changed body becomes a new version.
     """
-    from safeharbor.ingest import ingest_file
-
     for path in files:  # every file is checked before anything is stored
         try:
             check_input_file(path)
@@ -85,8 +131,6 @@ def analyze(
     ] = False,
 ) -> None:
     """Extract contacts and places, link ads into networks, and score indicators (incremental)."""
-    from safeharbor.pipeline import analyze as run_analyze
-
     store = open_store(db)
     with progress_bar("Analysing") as update:
         summary = run_analyze(store, rebuild=rebuild, progress=lambda stage, done, total: update(done, total))
@@ -138,12 +182,6 @@ def stats(
             "lines set aside",
             f"{n_quarantine:,}" + (" (safeharbor stats --quarantine)" if n_quarantine else ""),
         )
-        from safeharbor.stages import optional
-
-        link_stats = optional("safeharbor.link.queries")
-        if link_stats is not None and hasattr(link_stats, "stats_rows"):
-            for name, value in link_stats.stats_rows(conn):
-                table.add_row(name, value)
         console.print(table)
         runs = Table(
             "run", "file", "status", "read", "added", "versions", "dupes", "set aside", title="Recent ingests"
