@@ -214,7 +214,7 @@ def test_a_value_the_database_refuses_costs_its_line_not_the_chunk(
     monkeypatch.setattr(validate_module, "text_problem", lambda record: None)
     path = write_jsonl(tmp_path / "nul.jsonl", [ad(1), ad(2, body="a \u0000 b"), ad(3), "{bad"])
     summary = ingest_file(any_store, path)
-    if any_store.dialect == "postgresql":
+    if any_store.engine.dialect.name == "postgresql":
         assert stored_ids(any_store) == {"ad-1", "ad-3"}
         reasons = quarantined(any_store)
         assert "could not be stored" in reasons[2] and "not valid JSON" in reasons[4]

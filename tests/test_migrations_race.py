@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from safeharbor.storage.migrations import all_migrations, schema_migrations
-from safeharbor.store import open_store
+from safeharbor.storage.migrations import schema_migrations
+from safeharbor.store import MIGRATIONS, open_store
 from tests.conftest import BACKENDS, _drop_pg_database, _fresh_pg_database
 
 PROCESSES = 8
@@ -44,6 +44,6 @@ def test_concurrent_first_opens_all_succeed_and_migrate_once(new_store_url: str)
     try:
         with store.connect() as conn:
             applied = conn.execute(select(func.count()).select_from(schema_migrations)).scalar_one()
-        assert applied == len(all_migrations())
+        assert applied == len(MIGRATIONS)
     finally:
         store.dispose()
