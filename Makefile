@@ -10,15 +10,30 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web fuzz clean
+        bench-linking bench-risk bench-web fuzz audit lock clean
 
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
+# requirements.lock pins every dependency's exact version (see SECURITY.md): installs are reproducible.
+$(VENV)/.installed: pyproject.toml requirements.lock
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
 	touch $@
+
+# Refresh the lock after changing dependencies in pyproject.toml: a fresh venv, newest allowed versions.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip && .venv-lock/bin/pip install -q -e '.[dev]'
+	{ echo "# Exact versions of every dependency (make lock refreshes it; make setup installs with it)."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock
+	rm -rf .venv-lock
+
+# Known vulnerabilities in the installed dependencies (pip-audit). Fails on a finding; when the
+# vulnerability database cannot be reached it says so and passes (AUDIT_STRICT=0: findings warn only).
+AUDIT_STRICT ?= 1
+audit: setup
+	AUDIT_STRICT=$(AUDIT_STRICT) scripts/audit.sh $(VENV)
 
 # Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 browser:
