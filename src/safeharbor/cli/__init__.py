@@ -8,7 +8,15 @@ from __future__ import annotations
 
 import typer
 
-from safeharbor.cli import data_cmds, demo_cmd, export_cmds, network_cmds, risk_cmds, web_cmds
+from safeharbor.cli import (
+    backup_cmds,
+    data_cmds,
+    demo_cmd,
+    export_cmds,
+    network_cmds,
+    risk_cmds,
+    web_cmds,
+)
 from safeharbor.cli.errors import SafeHarborGroup
 
 app = typer.Typer(
@@ -33,6 +41,7 @@ for _commands in (
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
     web_cmds,  # serve, users
+    backup_cmds,  # backup, restore
 ):
     _commands.register(app)
 
