@@ -9,17 +9,27 @@ DEMO_ADS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
+.PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
         bench-linking bench-risk bench-web fuzz audit lock clean
 
+# Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
+# and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
 setup: $(VENV)/.installed
+
+runtime: $(VENV)/.runtime
+
+$(VENV)/.runtime: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e .
+	touch $@
 
 # requirements.lock pins every dependency's exact version (see SECURITY.md): installs are reproducible.
 $(VENV)/.installed: pyproject.toml requirements.lock
-	$(PYTHON) -m venv $(VENV)
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
-	touch $@
+	touch $@ $(VENV)/.runtime
 
 # Refresh the lock after changing dependencies in pyproject.toml: a fresh venv, newest allowed versions.
 lock:
@@ -40,7 +50,7 @@ browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 # Builds a demo data set, runs the whole pipeline, starts the app and says where to look.
-demo: setup
+demo: runtime
 	$(SH) demo --dir $(DEMO_DIR) --ads $(DEMO_ADS) --host $(HOST) --port $(PORT)
 
 lint: setup

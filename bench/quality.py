@@ -1,7 +1,7 @@
 """`make bench-quality`: extraction accuracy against the ground truth of a fresh demo corpus.
 
 Generates a corpus with a new seed (printed, so a run can be repeated with --seed), runs the real
-ingest and extraction, exports ads in the CONTRACT.md format and compares them with truth.jsonl:
+ingest and extraction, exports ads in the docs/formats.md format and compares them with truth.jsonl:
 precision, recall and F1 per entity type, and city accuracy.
 """
 

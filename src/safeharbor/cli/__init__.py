@@ -6,6 +6,9 @@ CLI stays a list of small files rather than one large one.
 
 from __future__ import annotations
 
+import logging
+from typing import Annotated
+
 import typer
 
 from safeharbor.cli import (
@@ -18,6 +21,7 @@ from safeharbor.cli import (
     web_cmds,
 )
 from safeharbor.cli.errors import SafeHarborGroup
+from safeharbor.settings import Settings
 
 app = typer.Typer(
     cls=SafeHarborGroup,
@@ -32,6 +36,22 @@ app = typer.Typer(
     add_completion=False,
     rich_markup_mode="rich",
 )
+
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show each stage's log lines (timings, counts) on stderr.")
+    ] = False,
+) -> None:
+    """Read the settings once (safeharbor.settings; see the README's "Settings") for every command."""
+    ctx.obj = Settings.from_env()
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
 
 # In pipeline order; each module defines register(app).
 for _commands in (

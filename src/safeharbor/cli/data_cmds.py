@@ -96,7 +96,9 @@ def demo_data(
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines or CSV files (CONTRACT.md ingest format).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON Lines or CSV files (ingest format: docs/formats.md).")
+    ],
     db: DbOption = None,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for parsing and image hashing (default: auto).")

@@ -59,7 +59,7 @@ def demo(
         f"set aside: {ingest.counts.rejected:,} lines (safeharbor stats --quarantine)",
         f"Database: {store.describe()}",
         f"Corpus and ground truth: {data_dir}",
-        f"Export of every ad (CONTRACT.md format): {export_path}",
+        f"Export of every ad (docs/formats.md format): {export_path}",
         "",
         "Try next (the command is .venv/bin/safeharbor, or run `source .venv/bin/activate` first;",
         f"add --db {db_path} to each):",

@@ -1,4 +1,4 @@
-"""`safeharbor export ads|networks`: the JSON Lines partners read (CONTRACT.md)."""
+"""`safeharbor export ads|networks`: the JSON Lines partners read (docs/formats.md)."""
 
 from __future__ import annotations
 

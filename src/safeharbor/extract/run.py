@@ -7,6 +7,7 @@ versions. Results for an ad are replaced whole, in the same transaction that mar
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -15,12 +16,15 @@ from typing import Any
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.storage.times import now_iso
 from safeharbor.storage.workers import worker_pool
 from safeharbor.types import Extraction
+
+log = logging.getLogger(__name__)
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
 PLURAL = {"city": "places", "age": "ages"}
@@ -172,7 +176,7 @@ def extract_pending(
     summary = ExtractSummary()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
-    batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+    batches = [list(batch) for batch in chunks(keys, BATCH)]
     for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
         with store.begin() as conn:
             _store_batch(conn, batch_keys, rows, places)
@@ -182,6 +186,13 @@ def extract_pending(
             summary.counts[kind] = summary.counts.get(kind, 0) + n
         if progress:
             progress(summary.ads, len(keys))
+    log.info(
+        "extract: %d ads (%d placed) in %d batches, %d workers",
+        summary.ads,
+        summary.placed,
+        len(batches),
+        workers,
+    )
     return summary
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import socket
 from collections import OrderedDict, deque
@@ -22,6 +23,8 @@ from safeharbor.storage.schema import ingest_runs
 from safeharbor.storage.times import now_iso
 from safeharbor.storage.workers import worker_pool
 from safeharbor.types import ImageHash, Rejected
+
+log = logging.getLogger(__name__)
 
 CHUNK = 2000  # one transaction (one fsync) per chunk
 PARALLEL_FROM_BYTES = 2 << 20  # below this, worker start-up costs more than it saves
@@ -121,6 +124,9 @@ def ingest_file(
                 .where(ingest_runs.c.run_id == run_id)
                 .values(status=status, finished_at=now_iso())
             )
+        log.warning(
+            "ingest: %s: run %d stopped after %d records (marked %s)", label, run_id, summary.records, status
+        )
         raise
     with store.begin() as conn:
         conn.execute(
@@ -128,6 +134,16 @@ def ingest_file(
             .where(ingest_runs.c.run_id == run_id)
             .values(status="done", finished_at=now_iso())
         )
+    c = summary.counts
+    log.info(
+        "ingest: %s: %d records, %d new ads, %d new versions, %d duplicates, %d set aside",
+        label,
+        summary.records,
+        c.added,
+        c.new_versions,
+        c.duplicates,
+        c.rejected,
+    )
     return summary
 
 

@@ -1,4 +1,4 @@
-"""Validation of one input record against the ingest contract (CONTRACT.md).
+"""Validation of one input record against the ingest contract (docs/formats.md).
 
 Returns either a ValidAd or the reason the record is set aside; never raises on bad data.
 """
