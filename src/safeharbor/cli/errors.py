@@ -28,6 +28,8 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from safeharbor.ingest.readers import InputFileError
 from safeharbor.settings import DEFAULT_DB_PATH, Settings
+from safeharbor.storage.backends import backend_for_url
+from safeharbor.storage.engine import normalise_db_url
 
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
@@ -43,11 +45,11 @@ class CliError(Exception):
 
 
 def _sqlite_path(value: str) -> Path | None:
-    if "://" not in value:
-        return Path(value).expanduser()
-    if value.startswith("sqlite:///") and ":memory:" not in value:
-        return Path(value.removeprefix("sqlite:///")).expanduser()
-    return None
+    """The file of a SQLite store (a path or a sqlite:/// URL); None for a server or in-memory one."""
+    try:
+        return backend_for_url(normalise_db_url(value)).file_path
+    except ValueError:
+        return None
 
 
 def check_db(ctx: typer.Context, value: str | None) -> str | None:

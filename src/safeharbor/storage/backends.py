@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -115,6 +116,26 @@ class Backend:
         where = " AND ".join(f"{quote(c)} = {self.placeholder}" for c in columns)
         conn.exec_driver_sql(f"DELETE FROM {quote(table.name)} WHERE {where}", list(keys))  # type: ignore[arg-type]
 
+    # --- whole-database operations --------------------------------------------------------------
+    @property
+    def file_path(self) -> Path | None:
+        """The database file, for a database that is one file (None otherwise)."""
+        return None
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        """A transaction holding the database's migration lock until it ends (serialises first runs)."""
+        with engine.begin() as conn:
+            yield conn
+
+    def secure_delete(self, conn: Connection) -> None:
+        """Make this transaction's deletes overwrite the deleted data where the database can."""
+
+    def compact(self, engine: Engine) -> None:
+        """Rewrite the database so deleted rows are gone from its files as far as it can."""
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")
+
     # --- the audit log's guard -------------------------------------------------------------------
     def create_append_only_guard(self, conn: Connection, table: str) -> None:
         """Make the database itself refuse UPDATE and DELETE on `table` (the audit log)."""
@@ -172,6 +193,34 @@ class SqliteBackend(Backend):
 
     def describe(self, engine: Engine) -> str:
         return str(Path(engine.url.database or ":memory:").resolve())
+
+    @property
+    def file_path(self) -> Path | None:
+        database = make_url(self.url).database
+        return None if self.in_memory or not database else Path(database).expanduser()
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front; others wait (busy_timeout).
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def secure_delete(self, conn: Connection) -> None:
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")  # freed pages are zeroed, not left readable
+
+    def compact(self, engine: Engine) -> None:
+        # Deleted text lives on in the write-ahead log and in free pages: checkpoint and truncate the
+        # WAL, VACUUM (rewrites the file without free pages), and truncate the WAL VACUUM wrote.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def supports_worker_processes(self) -> bool:
@@ -291,6 +340,16 @@ class PostgresBackend(Backend):
 
     # The document searched, written once: the index is used only when a query repeats it exactly.
     DOCUMENT = "to_tsvector('simple', coalesce(title,'') || ' ' || body || ' ' || coalesce(location,''))"
+
+    # Any constant: the key of the advisory lock that serialises migrations (CREATE TABLE IF NOT
+    # EXISTS alone races on the catalogue when two first runs start together).
+    MIGRATION_LOCK = 0x5AFE4A2B
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.MIGRATION_LOCK})
+            yield conn
 
     def insert_ignoring(self, table: Table) -> Any:
         return postgresql.insert(table).on_conflict_do_nothing()

@@ -76,7 +76,7 @@ def backup(store: Store, dest: Path) -> BackupCheck | None:
         raise BackupError(f"{dest} exists already: choose a new file name")
     if not dest.parent.is_dir():
         raise BackupError(f"cannot write {dest}: the folder {dest.parent} does not exist")
-    if store.engine.dialect.name != "sqlite":
+    if store.backend.file_path is None:
         _pg_run(store, ["pg_dump", "--format=custom", "--no-owner", f"--file={dest}"])
         os.chmod(dest, 0o600)
         return None
@@ -101,7 +101,7 @@ def backup(store: Store, dest: Path) -> BackupCheck | None:
 
 def restore(store: Store, source: Path, known_migrations: set[str]) -> BackupCheck | None:
     """Replace the store's contents with a verified backup. A backup from a newer version is refused."""
-    if store.engine.dialect.name != "sqlite":
+    if store.backend.file_path is None:
         if not source.is_file():
             raise BackupError(f"{source}: no such file")
         _pg_run(store, ["pg_restore", "--clean", "--if-exists", "--no-owner", str(source)])

@@ -9,12 +9,12 @@ edit of an old one.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, inspect, select, text
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, inspect, select
 
+from safeharbor.storage.backends import backend_for_url
 from safeharbor.storage.times import now_iso
 
 
@@ -46,38 +46,11 @@ def applied_ids(conn: Connection) -> set[str]:
     return set(conn.execute(select(schema_migrations.c.id)).scalars())
 
 
-# Any constant: the key of the PostgreSQL advisory lock that serialises migrations.
-PG_MIGRATION_LOCK = 0x5AFE4A2B
-
-
-@contextmanager
-def _exclusive(engine: Engine) -> Iterator[Connection]:
-    """A transaction that holds the store's migration lock until it ends.
-
-    Two first runs on a new store (two terminals, a server and a CLI) would otherwise both see a
-    migration as pending and both apply it: "table already exists". SQLite: BEGIN IMMEDIATE takes
-    the write lock up front (others wait, busy_timeout). PostgreSQL: a transaction-scoped advisory
-    lock (CREATE TABLE IF NOT EXISTS alone races on the catalogue).
-    """
-    if engine.dialect.name == "sqlite":
-        with engine.connect() as conn:
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.rollback()
-                raise
-            conn.commit()
-        return
-    with engine.begin() as conn:
-        conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": PG_MIGRATION_LOCK})
-        yield conn
-
-
 def migrate(engine: Engine, migrations: Sequence[Migration]) -> list[str]:
     """Apply every one of `migrations` not yet applied, in order; returns the ids applied now.
 
-    Safe when several processes open a new store at once: each migration is re-checked under a lock.
+    Safe when several processes open a new store at once: each migration is re-checked under the
+    backend's lock (`Backend.exclusive`); otherwise both would apply it ("table already exists").
     """
     check_unique(migrations)
     done: list[str] = []
@@ -87,10 +60,11 @@ def migrate(engine: Engine, migrations: Sequence[Migration]) -> list[str]:
     pending = [m for m in migrations if m.id not in already]
     if not pending:
         return done
-    with _exclusive(engine) as conn:
+    backend = backend_for_url(engine.url.render_as_string(hide_password=False))
+    with backend.exclusive(engine) as conn:
         _migrations_meta.create_all(conn)
     for migration in pending:
-        with _exclusive(engine) as conn:  # one transaction per migration, re-checked under the lock
+        with backend.exclusive(engine) as conn:  # one transaction per migration, re-checked under the lock
             if migration.id in applied_ids(conn):
                 continue
             migration.apply(conn)

@@ -22,8 +22,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Connection, Engine, create_engine, delete, select, update
+from sqlalchemy import Connection, delete, select, update
 
+from safeharbor.storage.backends import backend_for_url
 from safeharbor.storage.engine import Store
 from safeharbor.storage.times import format_time
 from safeharbor.tips.tables import tip_form_tokens, tip_identifiers, tips
@@ -96,39 +97,27 @@ def purge(
     dry_run: bool = False,
 ) -> PurgeReport:
     """Delete expired tips and cases from the store and scrub them from its files (see module doc)."""
-    sqlite = store.engine.dialect.name == "sqlite"
     with store.begin() as conn:
-        if sqlite:
-            conn.exec_driver_sql("PRAGMA secure_delete=ON")
+        store.backend.secure_delete(conn)
         tip_ids, case_ids = _expired(conn, now, tip_days, case_days)
         report = PurgeReport(len(tip_ids), len(case_ids), dry_run)
         if not dry_run:
             _delete(conn, tip_ids, case_ids)
     if not dry_run:
-        compact(store.engine)
+        store.backend.compact(store.engine)
     return report
-
-
-def compact(engine: Engine) -> None:
-    """Rewrite the database so deleted rows are gone from its files (VACUUM, WAL checkpoint)."""
-    with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-        if conn.dialect.name == "sqlite":
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-            conn.exec_driver_sql("VACUUM")
-            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-        else:
-            conn.exec_driver_sql("VACUUM")
 
 
 def purge_backup(path: Path, *, now: datetime, tip_days: int, case_days: int) -> PurgeReport:
     """The same purge on a SQLite backup file, in place."""
-    engine = create_engine(f"sqlite:///{path}")
+    backend = backend_for_url(f"sqlite:///{path}")
+    engine = backend.create_engine()
     try:
         with engine.begin() as conn:
-            conn.exec_driver_sql("PRAGMA secure_delete=ON")
+            backend.secure_delete(conn)
             tip_ids, case_ids = _expired(conn, now, tip_days, case_days)
             _delete(conn, tip_ids, case_ids)
-        compact(engine)
+        backend.compact(engine)
     finally:
         engine.dispose()
     return PurgeReport(len(tip_ids), len(case_ids))
