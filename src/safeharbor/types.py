@@ -89,5 +89,5 @@ class ImageHash:
 
     ref: str  # the image reference as written in the ad
     phash: str | None  # 64-bit pHash as 16 hex chars; None when the image could not be read
-    status: Literal["ok", "missing", "unreadable"] = "ok"
+    status: Literal["ok", "missing", "unreadable", "refused"] = "ok"
     reason: str | None = None
