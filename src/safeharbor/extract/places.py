@@ -267,24 +267,31 @@ def _text_candidates(
             key = " ".join(keys[:n])
             cities = index.cities.get(key)
             if cities:
-                scored = _score(text, lowered, start, ends[n - 1], key, cities, stated, hints)
+                scored = _score(_Candidate(text, lowered, start, ends[n - 1], key, cities), stated, hints)
                 if scored is not None:
-                    found.append(scored)
+                    found.append((scored[0], start, ends[n - 1], scored[1]))
                 resume = ends[n - 1]
                 break
     return found
 
 
-def _score(
-    text: str,
-    lowered: str,
-    start: int,
-    end: int,
-    key: str,
-    cities: tuple[City, ...],
-    stated: tuple[str, ...],
-    hints: tuple[str, ...],
-) -> tuple[float, int, int, City] | None:
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A place name found in a title or body, with the text around it that `_score` weighs."""
+
+    text: str
+    lowered: str  # text in lower case, same offsets
+    start: int
+    end: int
+    key: str  # normalised name ("st louis")
+    cities: tuple[City, ...]  # the gazetteer's cities of that name, most populous first
+
+
+def _score(c: _Candidate, stated: tuple[str, ...], hints: tuple[str, ...]) -> tuple[float, City] | None:
+    """(score, city) for a candidate: cue words ("in", "visiting") and a state after it raise it, words
+    of leaving ("next stop", "heading to") lower it; None when it is no place (a lower-case word, a
+    working name without a cue)."""
+    text, lowered, start, end, key, cities = c.text, c.lowered, c.start, c.end, c.key, c.cities
     raw = text[start:end]
     after = text[end : end + 40]
     before = [w for w in _TEXT_WORD.findall(lowered[max(0, start - 40) : start])[-4:] if w not in _SKIP_WORDS]
@@ -311,7 +318,7 @@ def _score(
     if anti or _ANTI_AFTER.match(after):
         score -= 3.0
     city = gz.pick(cities, ((state,) if state else ()) + stated, hints)
-    return (score, start, end, city) if city else None
+    return (score, city) if city else None
 
 
 def _from_text(
