@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 # What an extraction is about. Exported names in docs/formats.md map onto these kinds.
-ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city"]
+ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city", "country"]
 # Which text of the ad a span points into. "location" is the ad's free-text location field.
 AdField = Literal["title", "body", "location"]
 
@@ -89,5 +89,5 @@ class ImageHash:
 
     ref: str  # the image reference as written in the ad
     phash: str | None  # 64-bit pHash as 16 hex chars; None when the image could not be read
-    status: Literal["ok", "missing", "unreadable"] = "ok"
+    status: Literal["ok", "missing", "unreadable", "refused"] = "ok"
     reason: str | None = None

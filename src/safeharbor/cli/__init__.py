@@ -11,10 +11,20 @@ from typing import Annotated
 
 import typer
 
-from safeharbor.cli import data_cmds, demo_cmd, export_cmds, network_cmds, risk_cmds, web_cmds
+from safeharbor.cli import (
+    backup_cmds,
+    data_cmds,
+    demo_cmd,
+    export_cmds,
+    network_cmds,
+    risk_cmds,
+    web_cmds,
+)
+from safeharbor.cli.errors import SafeHarborGroup
 from safeharbor.settings import Settings
 
 app = typer.Typer(
+    cls=SafeHarborGroup,
     name="safeharbor",
     help=(
         "Safe Harbor: load ad data, extract contacts and places, link ads into the networks behind "
@@ -51,6 +61,7 @@ for _commands in (
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
     web_cmds,  # serve, users
+    backup_cmds,  # backup, restore
 ):
     _commands.register(app)
 

@@ -6,6 +6,8 @@ from typing import Annotated
 
 import typer
 
+from safeharbor.cli.errors import check_db
+
 DbOption = Annotated[
     str | None,
     typer.Option(
@@ -15,5 +17,6 @@ DbOption = Annotated[
             "(default: SAFEHARBOR_DB, else var/safeharbor.db)."
         ),
         show_default=False,
+        callback=check_db,
     ),
 ]

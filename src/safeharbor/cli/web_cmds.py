@@ -51,7 +51,7 @@ def serve(
     host: Annotated[
         str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
     access_log: Annotated[
         bool,
         typer.Option(

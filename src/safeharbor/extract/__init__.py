@@ -26,14 +26,14 @@ TEXT_EXTRACTORS: list[tuple[ExtractionKind, ModuleType, Callable[[str], list[Spa
     ("price", prices, prices.find_prices),
 ]
 TEXT_FIELDS: tuple[AdField, ...] = ("title", "body")
-KINDS: tuple[ExtractionKind, ...] = ("phone", "email", "handle", "age", "name", "price", "city")
+KINDS: tuple[ExtractionKind, ...] = ("phone", "email", "handle", "age", "name", "price", "city", "country")
 PLUGIN_GROUP = "safeharbor.extractors"
 
 
 def _load_plugins() -> None:
     """Partners' extractors, installed as packages with an entry point in `safeharbor.extractors`.
 
-    Each entry point names a module with KIND (one of KINDS but "city"), EXTRACTOR, VERSION and
+    Each entry point names a module with KIND (one of KINDS but "city" and "country"), EXTRACTOR, VERSION and
     find(text) -> list[Span] (see docs/plugins.md). Their values join the built-in ones, with their
     own extractor name in the provenance, and their versions join EXTRACT_VERSION so that installing
     or upgrading one re-extracts stored ads on the next `safeharbor analyze`.
@@ -42,8 +42,8 @@ def _load_plugins() -> None:
 
     for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
         module = entry.load()
-        if module.KIND not in KINDS or module.KIND == "city":
-            raise ValueError(f"extractor plugin {entry.name!r}: KIND must be one of {KINDS[:-1]}")
+        if module.KIND not in KINDS or module.KIND in ("city", "country"):
+            raise ValueError(f"extractor plugin {entry.name!r}: KIND must be one of {KINDS[:-2]}")
         TEXT_EXTRACTORS.append((module.KIND, module, module.find))
 
 
@@ -102,6 +102,13 @@ def extract_ad(ad: Ad) -> list[Extraction]:
         found.append(
             Extraction(ad_key, "city", span.value, span.raw, cast(AdField, place_field), span.start,
                        span.end, places.EXTRACTOR, places.VERSION, span.confidence, dict(info))
+        )  # fmt: skip
+    country = places.find_country(ad.location, ad.title, ad.body, phone_refs, place)
+    if country is not None:  # none: nothing in the ad says (exported as null, "unknown")
+        country_field, span, _ = country
+        found.append(
+            Extraction(ad_key, "country", span.value, span.raw, cast(AdField, country_field), span.start,
+                       span.end, places.EXTRACTOR, places.VERSION, span.confidence, dict(span.attrs))
         )  # fmt: skip
     return found
 

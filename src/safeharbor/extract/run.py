@@ -10,7 +10,6 @@ import json
 import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,12 +21,13 @@ from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.storage.times import now_iso
+from safeharbor.storage.workers import worker_pool
 from safeharbor.types import Extraction
 
 log = logging.getLogger(__name__)
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
-PLURAL = {"city": "places", "age": "ages"}
+PLURAL = {"city": "places", "age": "ages", "country": "countries"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
 
@@ -201,7 +201,7 @@ def _extract_batches(store: Store, batches: list[list[int]], workers: int) -> It
         for batch_keys in batches:
             yield extract_keys_in(store, batch_keys)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for batch_keys in batches:  # bounded look-ahead: memory stays flat however many ads
             pending.append(pool.submit(extract_keys, store.url, batch_keys))

@@ -26,7 +26,6 @@ import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +51,7 @@ from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
+from safeharbor.storage.workers import worker_pool
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +185,7 @@ def _feature_batches(
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for keys in batches:  # bounded look-ahead keeps memory flat
             subset = {k: versions[k] for k in keys}
