@@ -1,4 +1,4 @@
-"""`export networks` objects (CONTRACT.md), built from the link stage's network records."""
+"""`export networks` objects (docs/formats.md), built from the link stage's network records."""
 
 from __future__ import annotations
 
@@ -15,10 +15,10 @@ BATCH = 500
 
 
 def record_to_export(record: NetworkRecord) -> dict[str, Any]:
-    """One CONTRACT.md network object (risk left None: the score stage fills it), plus optional fields."""
+    """One docs/formats.md network object (risk left None: the score stage fills it), plus optional fields."""
     return {
         "network": record.id,
-        "ads": record.postings,  # ads as CONTRACT.md counts them: postings (source, id), not versions
+        "ads": record.postings,  # ads as docs/formats.md counts them: postings (source, id), not versions
         "phones": record.phones,
         "emails": record.emails,
         "names": record.names,

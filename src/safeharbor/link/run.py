@@ -21,11 +21,11 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -52,6 +52,9 @@ from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
+from safeharbor.storage.workers import worker_pool
+
+log = logging.getLogger(__name__)
 
 FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
@@ -157,6 +160,9 @@ def update_networks(
         _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
+    for step, seconds in summary.timings.items():
+        log.info("link: %s took %.2f s", step, seconds)
+    log.info("link: %d ads featured; %.2f s in all", summary.ads_featured, summary.seconds)
     return summary
 
 
@@ -203,7 +209,7 @@ def _feature_batches(
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for keys in batches:  # bounded look-ahead keeps memory flat
             subset = {k: versions[k] for k in keys}
@@ -412,6 +418,7 @@ def _network_confidence(
 def _link_all(
     conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
 ) -> None:
+
     t0 = time.perf_counter()
     corpus = _load(conn)
     n = len(corpus.ad_keys)

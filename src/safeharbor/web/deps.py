@@ -15,15 +15,18 @@ from typing import Annotated, cast
 from fastapi import Depends, FastAPI, Request
 from sqlalchemy import Connection
 
+from safeharbor.settings import Settings
 from safeharbor.storage import Store
 from safeharbor.tips import FormTokens, RateLimiter
 from safeharbor.web.workspace.guard import Access, admit, rule_of
 
 
-def install(app: FastAPI, store: Store) -> None:
-    """The objects every request of this app shares: the store and the public side's services."""
+def install(app: FastAPI, store: Store, settings: Settings) -> None:
+    """The objects every request of this app shares: the store, the settings it was started with, and
+    the public side's services (the form-token signer uses the settings' secret)."""
     app.state.store = store
-    app.state.public_form_tokens = FormTokens.from_env()
+    app.state.settings = settings
+    app.state.public_form_tokens = FormTokens.from_settings(settings)
     app.state.tip_rate_limiter = RateLimiter()  # in memory, per process: it stores no address
 
 
