@@ -1,4 +1,4 @@
-"""Giant-component control: cut identifiers that bridge otherwise separate groups of ads.
+"""Giant-component control: split identifiers that bridge otherwise separate groups of ads.
 
 Real data has numbers and photos that many unrelated people use: junk numbers, shared agency lines,
 stolen stock photos. Joining on them merges unrelated operators into one giant "network". So every
@@ -17,9 +17,15 @@ identifier seen in at least CHECK_FROM postings is tested before it may join any
 3. If the identifier would still join at least CUT_GROUPS groups of two or more postings each (ads
    standing alone are no evidence of separate operators), it is deferred; otherwise it joins its ads
    and becomes part of the graph. Deferred identifiers are tried again after each pass, since genuine
-   identifiers joined later may show their groups to be one operator; those still bridging when
-   nothing changes any more are cut: they join nothing, and the figures behind the decision are logged
-   (`safeharbor network --cuts`, `link_cuts`).
+   identifiers joined later may show their groups to be one operator. Then template linking
+   (`link.templates`, the `merge` step) joins groups that write one operator's template in the same
+   cities at the same times, and the deferred identifiers are tried once more.
+4. Those still bridging are split, not cut: inside each group of two or more postings they keep
+   joining that group's ads (and ads standing alone posted in that group's city within days, when no
+   other group was there), and only the bridge between groups is refused. So an operator whose handle
+   an unrelated operator happens to share loses no link the handle gave it inside its own group. The
+   figures behind the decision are logged (`safeharbor network --cuts`, `link_cuts`), and `--cuts`
+   names the networks each identifier is kept within.
 
 Measured on generated corpora (bench/linking.py), this keeps precision near 1 where joining on any
 shared identifier falls to ~0.6-0.8, while cutting almost no genuine identifiers.
