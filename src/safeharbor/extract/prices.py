@@ -60,6 +60,7 @@ _AFTER = re.compile(
 )
 _ABBREVIATION_RE = re.compile(_ABBREVIATION, re.IGNORECASE)
 _BEFORE_REACH = 20
+_BEFORE_ENDS = frozenset("$\u00a3\u20ac=\u2013@(/")  # what else may stand right before an amount
 _CURRENCY = {"$": "USD", "\u00a3": "GBP", "\u20ac": "EUR", "gbp": "GBP", "eur": "EUR", "euro": "EUR",
              "euros": "EUR"}  # fmt: skip
 _COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "a": 1, "an": 1}
@@ -133,7 +134,11 @@ def find_prices(text: str) -> list[Span]:
             continue
         cents = _CENTS.match(text, end)
         end = cents.end() if cents else end
-        before = _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start) if start else None
+        glued = lead.isalpha() or (lead in "-:." and start >= 2 and text[start - 2].isalpha())
+        if lead and not glued and not lead.isspace() and lead not in _BEFORE_ENDS:
+            before = None  # "214-555": only a unit or money word glued on ("Qv-60", "hh.150") may stand here
+        else:
+            before = _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start) if start else None
         if before is None and lead and (lead.isalnum() or lead in "-:.@"):
             continue  # inside a word or a code ("I-35", "abc123"), with no unit or money word glued to it
         after = _AFTER.match(text, end)
