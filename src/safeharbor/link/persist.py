@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, select
 
-from safeharbor.link import bridges, images, text_sim
+from safeharbor.link import bridges, images
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -25,13 +25,16 @@ from safeharbor.link.tables import (
     link_network_summary,
     link_networks,
     link_state,
+    link_template_edges,
     link_text_edges,
 )
+from safeharbor.link.text.index import TextEdge
+from safeharbor.storage.backends import backend_of
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.reads import format_time
 
 INSERT_BATCH = 20000
-CHUNK = 2000
 NEXT_ID_KEY = "next_network_number"
 
 
@@ -39,7 +42,7 @@ NEXT_ID_KEY = "next_network_number"
 class Graph:
     """Everything a run derived, keyed by ad key (not corpus position)."""
 
-    edges: Sequence[text_sim.TextEdge]
+    edges: Sequence[TextEdge]
     pairs: Sequence[images.ImagePair]
     group_of: dict[str, str]
     cuts: Sequence[bridges.Cut]
@@ -49,23 +52,15 @@ class Graph:
     posted_at: dict[int, str]
     posting: dict[int, int]
     idents: dict[tuple[str, str], list[int]]  # identifier -> ad keys
+    template_edges: Sequence[tuple[int, int, float, int, int]] = ()  # ad_a, ad_b, score, shared, cities
+    confidence: dict[str, tuple[float, str]] = field(default_factory=dict)  # network -> weakest join
 
 
 def _insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
 ) -> None:
-    for i in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, table, columns, rows[i : i + INSERT_BATCH])
-
-
-def _delete_keys(
-    conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[tuple[object, ...]]
-) -> None:
-    if not keys:
-        return
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    where = " AND ".join(f"{c} = {placeholder}" for c in columns)
-    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", list(keys))  # type: ignore[arg-type]
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, table, columns, batch)
 
 
 def _sync(
@@ -78,7 +73,7 @@ def _sync(
     }
     stale = [k for k, v in old.items() if new.get(k) != v]
     fresh = [(*k, *v) for k, v in new.items() if old.get(k) != v]
-    _delete_keys(conn, table, key_columns, stale)
+    backend_of(conn).delete_by_keys(conn, table, key_columns, stale)
     _insert(conn, table, (*key_columns, *value_columns), fresh)
     return len(fresh)
 
@@ -95,6 +90,13 @@ def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set
         ("ad_a", "ad_b"),
         ("similarity", "shared"),
         {(e.ad_a, e.ad_b): (e.similarity, e.shared) for e in graph.edges},
+    )
+    _sync(
+        conn,
+        link_template_edges,
+        ("ad_a", "ad_b"),
+        ("score", "shared", "cities"),
+        {(a, b): (score, shared, cities) for a, b, score, shared, cities in graph.template_edges},
     )
     _sync(
         conn,
@@ -128,6 +130,17 @@ def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set
 
     flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
     changed, gone = _changed_networks(conn, graph, previous, flipped, featured)
+    stored_strength = {
+        nid: (conf, weakest)
+        for nid, conf, weakest in conn.execute(
+            select(
+                link_network_summary.c.network_id,
+                link_network_summary.c.confidence,
+                link_network_summary.c.weakest,
+            )
+        )
+    }
+    changed |= {nid for nid in graph.ids if stored_strength.get(nid) != graph.confidence.get(nid)}
     _write_networks(conn, graph, changed, gone)
     set_state(conn, NEXT_ID_KEY, str(graph.next_number))
     return changed, gone
@@ -165,8 +178,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
     existing = set(conn.execute(select(link_networks.c.network_id)).scalars())
     now = format_time(datetime.now(UTC))
     rewrite = sorted((changed | gone | (existing - set(graph.ids))) & existing)
-    for i in range(0, len(rewrite), CHUNK):
-        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(rewrite[i : i + CHUNK])))
+    for ids in chunks(rewrite):
+        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(ids)))
     rows: list[tuple[object, ...]] = []
     for group, nid in zip(graph.groups, graph.ids, strict=True):
         if nid in changed or nid not in existing:
@@ -180,8 +193,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
 
 def delete_ad_rows(conn: Connection, table: Table, ad_keys: Sequence[int]) -> None:
     """Delete the rows of these ads from a per-ad table (one with an ad_key column)."""
-    for i in range(0, len(ad_keys), CHUNK):
-        conn.execute(delete(table).where(table.c.ad_key.in_(ad_keys[i : i + CHUNK])))
+    for keys in chunks(ad_keys):
+        conn.execute(delete(table).where(table.c.ad_key.in_(keys)))
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:

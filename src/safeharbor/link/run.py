@@ -7,7 +7,7 @@ Incremental by design:
   matched are a function of the two hashes alone and are reused from `link_image_pairs`);
 - results are written as differences (`persist`), and network records (`summary`) are recomputed
   only for networks that changed;
-- text edges (`text_update`): rarity weights use the corpus size rounded down to a ~19% step and
+- text edges (`text.update`): rarity weights use the corpus size rounded down to a ~19% step and
   document frequencies rounded down to a power of two, so new ads change the signature (LSH band
   keys, stored in `link_text_bands`) of few old ads (~4k for 1,000 new on 100k) and the weights of
   some more (~25k); only the buckets and candidate pairs around those are re-verified. When the
@@ -21,17 +21,18 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, features, images, persist, text_sim, text_update
+from safeharbor.link import bridges, cluster, confidence, features, images, persist, templates
+from safeharbor.link.evidence import KIND_WEIGHTS
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
 from safeharbor.link.summary import write_summaries
 from safeharbor.link.tables import (
@@ -41,10 +42,19 @@ from safeharbor.link.tables import (
     link_image_pairs,
     link_state,
     link_text_bands,
+    link_text_edges,
 )
+from safeharbor.link.text import index as text_index_mod
+from safeharbor.link.text import minhash
+from safeharbor.link.text import update as text_update
+from safeharbor.link.text.index import TextEdge, TextIndex, TextItem
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
+from safeharbor.storage.workers import worker_pool
+
+log = logging.getLogger(__name__)
 
 FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
@@ -63,9 +73,11 @@ class LinkSummary:
     ads_in_networks: int = 0
     largest_network: int = 0  # postings
     text_edges: int = 0
+    template_links: int = 0
     image_pairs: int = 0
     generic_shingles: int = 0
     cuts: list[bridges.Cut] = field(default_factory=list)
+    kept_in: dict[tuple[str, str], list[tuple[str, int]]] = field(default_factory=dict)  # split: networks
     new_networks: int = 0
     records_written: int = 0  # network records (re)computed for the read API
     text_recomputed: int = 0  # ads whose text signature was (re)computed (all of them on a full run)
@@ -87,10 +99,18 @@ class LinkSummary:
             )
         if self.cuts:
             out.append(
-                f"  {len(self.cuts)} identifiers cut as shared/junk (see `safeharbor network --cuts`):"
+                f"  {len(self.cuts)} identifiers split between unrelated groups, kept within each "
+                "(see `safeharbor network --cuts`):"
             )
-            for c in sorted(self.cuts, key=lambda c: -c.postings)[:5]:
-                out.append(f"    {c.kind} {c.value}: {c.postings} postings in {c.groups} separate groups")
+            for c in sorted(self.cuts, key=lambda c: (-c.postings, c.kind, c.value))[:5]:
+                kept = self.kept_in.get((c.kind, c.value), [])
+                named = ", ".join(f"{nid} ({size})" for nid, size in kept[:4]) + (
+                    " ..." if len(kept) > 4 else ""
+                )
+                out.append(
+                    f"    {c.kind} {c.value}: {c.postings} postings in {c.groups} separate groups"
+                    + (f"; kept within {named}, only the bridge refused" if kept else "")
+                )
         return out
 
 
@@ -104,6 +124,19 @@ class _Corpus:
     names: list[frozenset[str]]
     shingles: list[np.ndarray]
     idents: dict[tuple[str, str], list[int]]
+    posting_keys: list[str] = field(default_factory=list)
+
+    def content_rank(self) -> list[int]:
+        """Each ad's position in an order that depends on the ads alone (time, posting, wording):
+        ties are broken by this, never by ad keys, which only tell the order of ingest."""
+        order = sorted(
+            range(len(self.ad_keys)),
+            key=lambda i: (self.posted_at[i], self.posting_keys[i], self.shingles[i].tobytes()),
+        )
+        rank = [0] * len(order)
+        for r, i in enumerate(order):
+            rank[i] = r
+        return rank
 
 
 def update_networks(
@@ -127,6 +160,9 @@ def update_networks(
         _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
+    for step, seconds in summary.timings.items():
+        log.info("link: %s took %.2f s", step, seconds)
+    log.info("link: %d ads featured; %.2f s in all", summary.ads_featured, summary.seconds)
     return summary
 
 
@@ -153,7 +189,7 @@ def _update_features(
     pending = {key: version for key, version, _had in found}
     refeatured = any(had is not None for _key, _version, had in found)
     keys = sorted(pending)
-    batches = [keys[i : i + FEATURE_BATCH] for i in range(0, len(keys), FEATURE_BATCH)]
+    batches = [list(batch) for batch in chunks(keys, FEATURE_BATCH)]
     done = 0
     for batch_keys, feature_rows, ident_rows in _feature_batches(store, batches, pending):
         with store.begin() as conn:
@@ -168,12 +204,12 @@ def _feature_batches(
 ) -> Iterator[tuple[list[int], features.Rows, features.Rows]]:
     """Feature rows per batch: read and shingled by two worker processes when there are many ads."""
     workers = min(2, os.cpu_count() or 1) if sum(map(len, batches)) >= PARALLEL_FROM else 0
-    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+    if workers <= 1 or not store.backend.supports_worker_processes:
         for keys in batches:
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for keys in batches:  # bounded look-ahead keeps memory flat
             subset = {k: versions[k] for k in keys}
@@ -200,6 +236,7 @@ def _load(conn: Connection) -> _Corpus:
     posting_index: dict[str, int] = {}
     for key, posting, posted_at, city, state, names, blob in rows:
         corpus.ad_keys.append(key)
+        corpus.posting_keys.append(posting)
         corpus.postings.append(posting_index.setdefault(posting, len(posting_index)))
         corpus.posted_at.append(posted_at)
         corpus.places.append(f"{city}|{state or ''}" if city else None)
@@ -250,27 +287,32 @@ def _image_pairs(
 
 def _text_edges(
     conn: Connection,
-    items: list[text_sim.TextItem],
-    index: text_sim.TextIndex,
+    items: list[TextItem],
+    index: TextIndex,
     featured: set[int],
     *,
     rebuild: bool,
-) -> tuple[list[text_sim.TextEdge], int]:
+) -> tuple[list[TextEdge], int]:
     """Text edges: recomputed around the new ads when the stored ones allow it, else for all ads."""
     n = len(items)
-    base = str(text_sim.weight_base(n))
+    base = str(text_index_mod.weight_base(n))
     stored_base = conn.execute(select(link_state.c.value).where(link_state.c.key == TEXT_BASE_KEY)).scalar()
     stored = _stored_bands(conn, items) if not rebuild and stored_base == base else None
     is_new = np.fromiter((it.ad_key in featured for it in items), dtype=bool, count=n)
     if stored is not None and not (stored[2] | is_new).all():
         stored = None  # some old ad has no stored keys, or a stored ad is gone: recompute all
     if stored is not None:
-        changed = text_update.changed_ads(items, is_new, text_sim.generic_cap_for(n))
+        changed = text_update.changed_ads(items, is_new, text_index_mod.generic_cap_for(n))
         old_edges = [
-            text_sim.TextEdge(a, b, sim, shared)
-            for a, b, sim, shared in conn.exec_driver_sql(
-                "SELECT ad_a, ad_b, similarity, shared FROM link_text_edges"
-            ).fetchall()
+            TextEdge(a, b, sim, shared)
+            for a, b, sim, shared in conn.execute(
+                select(
+                    link_text_edges.c.ad_a,
+                    link_text_edges.c.ad_b,
+                    link_text_edges.c.similarity,
+                    link_text_edges.c.shared,
+                )
+            ).all()
         ]
         edges, keys, usable = text_update.incremental_edges(
             items, index, changed, stored[0], stored[1], old_edges
@@ -278,26 +320,24 @@ def _text_edges(
         rewrite = np.flatnonzero(changed.signature).tolist()
         persist.delete_ad_rows(conn, link_text_bands, [items[i].ad_key for i in rewrite])
     else:
-        keys, usable = text_sim.band_keys(items, index.distinctive)
-        edges = text_sim.verify_pairs(items, index, text_sim.candidate_pairs(items, keys, usable))
+        keys, usable = minhash.band_keys(items, index.distinctive)
+        edges = text_index_mod.verify_pairs(items, index, minhash.candidate_pairs(items, keys, usable))
         rewrite = list(range(n))
         conn.execute(link_text_bands.delete())
     rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
-    for start in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), rows[start : start + INSERT_BATCH])
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), batch)
     persist.set_state(conn, TEXT_BASE_KEY, base)
     return edges, len(rewrite)
 
 
-def _stored_bands(
-    conn: Connection, items: list[text_sim.TextItem]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stored_bands(conn: Connection, items: list[TextItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Last run's band keys aligned with `items` (sorted by ad key): keys, usable, present."""
     n = len(items)
-    keys = np.zeros((n, text_sim.BANDS), dtype=np.uint64)
+    keys = np.zeros((n, minhash.BANDS), dtype=np.uint64)
     usable = np.zeros(n, dtype=bool)
     present = np.zeros(n, dtype=bool)
-    rows = conn.exec_driver_sql("SELECT ad_key, bands FROM link_text_bands").fetchall()
+    rows = conn.execute(select(link_text_bands.c.ad_key, link_text_bands.c.bands)).all()
     if not rows or n == 0:
         return keys, usable, present
     ad_keys = np.fromiter((it.ad_key for it in items), dtype=np.int64, count=n)
@@ -310,7 +350,7 @@ def _stored_bands(
     with_bands = [i for i, r in enumerate(rows) if r[1] is not None and found[i]]
     if with_bands:
         matrix = np.frombuffer(b"".join(rows[i][1] for i in with_bands), dtype="<u8").reshape(
-            -1, text_sim.BANDS
+            -1, minhash.BANDS
         )
         target = where[np.array(with_bands, dtype=np.int64)]
         keys[target] = matrix.astype(np.uint64)
@@ -318,9 +358,67 @@ def _stored_bands(
     return keys, usable, present
 
 
+def _kept_in(
+    cut: bridges.Cut, corpus: _Corpus, network_of: dict[int, str], sizes: dict[str, int]
+) -> list[tuple[str, int]]:
+    """The networks a split identifier still links within, with their postings (largest first)."""
+    found = {
+        network_of[corpus.ad_keys[pole[0]]] for pole in cut.kept_in if corpus.ad_keys[pole[0]] in network_of
+    }
+    return sorted(((nid, sizes[nid]) for nid in found), key=lambda x: (-x[1], x[0]))
+
+
+def _network_confidence(
+    corpus: _Corpus,
+    idents: dict[tuple[str, str], set[int]],
+    cuts: list[bridges.Cut],
+    edges: list[TextEdge],
+    found: list[templates.TemplateLink],
+    groups: list[list[int]],
+    ids: list[str],
+    rank: list[int],
+) -> dict[str, tuple[float, str]]:
+    """Each network's confidence: the weakest join of its strongest spanning tree, and what it is."""
+    index = {k: i for i, k in enumerate(corpus.ad_keys)}
+    joins: list[confidence.Join] = []
+    by_posting: dict[int, list[int]] = defaultdict(list)
+    for i, posting in enumerate(corpus.postings):
+        by_posting[posting].append(i)
+    for same in by_posting.values():
+        joins.extend(confidence.star(same, 1.0, "version", "two versions of one posting", rank))
+    split = {(c.kind, c.value): c.kept_in for c in cuts}
+    for (kind, value), members in sorted(idents.items()):
+        label = f"{kind} {value}" if kind != "image" else f"near-identical images (group {value})"
+        weight = KIND_WEIGHTS[kind]
+        for part in split.get((kind, value), (tuple(sorted(members)),)):
+            joins.extend(confidence.star(list(part), weight, kind, label, rank))
+    for e in edges:
+        joins.append(
+            confidence.Join(
+                index[e.ad_a],
+                index[e.ad_b],
+                e.similarity,
+                "text",
+                f"near-duplicate text (similarity {e.similarity:.2f})",
+            )
+        )
+    for t in found:
+        detail = f"same operator's template (overlap {t.score:.2f}, posted together in {t.cities} cities)"
+        joins.append(confidence.Join(t.ad_a, t.ad_b, t.score, "template", detail))
+    joined, weakest = confidence.weakest_joins(len(corpus.ad_keys), joins, rank)
+    out: dict[str, tuple[float, str]] = {}
+    for group, nid in zip(groups, ids, strict=True):
+        found_weakest = [weakest[r] for r in {joined.find(i) for i in group} if r in weakest]
+        if found_weakest:
+            w = min(found_weakest, key=lambda j: j.strength)
+            out[nid] = (round(w.strength, 4), f"{w.kind}: {w.detail}")
+    return out
+
+
 def _link_all(
     conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
 ) -> None:
+
     t0 = time.perf_counter()
     corpus = _load(conn)
     n = len(corpus.ad_keys)
@@ -345,7 +443,7 @@ def _link_all(
 
     t0 = time.perf_counter()
     items = [
-        text_sim.TextItem(
+        TextItem(
             ad_key=corpus.ad_keys[i],
             posting=corpus.postings[i],
             place=corpus.places[i],
@@ -356,7 +454,7 @@ def _link_all(
         for i in range(n)
     ]
     summary.timings["text_items"] = time.perf_counter() - t0
-    text_index = text_sim.build_index(items)
+    text_index = text_index_mod.build_index(items)
     summary.timings["text_index"] = time.perf_counter() - t0 - summary.timings["text_items"]
     summary.generic_shingles = text_index.generic
     edges, summary.text_recomputed = _text_edges(
@@ -368,14 +466,33 @@ def _link_all(
     t0 = time.perf_counter()
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     facts = bridges.AdFacts(corpus.postings, corpus.places, corpus.days, corpus.names, text_index)
+    rank = corpus.content_rank()
+    found: list[templates.TemplateLink] = []
+
+    def merge(uf: cluster.UnionFind) -> list[tuple[int, int]]:
+        t1 = time.perf_counter()
+        for _ in range(templates.ROUNDS):  # joined groups travel further: look again
+            links = templates.template_links(uf, n, text_index, corpus.places, corpus.days, rank)
+            if not links:
+                break
+            found.extend(links)
+            for link in links:
+                uf.union(link.ad_a, link.ad_b)
+        summary.timings["templates"] = time.perf_counter() - t1
+        return [(link.ad_a, link.ad_b) for link in found]
+
     uf, cuts = bridges.control(
         n,
         facts,
         [(index[e.ad_a], index[e.ad_b]) for e in edges],
         {k: sorted(v) for k, v in idents.items()},
+        merge,
     )
     summary.cuts = cuts
-    groups = [[corpus.ad_keys[i] for i in g] for g in cluster.components(uf, n)]
+    summary.template_links = len(found)
+    # Networks in an order of their ads alone (earliest ad first), so new ids do not follow ingest.
+    found_groups = sorted(cluster.components(uf, n), key=lambda g: min(rank[i] for i in g))
+    groups = [[corpus.ad_keys[i] for i in g] for g in found_groups]
     summary.timings["control"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -384,9 +501,13 @@ def _link_all(
     next_number = int(stored_next) if stored_next else 1
     ids, new_next = cluster.assign_ids(groups, previous, next_number)
     summary.new_networks = new_next - next_number
+    network_of = {k: nid for g, nid in zip(groups, ids, strict=True) for k in g}
+    sizes = {nid: len({corpus.postings[index[k]] for k in g}) for g, nid in zip(groups, ids, strict=True)}
+    summary.kept_in = {(c.kind, c.value): _kept_in(c, corpus, network_of, sizes) for c in cuts}
     summary.networks = len(groups)
     summary.ads_in_networks = sum(len(g) for g in groups)
     summary.largest_network = max((uf.size(index[g[0]]) for g in groups), default=0)
+    strength = _network_confidence(corpus, idents, cuts, edges, found, found_groups, ids, rank)
     graph = persist.Graph(
         edges=edges,
         pairs=pairs,
@@ -398,10 +519,14 @@ def _link_all(
         posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
         posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
         idents={key: [corpus.ad_keys[i] for i in members] for key, members in corpus.idents.items()},
+        template_edges=[
+            (corpus.ad_keys[t.ad_a], corpus.ad_keys[t.ad_b], t.score, t.shared, t.cities) for t in found
+        ],
+        confidence=strength,
     )
     changed, gone = persist.write_graph(conn, graph, featured)
     summary.timings["write"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    summary.records_written = write_summaries(conn, changed, drop=gone)
+    summary.records_written = write_summaries(conn, changed, drop=gone, confidence=strength)
     summary.timings["records"] = time.perf_counter() - t0
