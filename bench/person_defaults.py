@@ -1,6 +1,7 @@
-"""Fit the person model's default weights (the catalogue's `person_model`) on development corpora.
+"""Fit a person model (a catalogue `person_model` block) on synthetic development corpora.
 
-The defaults shipped in score/catalogue.yaml were produced by
+NOT a default: fitted on the demo generator, it counts evidence by absence, a fact about our generator.
+bench/synthetic_person_model.yaml (for comparison: `bench/risk.py --synthetic-person-model`) came from
     .venv/bin/python bench/person_defaults.py --seeds 7707 8808 9909 6606 --ads 20000
 on synthetic corpora only (never on the seeds `make bench-risk` reports on). Each corpus is generated,
 run through the real pipeline (ingest -> extract -> link -> score), split into the persons the lead
@@ -9,8 +10,8 @@ stand-alone ad is a person of one ad), and labelled from the generator's truth (
 when most of their ads involve a child victim). The fit is a logistic regression with a zero-centred
 Gaussian prior (sd 0.17: weights stay small unless the data insist). It prints the YAML block to paste.
 
-Real deployments should re-fit from their own reviewed cases (`safeharbor train`), which starts from
-these weights.
+Real deployments fit a person model from their own reviewed cases (`safeharbor train --persons`, which
+starts from a neutral model when the catalogue has none).
 """
 
 from __future__ import annotations

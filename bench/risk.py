@@ -12,8 +12,10 @@ Network level: a network "involves a minor" if any of its ads does. The units ar
 link-stage networks and stand-alone postings, ranked by the lead's ranking score (the person model's
 score for the strongest person behind the lead, score/person_model.py) and, for comparison, by the
 exported network risk (the maximum over its ads); true operators (max over their ads) are measured too.
-The catalogue's weights were chosen, and its person model fitted (bench/person_defaults.py), on
-development seeds 7707, 8808, 9909 and 6606 only: report on other seeds.
+The catalogue's weights were chosen on development seeds 7707, 8808, 9909 and 6606 only: report on other
+seeds. Leads rank by their persons' evidence (score/person_evidence.py); `--synthetic-person-model`
+measures instead the person model fitted on synthetic data (bench/synthetic_person_model.yaml, not a
+default).
 
 Run: .venv/bin/python bench/risk.py [--ads 20000] [--seed 9117] [--fit-ads 10000] [--fit-seed 4242]
 """
@@ -38,7 +40,7 @@ from sqlalchemy import select, update
 from safeharbor.demo import generate
 from safeharbor.ingest.run import ingest_file
 from safeharbor.pipeline import analyze
-from safeharbor.score.catalogue import load_catalogue
+from safeharbor.score.catalogue import load_catalogue, parse_catalogue
 from safeharbor.score.indicators import text_matcher
 from safeharbor.score.model import save_model
 from safeharbor.score.run import update_scores
@@ -48,6 +50,7 @@ from safeharbor.storage.schema import ads
 from safeharbor.store import Store, open_store
 
 YOUTH = ("youth_language", "youth_coded", "youth_emoji")
+SYNTHETIC = Path(__file__).parent / "synthetic_person_model.yaml"
 
 
 def build(folder: Path, n_ads: int, seed: int) -> tuple[Store, dict[tuple[str, str], dict[str, Any]]]:
@@ -182,6 +185,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fit-ads", type=int, default=10000)
     parser.add_argument("--fit-seed", type=int, default=None)
     parser.add_argument("--keep", type=Path, default=None, help="Keep the corpora and databases here.")
+    parser.add_argument(
+        "--synthetic-person-model",
+        action="store_true",
+        help="Rank leads by the person model fitted on synthetic data (for comparison; not a default).",
+    )
     args = parser.parse_args(argv)
     fit_seed = args.fit_seed if args.fit_seed is not None else args.seed + 1
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))
@@ -190,8 +198,12 @@ def main(argv: list[str] | None = None) -> int:
         f"({args.fit_ads:,} ads); work dir {base}"
     )
     store, truth = build(base / f"report-{args.seed}", args.ads, args.seed)
+    catalogue = load_catalogue()
+    if args.synthetic_person_model:
+        text = Path(catalogue.path).read_text(encoding="utf-8") + "\n" + SYNTHETIC.read_text(encoding="utf-8")
+        catalogue = parse_catalogue(text, str(SYNTHETIC))
     t0 = time.perf_counter()
-    rescored = update_scores(store, rebuild=True)
+    rescored = update_scores(store, rebuild=True, catalogue=catalogue)
     steps = ", ".join(f"{step} {sec:.1f}" for step, sec in rescored.seconds.items())
     print(f"  full re-score of {args.ads:,} ads: {time.perf_counter() - t0:.1f} s ({steps})")
     rows = ad_rows(store, truth)
@@ -208,10 +220,10 @@ def main(argv: list[str] | None = None) -> int:
         with fit_store.connect() as conn:
             keys = conn.execute(select(ads.c.ad_key, ads.c.source, ads.c.ad_id)).all()
         outcomes = [(k, bool(fit_truth[(s, i)]["minor"])) for k, s, i in keys if (s, i) in fit_truth]
-        fit = fit_from_outcomes(fit_store, outcomes)
+        fit = fit_from_outcomes(fit_store, outcomes, catalogue=catalogue)
         for line in fit.lines():
             print("   ", line)
-        cat = load_catalogue()
+        cat = catalogue
         save_model(store, cat, fit.bias_after, fit.weights_after, {"fit_seed": fit_seed}, activate=True)
         # ... and the person model that ranks the queue, as `safeharbor train --persons` would.
         person_fit = fit_persons_from_outcomes(fit_store, outcomes, cat)

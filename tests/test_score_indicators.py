@@ -8,6 +8,7 @@ import pytest
 
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.indicators import is_obscured_phone, match_ad
+from safeharbor.score.model import catalogue_model
 from safeharbor.types import Ad, Extraction
 
 CATALOGUE = load_catalogue()
@@ -72,6 +73,16 @@ TABLE: list[tuple[str, str, list[str]]] = [
         ["two one four five five five zero one"],
     ),
     ("obscured_contact", "one or two hours", []),
+    # A stated age under 18, in digits or words, in the forms the age extractor knows.
+    ("stated_age_under_18", "Hi im 16 yrs old, call me", ["im 16"]),
+    ("stated_age_under_18", "Lola ~ age: 15 ~ new", ["age: 15"]),
+    ("stated_age_under_18", "I'm just fifteen and sweet", ["I'm just fifteen"]),
+    ("stated_age_under_18", "seventeen years old, text only", ["seventeen years"]),
+    ("stated_age_under_18", "14 y/o, 13yo, turned 17", ["14 y/o", "13yo", "turned 17"]),
+    ("stated_age_under_18", "15 years of experience, 16 years in business", []),
+    ("stated_age_under_18", "I'm 15 min away, 17$ off, open 24/7", []),
+    ("stated_age_under_18", "Candy, 19 yrs old", []),
+    ("stated_age_under_18", "call 214-555-0116 after 13:00", []),
 ]
 
 
@@ -114,6 +125,25 @@ def test_stated_age_detector_only_18_19() -> None:
     assert [h.evidence for h in hits["stated_age_18_19"]] == ["19"]
     body = "Candy, 24 years."
     assert match_ad(ad(body), [_ex("age", "24", "24", body)], [BY_ID["stated_age_18_19"]]) == {}
+
+
+@pytest.mark.parametrize(
+    ("value", "fires"), [("13", True), ("16", True), ("17", True), ("18", False), ("12", False)]
+)
+def test_stated_age_under_18_detector_uses_extracted_ages(value: str, fires: bool) -> None:
+    body = f"Candy, {value}, call 214-555-0134"
+    hits = match_ad(ad(body), [_ex("age", value, value, body)], [BY_ID["stated_age_under_18"]])
+    assert ("stated_age_under_18" in hits) is fires
+    if fires:
+        hit = hits["stated_age_under_18"][0]
+        assert body[hit.start or 0 : hit.end] == value and hit.note == f"stated age {value}"
+
+
+def test_a_stated_age_under_18_is_decisive_and_outranks_any_other_evidence() -> None:
+    model = catalogue_model(CATALOGUE)
+    everything_else = {i.id: 1.0 for i in CATALOGUE.indicators if not i.decisive}
+    assert model.logit({"stated_age_under_18": 1.0}) > model.logit(everything_else)
+    assert model.logit({"stated_age_under_18": 1.0}) > model.logit({"stated_age_18_19": 1.0})
 
 
 @pytest.mark.parametrize(

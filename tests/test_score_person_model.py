@@ -18,6 +18,7 @@ import yaml
 from safeharbor.link.tables import link_ad_network
 from safeharbor.score.catalogue import (
     PERSON_FEATURES_EXTRA,
+    Catalogue,
     CatalogueError,
     PersonWeights,
     load_catalogue,
@@ -262,9 +263,19 @@ def test_score_single_is_a_person_with_one_ad() -> None:
 # 5. The catalogue section
 
 
+SYNTHETIC = Path(__file__).parent.parent / "bench" / "synthetic_person_model.yaml"
+
+
 @cache
 def _packaged_text() -> str:
-    return Path(load_catalogue().path).read_text(encoding="utf-8")
+    """The packaged catalogue with the person model fitted on synthetic data (not the default)."""
+    catalogue = Path(load_catalogue().path).read_text(encoding="utf-8")
+    return catalogue + "\n" + SYNTHETIC.read_text(encoding="utf-8")
+
+
+@cache
+def _synthetic() -> Catalogue:
+    return parse_catalogue(_packaged_text(), str(SYNTHETIC))
 
 
 def _packaged_data() -> dict[str, Any]:
@@ -289,8 +300,10 @@ def _with_person_model(change: dict[str, Any] | None) -> str:
     return yaml.safe_dump(data, allow_unicode=True)
 
 
-def test_packaged_catalogue_has_a_person_model_over_its_ad_indicators() -> None:
-    cat = load_catalogue()
+def test_the_person_model_fitted_on_synthetic_data_is_not_the_default() -> None:
+    assert load_catalogue().person is None and load_catalogue().person_hash() == ""
+    assert "FITTED ON SYNTHETIC DATA" in SYNTHETIC.read_text(encoding="utf-8")
+    cat = _synthetic()
     assert cat.person is not None and cat.person_hash()
     ad_ids = {i.id for i in cat.of_level("ad")}
     assert set(cat.person.weights) <= ad_ids | set(PERSON_FEATURES_EXTRA)
@@ -496,7 +509,7 @@ def _edited_catalogue_file(tmp_path: Path, youth_any: list[float] | None) -> Pat
 def test_network_lead_ranks_by_the_person_model(tmp_path: Path) -> None:
     store = new_store(tmp_path)
     _corpus(store)
-    update_scores(store)
+    update_scores(store, catalogue=_synthetic())
     leads = _leads(store)
     lexi = leads["N-1"]
     assert lexi.kind == "network" and lexi.n_ads == 8
@@ -514,11 +527,11 @@ def test_network_lead_ranks_by_the_person_model(tmp_path: Path) -> None:
 def test_editing_the_person_model_rescores_incrementally(tmp_path: Path) -> None:
     store = new_store(tmp_path / "store")
     _corpus(store)
-    update_scores(store)
+    update_scores(store, catalogue=_synthetic())
     before = _leads(store)
     shown, not_shown = _packaged_person().weights[YOUTH_ANY]
     edited = load_catalogue(_edited_catalogue_file(tmp_path, [shown + 1.0, not_shown]))
-    assert edited.person_hash() != load_catalogue().person_hash()
+    assert edited.person_hash() != _synthetic().person_hash()
     summary = update_scores(store, catalogue=edited)
     assert not summary.rebuild and summary.ads_matched == 0 and not summary.indicators_rematched
     after = _leads(store)
@@ -546,11 +559,12 @@ def test_scores_are_reproducible(tmp_path: Path) -> None:
     assert ranks[0] == ranks[1]
 
 
-def test_removing_the_person_model_falls_back_to_mean_log_odds(tmp_path: Path) -> None:
+def test_removing_the_person_model_falls_back_to_the_persons_evidence(tmp_path: Path) -> None:
     store = new_store(tmp_path / "store")
     _corpus(store)
-    update_scores(store)
+    update_scores(store, catalogue=_synthetic())
     without = load_catalogue(_edited_catalogue_file(tmp_path, None))
     assert without.person is None
     update_scores(store, catalogue=without)
-    assert _leads(store)["N-1"].rank_basis["basis"] == "strongest person's mean log-odds"
+    lexi = _leads(store)["N-1"]
+    assert lexi.rank_basis["basis"].startswith("evidence") and lexi.rank_basis["person"] == "Lexi"

@@ -51,9 +51,10 @@ def test_a_persons_other_ads_inherit_youth_evidence(tmp_path: Path) -> None:
     store = new_store(tmp_path)
     keys = []
     cities = [("Dallas", "TX"), ("Austin", "TX"), ("Houston", "TX"), ("Waco", "TX"), ("Tyler", "TX")]
+    # Four ads written differently (four observations; copies of one text would count once) and one plain.
+    wording = ["young and sweet", "petite, fresh face", "new to this, so young", "tiny and fresh", "classy"]
     for n, city in enumerate(cities):
-        words = "young and sweet" if n < 4 else "classy"
-        body = f"Candy, {words}. Text 214-555-0134"
+        body = f"Candy, {wording[n]}. Text 214-555-0134"
         keys.append(
             add_ad(
                 store,
@@ -73,7 +74,7 @@ def test_a_persons_other_ads_inherit_youth_evidence(tmp_path: Path) -> None:
     inherited = last["person_youth_pattern"]
     assert inherited.level == "network" and inherited.start is None
     assert "4 of 5 ads" in inherited.evidence and "Candy" in inherited.note
-    assert scores[keys[-1]].risk > 0.3  # from under 1% for the same ad on its own
+    assert scores[keys[-1]].risk > 0.1  # from under 1% for the same ad on its own
 
 
 def _row(key: int, logit: float, persons: tuple[str, ...]) -> AdRow:

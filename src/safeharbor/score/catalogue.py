@@ -70,6 +70,9 @@ class Indicator:
     negative_window: int = 0
     detector: str | None = None
     params: dict[str, Any] = field(default_factory=dict)
+    # Decisive evidence (a stated age under 18) is added outside the cap on all other evidence, so an ad,
+    # person or network showing it ranks above any that does not, whatever else those show.
+    decisive: bool = False
 
     def match_hash(self) -> str:
         """Changes when what the indicator matches changes (not when its weight changes)."""
@@ -125,7 +128,10 @@ class Catalogue:
     bias: float
     indicators: tuple[Indicator, ...]
     path: str = "<package>"
-    person: PersonWeights | None = None  # None: leads rank by their strongest person's mean log-odds
+    person: PersonWeights | None = None  # a fitted person model (labelled); None: leads rank by evidence
+    # The most that all non-decisive evidence together adds to (or takes from) the log-odds: aggregation
+    # saturates, so piling up weak indicators never outranks decisive evidence (docs/indicators.md).
+    cap: float | None = None
 
     def by_id(self) -> dict[str, Indicator]:
         return {i.id: i for i in self.indicators}
@@ -136,8 +142,14 @@ class Catalogue:
     def match_hashes(self) -> dict[str, str]:
         return {i.id: i.match_hash() for i in self.indicators}
 
+    def decisive(self) -> frozenset[str]:
+        return frozenset(i.id for i in self.indicators if i.decisive)
+
     def weights_hash(self) -> str:
-        return digest({"bias": self.bias, "weights": self.weights()})
+        combine = (
+            {"cap": self.cap, "decisive": sorted(self.decisive())} if self.cap or self.decisive() else {}
+        )
+        return digest({"bias": self.bias, "weights": self.weights(), **combine})
 
     def person_hash(self) -> str:
         return self.person.hash() if self.person else ""
@@ -187,6 +199,9 @@ def parse_catalogue(text: str, where: str = "<text>") -> Catalogue:
         raise CatalogueError(f"{where}: expected a mapping with an 'indicators' list")
     model = data.get("model") or {}
     bias = _number(model.get("bias", -3.0), f"{where}: model.bias")
+    cap = _number(model["cap"], f"{where}: model.cap") if model.get("cap") is not None else None
+    if cap is not None and cap <= 0:
+        raise CatalogueError(f"{where}: model.cap must be > 0")
     indicators = [_parse_indicator(entry, n, where) for n, entry in enumerate(data["indicators"], 1)]
     ids = [i.id for i in indicators]
     dupes = sorted({i for i in ids if ids.count(i) > 1})
@@ -201,6 +216,7 @@ def parse_catalogue(text: str, where: str = "<text>") -> Catalogue:
         indicators=tuple(indicators),
         path=where,
         person=person,
+        cap=cap,
     )
 
 
@@ -301,6 +317,9 @@ def _parse_indicator(entry: object, n: int, where: str) -> Indicator:
         raise CatalogueError(f"{what}: network-level indicators use a detector, not text patterns")
     if detector is None and patterns.is_empty():
         raise CatalogueError(f"{what}: needs patterns or a detector")
+    decisive = entry.get("decisive", False)
+    if not isinstance(decisive, bool):
+        raise CatalogueError(f"{what}: decisive must be true or false")
     window = entry.get("negative_window", 0)
     if not isinstance(window, int) or window < 0:
         raise CatalogueError(f"{what}: negative_window must be a whole number >= 0")
@@ -318,4 +337,5 @@ def _parse_indicator(entry: object, n: int, where: str) -> Indicator:
         negative_window=window,
         detector=detector,
         params=dict(params),
+        decisive=decisive,
     )

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import Connection, delete, select, update
 
 from safeharbor.score.catalogue import Catalogue
-from safeharbor.score.group import GroupResult, PersonScores
+from safeharbor.score.group import GroupResult
 from safeharbor.score.model import ScoringModel
 from safeharbor.score.network_signals import GroupHit
 from safeharbor.score.odds import sigmoid
+from safeharbor.score.person_model import PersonScores
 from safeharbor.score.tables import score_ads, score_flags
 from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store
@@ -109,8 +110,11 @@ def combine_ads(
     networks: Mapping[int, str],
     extract_versions: Mapping[int, str],
     grouped: GroupResult,
+    *,
+    bounded: bool = False,
 ) -> None:
-    """Recompute and store the risk of these ads from their stored flags."""
+    """Recompute and store the risk of these ads from their stored flags (`bounded`: no ad above its
+    strongest person's score, when persons are scored with the same model: person_evidence.py)."""
     now = now_iso()
     for chunk in sorted_chunks(keys, COMBINE_BATCH):
         with store.begin() as conn:
@@ -119,6 +123,8 @@ def combine_ads(
             for key in chunk:
                 logit = model.logit(found.fired.get(key, {}))
                 person = found.person_scores.get(key)
+                if bounded and person is not None:  # an ad is no stronger than its person's evidence
+                    logit = min(logit, person[0])
                 rows.append(
                     {
                         "ad_key": key,

@@ -11,12 +11,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from sqlalchemy import Connection
 
 from safeharbor.score.catalogue import Catalogue
 from safeharbor.score.load import ad_facts, phone_members
+from safeharbor.score.model import ScoringModel
 from safeharbor.score.network_signals import (
     MAX_PHONE_GROUP_ADS,
     AdFacts,
@@ -25,11 +25,9 @@ from safeharbor.score.network_signals import (
     group_signals,
     merge_group_hits,
 )
-from safeharbor.score.person_model import score_persons, score_single
+from safeharbor.score.person_evidence import evidence_persons, evidence_score
+from safeharbor.score.person_model import PersonScores, score_persons, score_single
 from safeharbor.score.tables import PERSON_SEP
-
-PersonScore = tuple[float, dict[str, Any]]  # the person model's logit and evidence
-PersonScores = dict[int, PersonScore]  # ad_key -> its strongest person's score
 
 
 @dataclass(frozen=True)
@@ -75,10 +73,16 @@ def load_groups(conn: Connection, target: frozenset[int], networks: Mapping[int,
 
 
 class GroupScorer:
-    """Scores target ads from their groups; each group's summary and person scores are computed once."""
+    """Scores target ads from their groups; each group's summary and person scores are computed once.
 
-    def __init__(self, catalogue: Catalogue, inputs: GroupInputs, networks: Mapping[int, str]) -> None:
+    Persons rank by their evidence (person_evidence.py) under the scoring model in use, or by a fitted
+    person model when the catalogue has one (person_model.py)."""
+
+    def __init__(
+        self, catalogue: Catalogue, inputs: GroupInputs, networks: Mapping[int, str], model: ScoringModel
+    ) -> None:
         self.catalogue = catalogue
+        self.model = model
         self.indicators = catalogue.of_level("network")
         self.inputs = inputs
         self.networks = networks
@@ -89,43 +93,54 @@ class GroupScorer:
     def summary(self, kind: str, ident: str, members: frozenset[int]) -> GroupSummary:
         label = f"{kind} {ident}"
         if label not in self._summaries:
-            facts = [self.inputs.facts[k] for k in sorted(members) if k in self.inputs.facts]
+            facts = sorted(
+                (self.inputs.facts[k] for k in members if k in self.inputs.facts), key=lambda f: f.ref
+            )
             self._summaries[label] = group_signals(self.indicators, facts, label)
         return self._summaries[label]
 
     def person_scores(self, nid: str, net: GroupSummary) -> PersonScores:
-        """The person model over the persons of one network (every ad: its strongest person)."""
-        weights = self.catalogue.person
-        if nid not in self._persons and weights is not None:
+        """The persons of one network, scored (every ad: its strongest person)."""
+        if nid not in self._persons:
             facts = self.inputs.facts
-            members = [facts[k] for k in sorted(self.inputs.by_network[nid]) if k in facts]
+            members = sorted(
+                (facts[k] for k in self.inputs.by_network[nid] if k in facts), key=lambda f: f.ref
+            )
             split = {name: [facts[k] for k in keys if k in facts] for name, keys in net.persons.items()}
-            self._persons[nid] = score_persons(split, members, weights, self.titles)
-        return self._persons.get(nid, {})
+            if self.catalogue.person is not None:
+                self._persons[nid] = score_persons(split, members, self.catalogue.person, self.titles)
+            else:
+                hits = {m.ad_key: _values(merge_group_hits(m.ad_key, [net])) for m in members}
+                self._persons[nid] = evidence_persons(split, members, hits, self.model, self.titles)
+        return self._persons[nid]
 
     def _score_ad(self, key: int, own: AdFacts, result: GroupResult) -> None:
         phones = self.inputs.by_phone
         sums = [self.summary("phone", p, phones[p]) for p in sorted(own.phones) if p in phones]
         nid = self.networks.get(key)
-        if nid is not None:
-            net = self.summary("network", nid, self.inputs.by_network[nid])
-            sums.append(net)
+        net = self.summary("network", nid, self.inputs.by_network[nid]) if nid is not None else None
+        hits = merge_group_hits(key, [*sums, net] if net else sums) if self.indicators else {}
+        if hits:
+            result.hits[key] = hits
+        if net is not None and nid is not None:
             result.person_of[key] = PERSON_SEP.join(name for name, keys in net.persons.items() if key in keys)
             scored = self.person_scores(nid, net).get(key)
             if scored is not None:
                 result.ranked[key] = scored
         elif self.catalogue.person is not None:
             result.ranked[key] = score_single(own, self.catalogue.person, self.titles)
-        hits = merge_group_hits(key, sums) if self.indicators else {}
-        if hits:
-            result.hits[key] = hits
+        else:
+            label = ", ".join(sorted(n.title() for n in own.names)) or "this ad"
+            result.ranked[key] = evidence_score(label, [own], {key: _values(hits)}, self.model, self.titles)
 
     def score(self, target: frozenset[int]) -> GroupResult:
         result = GroupResult(target=target)
-        if not self.indicators and self.catalogue.person is None:
-            return result
         for key in sorted(target):
             own = self.inputs.facts.get(key)
             if own is not None:
                 self._score_ad(key, own, result)
         return result
+
+
+def _values(hits: Mapping[str, GroupHit]) -> dict[str, float]:
+    return {indicator: hit.value for indicator, hit in hits.items()}

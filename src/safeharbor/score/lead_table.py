@@ -72,13 +72,32 @@ class LeadId:
         return cls("network" if kind == "network" else "ad", ref)
 
 
+def _content(r: AdRow) -> tuple[str, str, str]:
+    """Orders ads by what they are (first posted, then source and id), never by internal key, so that
+    ties resolve the same way whatever order the ads were loaded in."""
+    return (r.posted_at or "", r.source, r.ad_id)
+
+
+def _top(rows: Sequence[AdRow]) -> AdRow:
+    """The highest-risk ad (the earliest posted, by content, on a tie)."""
+    return min(rows, key=lambda r: (-r.risk, _content(r)))
+
+
+EVIDENCE_BASIS = {
+    "person model: the strongest person's distinct ads": "evidence: the strongest person's observations",
+    "person model: one ad": "evidence: one ad",
+}
+
+
 def _strongest_person(rows: Sequence[AdRow], basis: str) -> tuple[float, dict[str, Any]] | None:
-    """The person model's strongest person among these ads' stored scores, and what it rests on."""
+    """The strongest person among these ads' stored person scores, and what it rests on."""
     scored = [r for r in rows if r.person_logit is not None]
     if not scored:
         return None
-    top = max(scored, key=lambda r: (r.person_logit or 0.0, -r.ad_key))
+    top = min(scored, key=lambda r: (-(r.person_logit or 0.0), _content(r)))
     evidence = top.person_evidence or {}
+    if evidence.get("basis") == "evidence":
+        basis = EVIDENCE_BASIS[basis]
     return sigmoid(top.person_logit or 0.0), {
         "basis": basis,
         "person": evidence.get("person"),
@@ -246,7 +265,7 @@ def _delete(conn: Connection, touched: Iterable[int] | None) -> set[int]:
 def _network_lead(nid: str, group: Sequence[AdRow], stored: NetworkScore | None) -> dict[str, Any]:
     """The score_leads row of one network."""
     rank, summary = network_rank(group)
-    top = max(group, key=lambda r: (r.risk, -r.ad_key))
+    top = _top(group)
     times = sorted(r.posted_at for r in group if r.posted_at)
     city, state = _usual((r.city, r.state) for r in group)
     return {
@@ -270,7 +289,7 @@ def _network_lead(nid: str, group: Sequence[AdRow], stored: NetworkScore | None)
 
 def _ad_lead(versions: Sequence[AdRow], flags: Sequence[Flag]) -> dict[str, Any]:
     """The score_leads row of one stand-alone posting (its versions count once)."""
-    top = max(versions, key=lambda r: (r.risk, -r.ad_key))
+    top = _top(versions)
     rank, summary = ad_rank(versions)
     return {
         "lead_id": str(LeadId("ad", str(top.ad_key))),
@@ -314,7 +333,7 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
     for nid, group in by_network.items():
         leads.append(_network_lead(nid, group, stored.get(nid)))
         members.extend(_member(r, leads[-1]["lead_id"]) for r in group)
-    tops = {key: max(group, key=lambda r: (r.risk, -r.ad_key)) for key, group in by_posting.items()}
+    tops = {key: _top(group) for key, group in by_posting.items()}
     ad_flags = flags_for_ads(conn, [t.ad_key for t in tops.values()])
     for posting, top in tops.items():
         leads.append(_ad_lead(by_posting[posting], ad_flags.get(top.ad_key, [])))

@@ -7,6 +7,8 @@ decoded only where it is used, and no `kind IN (...)` filters on extractions (SQ
 
 from __future__ import annotations
 
+import hashlib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
@@ -22,6 +24,18 @@ from safeharbor.storage.times import parse_time
 from safeharbor.types import Ad, Extraction
 
 KINDS = ("age", "phone", "name")
+# The words and emoji of an ad's text, without digits or punctuation (template_key).
+_TOKENS = re.compile(r"[^\W\d_]+|[\u2600-\u27BF\U0001F000-\U0001FAFF]")
+
+
+def template_key(text: str, names: Iterable[str], place: tuple[str | None, str | None]) -> str:
+    """A hash of what an ad says once its own working names, place, numbers and punctuation are left
+    out: re-posts and copies of one template (the same words for another city, date, price or phone)
+    share it, so they count as one observation of a person (network_signals.observations)."""
+    masked = {t for n in names for t in _TOKENS.findall(n.casefold())}
+    masked |= {t for p in place if p for t in _TOKENS.findall(p.casefold())}
+    words = [t for t in _TOKENS.findall(text.casefold()) if t not in masked]
+    return hashlib.blake2b(" ".join(words).encode("utf-8"), digest_size=8).hexdigest()
 
 
 def ad_texts(conn: Connection, keys: Sequence[int]) -> list[Ad]:
@@ -84,9 +98,17 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
                 names[ad_key].add(value.casefold())
             elif kind == "phone":
                 phones[ad_key].add(value)
-        posted = dict(
-            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(chunk))).all()
+        posted: dict[int, str] = {}
+        refs: dict[int, str] = {}
+        texts: dict[int, str] = {}
+        query = select(
+            ads.c.ad_key, ads.c.posted_at, ads.c.source, ads.c.ad_id, ads.c.version, ads.c.title, ads.c.body
         )
+        for key, when, source, ad_id, version, title, body in conn.execute(
+            query.where(ads.c.ad_key.in_(chunk))
+        ):
+            posted[key], refs[key] = when, f"{source}\x1f{ad_id}\x1f{version:06d}"
+            texts[key] = f"{title or ''}\n{body or ''}"
         places = {
             r.ad_key: (r.city, r.state)
             for r in conn.execute(
@@ -125,6 +147,8 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
                 state=state,
                 indicators=frozenset(fired.get(key, ())),
                 images=frozenset(images.get(key, ())),
+                ref=refs[key],
+                template=template_key(texts[key], names.get(key, set()), (city, state)),
             )
     return out
 

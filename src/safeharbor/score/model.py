@@ -10,6 +10,7 @@ by cross-validation so that nobody adopts a fit that predicts worse.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -25,30 +26,49 @@ from safeharbor.storage.engine import Store
 from safeharbor.storage.times import now_iso
 
 
+def capped(evidence: float, cap: float | None) -> float:
+    """`cap * tanh(evidence / cap)`: close to the evidence while it is small, never beyond +-cap.
+
+    Monotone, so it keeps the order of everything it caps; it only stops many weak indicators from
+    adding up past decisive evidence."""
+    return evidence if cap is None else cap * math.tanh(evidence / cap)
+
+
 @dataclass(frozen=True)
 class ScoringModel:
     bias: float
     weights: dict[str, float]
     origin: str = "catalogue"  # "catalogue" or "fitted #<id>"
+    cap: float | None = None  # see Catalogue.cap
+    decisive: frozenset[str] = frozenset()  # added outside the cap
 
     def weight(self, indicator: str) -> float:
         return self.weights.get(indicator, 0.0)
 
     def logit(self, features: Mapping[str, float] | Iterable[str]) -> float:
-        """Bias plus weight x value of each indicator that fired (value 1 unless graded)."""
-        if isinstance(features, Mapping):
-            return self.bias + sum(self.weight(i) * v for i, v in features.items())
-        return self.bias + sum(self.weight(i) for i in set(features))
+        """Bias, plus weight x value of each indicator that fired (value 1 unless graded) - all but the
+        decisive ones capped together at +-cap - plus the decisive ones."""
+        values = features if isinstance(features, Mapping) else dict.fromkeys(set(features), 1.0)
+        evidence = sum(self.weight(i) * v for i, v in values.items() if i not in self.decisive)
+        decisive = sum(self.weight(i) * v for i, v in values.items() if i in self.decisive)
+        return self.bias + capped(evidence, self.cap) + decisive
 
     def risk(self, features: Mapping[str, float] | Iterable[str]) -> float:
         return sigmoid(self.logit(features))
 
     def hash(self) -> str:
-        return digest({"bias": self.bias, "weights": self.weights, "origin": self.origin})
+        extra = {"cap": self.cap, "decisive": sorted(self.decisive)} if self.cap or self.decisive else {}
+        return digest({"bias": self.bias, "weights": self.weights, "origin": self.origin, **extra})
 
 
 def catalogue_model(catalogue: Catalogue) -> ScoringModel:
-    return ScoringModel(bias=catalogue.bias, weights=catalogue.weights(), origin="catalogue")
+    return ScoringModel(
+        bias=catalogue.bias,
+        weights=catalogue.weights(),
+        origin="catalogue",
+        cap=catalogue.cap,
+        decisive=catalogue.decisive(),
+    )
 
 
 def active_model(conn: Connection, catalogue: Catalogue) -> ScoringModel:
@@ -64,7 +84,13 @@ def active_model(conn: Connection, catalogue: Catalogue) -> ScoringModel:
         return base  # an edited catalogue wins over a fit made against its old weights
     weights = dict(base.weights)
     weights.update({k: float(v) for k, v in row.weights.items() if k in weights})
-    return ScoringModel(bias=float(row.bias), weights=weights, origin=f"fitted #{row.model_id}")
+    return ScoringModel(
+        bias=float(row.bias),
+        weights=weights,
+        origin=f"fitted #{row.model_id}",
+        cap=base.cap,
+        decisive=base.decisive,
+    )
 
 
 def fit_weights(

@@ -54,6 +54,7 @@ def rollup_flags(
 class _MemberScores:
     risk: dict[int, float] = field(default_factory=dict)
     posted: dict[int, str] = field(default_factory=dict)
+    ref: dict[int, tuple[str, str, str]] = field(default_factory=dict)  # content order: posted, source, id
     flags: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
 
 
@@ -72,9 +73,9 @@ def _member_scores(conn: Connection, keys: Sequence[int]) -> _MemberScores:
                 select(score_ads.c.ad_key, score_ads.c.risk).where(score_ads.c.ad_key.in_(part))
             ).all()
         )
-        found.posted.update(
-            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(part))).all()
-        )
+        query = select(ads.c.ad_key, ads.c.posted_at, ads.c.source, ads.c.ad_id)
+        for key, posted, source, ad_id in conn.execute(query.where(ads.c.ad_key.in_(part))):
+            found.posted[key], found.ref[key] = posted, (posted or "", source, ad_id)
         for r in conn.execute(select(*_FLAG_COLUMNS).where(score_flags.c.ad_key.in_(part))):
             found.flags[r.ad_key].append(
                 {"indicator": r.indicator, "evidence": r.evidence, "weight": r.weight, "level": r.level,
@@ -85,10 +86,11 @@ def _member_scores(conn: Connection, keys: Sequence[int]) -> _MemberScores:
 
 def network_row(nid: str, members: Sequence[int], found: _MemberScores, now: str) -> dict[str, Any] | None:
     """The score_networks row of one network from its ads' stored scores (None when none is scored)."""
-    mem = [k for k in members if k in found.risk]
+    # Highest risk first, ties by content: the same example and top ad whatever order ads were loaded in.
+    mem = sorted((k for k in members if k in found.risk), key=lambda k: (-found.risk[k], found.ref.get(k)))
     if not mem:
         return None
-    top = max(mem, key=lambda k: (found.risk[k], -k))
+    top = mem[0]
     times = sorted(found.posted[k] for k in mem if k in found.posted)
     return {
         "network_id": nid,

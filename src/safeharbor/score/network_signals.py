@@ -36,6 +36,8 @@ class AdFacts:
     state: str | None = None
     indicators: frozenset[str] = frozenset()  # ad-level indicators that fired on this ad
     images: frozenset[str] = frozenset()  # image groups (near-identical perceptual hashes) it shows
+    ref: str = ""  # source, ad id and version: orders ads by content, never by internal key
+    template: str = ""  # what the ad says, without names, place and numbers (load.template_key)
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,7 @@ def distinct_ads(ads: Sequence[AdFacts], days: float) -> list[AdFacts]:
     window = timedelta(days=days)
     last: dict[tuple[str | None, frozenset[str]], datetime] = {}
     kept: list[AdFacts] = []
-    for m in sorted(ads, key=lambda m: (m.posted_at, m.ad_key)):
+    for m in sorted(ads, key=lambda m: (m.posted_at, m.ref)):
         key = (m.city, m.indicators)
         seen = last.get(key)
         if seen is None or m.posted_at - seen > window:
@@ -198,9 +200,25 @@ def distinct_ads(ads: Sequence[AdFacts], days: float) -> list[AdFacts]:
     return kept
 
 
+def signature(ad: AdFacts) -> tuple[str, frozenset[str]]:
+    """One observation: ads with the same template (the same words once names, place and numbers are
+    left out) and the same evidence are re-posts or copies, whatever their city or date."""
+    return ad.template or ad.ref or str(ad.ad_key), ad.indicators
+
+
+def observations(ads: Sequence[AdFacts]) -> list[AdFacts]:
+    """One ad per independent observation (the earliest, by content, not by internal key): re-posts and
+    copies of one template count once, so 219 copies of one ad are one piece of evidence, not 219."""
+    seen: dict[tuple[str, frozenset[str]], AdFacts] = {}
+    for ad in sorted(ads, key=lambda a: (a.posted_at, a.ref)):
+        seen.setdefault(signature(ad), ad)
+    return list(seen.values())
+
+
 def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupHit]:
     """Per person: how sure we are that the share of their ads showing the given ad-level indicators
-    is above `above` (a rate adults' ads rarely reach), given k of their n ads show them.
+    is above `above` (a rate adults' ads rarely reach), given k of their n independent observations
+    show them (re-posts and one template's copies count once: `observations`).
 
     The value is the posterior probability P(rate > above) under a Beta(prior_a, prior_b) prior, so it
     grows with the evidence: 2 of 3 ads is suggestive, 12 of 20 nearly certain, 2 of 20 nearly nil.
@@ -213,7 +231,7 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
     repost_days = float(ind.params.get("repost_days", 3))
     out: dict[int, GroupHit] = {}
     for name, ads in found.items():
-        distinct = distinct_ads(ads, repost_days)
+        distinct = observations(distinct_ads(ads, repost_days))
         if len(distinct) < min_ads:
             continue
         fired = sum(1 for m in distinct if m.indicators & of)
@@ -223,9 +241,9 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
         hit = GroupHit(
             ind.id,
             f"{name}: {fired} of {len(distinct)} ads",
-            f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts counted "
-            f"once) show {', '.join(sorted(of))}; {value:.0%} likely that more than {above:.0%} of "
-            "their ads do",
+            f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
+            f"copies of one template counted once) show {', '.join(sorted(of))}; {value:.0%} likely that "
+            f"more than {above:.0%} of their ads do",
             round(value, 3),
         )
         for m in ads:

@@ -176,6 +176,8 @@ def fit_person_weights(
 
 
 NO_PERSON = "ads with no name or photo in common"
+PersonScore = tuple[float, dict[str, Any]]  # a person's logit and the evidence an analyst reads
+PersonScores = dict[int, PersonScore]  # ad_key -> the score of the strongest person it advertises
 
 
 def person_clusters(

@@ -12,7 +12,8 @@ The rules (150,000 new ads a day must not re-score millions):
 - group (phone/network) signals: for every ad when an indicator or the person model changed, else for
   new ads, ads that moved network, and every ad of the networks those touch (before linking: of the
   phone groups the new ads share; `expand_by_phone`, resolved by run.py since it needs a read);
-- a changed weight (or fitted model) re-combines every ad from its stored flags, without re-matching.
+- a changed weight (or fitted model) re-combines every ad from its stored flags, without re-matching,
+  and re-scores every person (persons are scored with the same weights).
 """
 
 from __future__ import annotations
@@ -132,9 +133,10 @@ def plan_scoring(inputs: ScoreInputs, catalogue: Catalogue, *, rebuild: bool = F
     old_keys = tuple(k for k in inputs.keys if k not in new)
     moved = frozenset(k for k in old_keys if inputs.networks.get(k) != scored[k].network_id)
     person_changed = state.get("person_hash", "") != catalogue.person_hash()
-    full = bool(changed or removed or not scored or person_changed)
-    target, expand = _target(replace(inputs, scored=scored), full, new, moved)
     weights_changed = state.get("model_hash") != inputs.model_hash
+    # Persons are scored with the model's weights (person_evidence.py): new weights re-score them all.
+    full = bool(changed or removed or not scored or person_changed or weights_changed)
+    target, expand = _target(replace(inputs, scored=scored), full, new, moved)
     changed_ad = any(i.level == "ad" for i in changed)
     return ScorePlan(
         rebuild=rebuild,

@@ -139,10 +139,10 @@ def match(store: Store, plan: ScorePlan, model: ScoringModel) -> None:
 def group(store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel) -> GroupResult:
     """Phone/network signals and person scores for the target ads, written as network-level flags."""
     result = GroupResult(target=plan.target)
-    if plan.target and (catalogue.of_level("network") or catalogue.person is not None):
+    if plan.target:
         with store.connect() as conn:
             inputs = load_groups(conn, plan.target, plan.networks)
-        result = GroupScorer(catalogue, inputs, plan.networks).score(plan.target)
+        result = GroupScorer(catalogue, inputs, plan.networks, model).score(plan.target)
     write_group_flags(store, result, model)
     return result
 
@@ -153,7 +153,8 @@ def combine(
     """Re-combine the plan's ads into risks (after giving stored flags new weights if they changed)."""
     if plan.reweigh:
         reweigh_flags(store, catalogue, model)
-    combine_ads(store, plan.combine, model, plan.networks, plan.extract_versions, grouped)
+    bounded = catalogue.person is None  # persons scored by evidence, with this model
+    combine_ads(store, plan.combine, model, plan.networks, plan.extract_versions, grouped, bounded=bounded)
 
 
 def roll_up(store: Store, plan: ScorePlan) -> int:

@@ -19,7 +19,7 @@ from sklearn.metrics import roc_auc_score
 from sqlalchemy import select
 
 from safeharbor.link.queries import networks_for_ads
-from safeharbor.score.catalogue import Catalogue, PersonWeights, load_catalogue
+from safeharbor.score.catalogue import PERSON_FEATURES_EXTRA, Catalogue, PersonWeights, load_catalogue
 from safeharbor.score.load import ad_facts
 from safeharbor.score.model import FitReport, catalogue_model, fit_report, save_model
 from safeharbor.score.network_signals import persons
@@ -133,17 +133,26 @@ def reviewed_persons(
     return samples
 
 
+def neutral_person_weights(cat: Catalogue) -> PersonWeights:
+    """A person model that knows nothing yet (every weight 0): what `train --persons` starts from when
+    the catalogue has none, so that the fit comes from the analysts' own reviews alone."""
+    ad_level = [i.id for i in cat.of_level("ad")]
+    return PersonWeights(
+        bias=cat.bias,
+        log_ads=0.0,
+        weights={f: (0.0, 0.0) for f in [*ad_level, *PERSON_FEATURES_EXTRA]},
+        youth=tuple(i for i in ad_level if i.startswith("youth")),
+    )
+
+
 def fit_persons_from_outcomes(
     store: Store, outcomes: Sequence[Outcome], cat: Catalogue, *, prior_sd: float = 0.3
 ) -> PersonFit:
     """Re-fit the person model (which ranks the lead queue) from reviewed ads; the catalogue is unchanged
     (`person_fit.write_catalogue_with` writes a copy for a person to check and put in use)."""
-    if cat.person is None:
-        fit = PersonFit(0, 0)
-        fit.warnings.append("the catalogue has no person_model to re-fit")
-        return fit
+    base = cat.person or neutral_person_weights(cat)
     update_scores(store, catalogue=cat)  # every reviewed ad scored, with its network (cheap if current)
-    samples = reviewed_persons(store, outcomes, cat.person)
+    samples = reviewed_persons(store, outcomes, base)
     y = np.array([v for _, v in samples], dtype=float)
     fit = PersonFit(len(samples), int(y.sum()))
     if y.sum() < MIN_EACH or (1 - y).sum() < MIN_EACH:
@@ -152,9 +161,9 @@ def fit_persons_from_outcomes(
             "the person model is unchanged"
         )
         return fit
-    fit.auc_before = float(roc_auc_score(y, [person_logit(c, cat.person) for c, _ in samples]))
-    fit.auc_after_cv = person_cv_auc(samples, cat.person, prior_sd)
-    fit.weights = fit_person_weights(samples, cat.person, prior_sd=prior_sd)
+    fit.auc_before = float(roc_auc_score(y, [person_logit(c, base) for c, _ in samples]))
+    fit.auc_after_cv = person_cv_auc(samples, base, prior_sd)
+    fit.weights = fit_person_weights(samples, base, prior_sd=prior_sd)
     if fit.auc_after_cv is not None and fit.auc_after_cv < fit.auc_before:
         fit.warnings.append("the re-fitted person model ranks reviewed persons worse than the current one")
     return fit
