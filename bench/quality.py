@@ -23,7 +23,7 @@ from common import PRF, corpus, mark, read_jsonl  # noqa: E402
 from safeharbor.export.ads import ad_records  # noqa: E402
 from safeharbor.extract.run import extract_pending  # noqa: E402
 from safeharbor.ingest import ingest_file  # noqa: E402
-from safeharbor.storage import open_store  # noqa: E402
+from safeharbor.store import open_store  # noqa: E402
 
 TARGETS = {"phones": 0.99, "emails": 0.98, "ages": 0.98}
 CITY_TARGET = 0.97

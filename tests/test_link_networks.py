@@ -18,8 +18,8 @@ from safeharbor.link.queries import (
     why_linked,
 )
 from safeharbor.link.run import update_networks
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.reads import extractions_for, load_ads
+from safeharbor.store import Store, open_store
 from tests.link_support import (
     CITIES,
     NAMES,

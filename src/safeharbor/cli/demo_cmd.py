@@ -14,7 +14,7 @@ from safeharbor.demo import generate
 from safeharbor.export.ads import ad_records
 from safeharbor.ingest import ingest_file
 from safeharbor.pipeline import analyze
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import ensure_demo_accounts
 

@@ -11,7 +11,7 @@ import typer
 from rich.console import Console
 
 from safeharbor.cli.options import DbOption
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 
 console = Console()
 export_app = typer.Typer(

@@ -29,7 +29,7 @@ def serve(
     """Start the web app: the public side at / and the analyst workspace at /login."""
     import uvicorn
 
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.web.app import create_app
 
     store = open_store(db)
@@ -53,7 +53,7 @@ def users_add(
     db: DbOption = None,
 ) -> None:
     """Add a workspace account and print its two-factor secret once."""
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.workspace.accounts import AccountError, create_user
 
     store = open_store(db)
@@ -72,7 +72,7 @@ def users_add(
 @users_app.command("list")
 def users_list(db: DbOption = None) -> None:
     """List accounts with role, two-factor and lock state."""
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.workspace.accounts import list_users
 
     store = open_store(db)
@@ -94,7 +94,7 @@ def users_list(db: DbOption = None) -> None:
 @users_app.command("reset-totp")
 def users_reset_totp(username: str, db: DbOption = None) -> None:
     """Give an account a new two-factor secret (the old one stops working)."""
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.workspace.accounts import AccountError, reset_totp
 
     store = open_store(db)
@@ -110,7 +110,7 @@ def users_reset_totp(username: str, db: DbOption = None) -> None:
 @users_app.command("unlock")
 def users_unlock(username: str, db: DbOption = None) -> None:
     """Lift a lockout after failed sign-ins."""
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.workspace.accounts import unlock
 
     store = open_store(db)
@@ -122,7 +122,7 @@ def users_unlock(username: str, db: DbOption = None) -> None:
 @users_app.command("totp-code")
 def users_totp_code(username: str, db: DbOption = None) -> None:
     """Print the current two-factor code of a demo account (refused for real accounts)."""
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.workspace.accounts import AccountError, demo_totp_code
 
     store = open_store(db)

@@ -136,7 +136,7 @@ def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
     """Load these ads, extract them and build the rows; runs in a worker (WAL: readers never block)."""
     store = _worker_stores.get(db_url)
     if store is None:
-        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+        store = _worker_stores[db_url] = open_store(db_url, migrations=())
     with store.connect() as conn:
         batch = load_ads(conn, keys)
     return (keys, *_rows(extract_ads(batch)))
@@ -186,7 +186,7 @@ def extract_pending(
 
 
 def _extract_batches(store: Store, batches: list[list[int]], workers: int) -> Iterator[BatchResult]:
-    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+    if workers <= 1 or not store.backend.supports_worker_processes:
         for batch_keys in batches:
             yield extract_keys_in(store, batch_keys)
         return

@@ -21,7 +21,7 @@ from safeharbor.link.tables import (
     link_image_groups,
     link_text_edges,
 )
-from safeharbor.link.text_sim import Token, ad_tokens, longest_common_passage
+from safeharbor.link.text.tokens import Token, ad_tokens, longest_common_passage
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.types import Ad
 

@@ -14,7 +14,7 @@ import numpy as np
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.link.tables import link_features, link_idents
-from safeharbor.link.text_sim import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.link.text.tokens import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import format_time
 from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
@@ -197,7 +197,7 @@ def feature_rows_in_worker(
     """feature_rows_for in a worker process (WAL: readers never block the writer)."""
     store = _worker_stores.get(db_url)
     if store is None:
-        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+        store = _worker_stores[db_url] = open_store(db_url, migrations=())
     with store.connect() as conn:
         return (keys, *feature_rows_for(conn, keys, versions))
 

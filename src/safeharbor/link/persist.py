@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, select
 
-from safeharbor.link import bridges, images, text_sim
+from safeharbor.link import bridges, images
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -27,6 +27,8 @@ from safeharbor.link.tables import (
     link_state,
     link_text_edges,
 )
+from safeharbor.link.text.index import TextEdge
+from safeharbor.storage.backends import backend_of
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.reads import format_time
 
@@ -39,7 +41,7 @@ NEXT_ID_KEY = "next_network_number"
 class Graph:
     """Everything a run derived, keyed by ad key (not corpus position)."""
 
-    edges: Sequence[text_sim.TextEdge]
+    edges: Sequence[TextEdge]
     pairs: Sequence[images.ImagePair]
     group_of: dict[str, str]
     cuts: Sequence[bridges.Cut]
@@ -58,16 +60,6 @@ def _insert(
         bulk_insert(conn, table, columns, rows[i : i + INSERT_BATCH])
 
 
-def _delete_keys(
-    conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[tuple[object, ...]]
-) -> None:
-    if not keys:
-        return
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    where = " AND ".join(f"{c} = {placeholder}" for c in columns)
-    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", list(keys))  # type: ignore[arg-type]
-
-
 def _sync(
     conn: Connection, table: Table, key_columns: Sequence[str], value_columns: Sequence[str], new: dict
 ) -> int:
@@ -78,7 +70,7 @@ def _sync(
     }
     stale = [k for k, v in old.items() if new.get(k) != v]
     fresh = [(*k, *v) for k, v in new.items() if old.get(k) != v]
-    _delete_keys(conn, table, key_columns, stale)
+    backend_of(conn).delete_by_keys(conn, table, key_columns, stale)
     _insert(conn, table, (*key_columns, *value_columns), fresh)
     return len(fresh)
 

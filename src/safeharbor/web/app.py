@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from safeharbor.web import public, workspace
 
 # Nothing is loaded from third parties: every script, style and font is served from here.

@@ -2,8 +2,8 @@
 
 Everything here is either analyst work (cases, notes, reviews — not derivable from ads, so never
 dropped by a rebuild) or security state (users, sessions, audit). The full-text index over ads is
-derived: an SQLite FTS5 external-content table kept in sync by a trigger on `ads` and rebuildable
-with `safeharbor.workspace.search.rebuild_index`.
+derived, and the backend's (`storage.backends`: an FTS5 table on SQLite, rebuildable with
+`safeharbor.workspace.search.rebuild_index`; a tsvector expression index on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -20,9 +20,9 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
-    text,
 )
 
+from safeharbor.storage.backends import backend_of
 from safeharbor.storage.migrations import Migration
 from safeharbor.storage.schema import ads as core_ads
 
@@ -179,57 +179,17 @@ WORKSPACE_TABLES = [
     referral_exports,
 ]
 
-_SQLITE_AUDIT_GUARDS = [
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-]
-
-_PG_AUDIT_GUARDS = [
-    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
-]
-
-# External-content FTS5 index over the ads' text. New ads are indexed by `safeharbor analyze`
-# (search.update_index), not by an insert trigger: indexing is derived work like extraction, and
-# keeping it out of the ingest transaction keeps ingest fast. Deletes (rare) are kept in step here.
-_SQLITE_FTS = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS ads_fts USING fts5(
-         title, body, location, content='ads', content_rowid='ad_key',
-         tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TABLE IF NOT EXISTS ws_search_state (
-         id INTEGER PRIMARY KEY CHECK (id = 1), last_ad_key INTEGER NOT NULL)""",
-    "INSERT OR IGNORE INTO ws_search_state (id, last_ad_key) VALUES (1, 0)",
-    """CREATE TRIGGER IF NOT EXISTS ads_fts_delete AFTER DELETE ON ads BEGIN
-         INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
-         VALUES ('delete', old.ad_key, old.title, old.body, old.location); END""",
-    "INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')",
-    "UPDATE ws_search_state SET last_ad_key = (SELECT coalesce(max(ad_key), 0) FROM ads)",
-]
-
 
 def _create_workspace(conn: Connection) -> None:
     for table in WORKSPACE_TABLES:
         table.create(conn, checkfirst=True)
-    guards = _SQLITE_AUDIT_GUARDS if conn.dialect.name == "sqlite" else _PG_AUDIT_GUARDS
-    for statement in guards:
-        conn.execute(text(statement))
+    # The database itself refuses UPDATE and DELETE on the audit log (the DDL is the backend's).
+    backend_of(conn).create_append_only_guard(conn, audit_log.name)
 
 
 def _create_search_index(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        for statement in _SQLITE_FTS:
-            conn.execute(text(statement))
-    else:  # PostgreSQL: an expression index for to_tsvector search
-        conn.execute(
-            text(
-                "CREATE INDEX IF NOT EXISTS ix_ads_fts ON ads USING gin "
-                "(to_tsvector('simple', coalesce(title,'') || ' ' || body || ' ' || coalesce(location,'')))"
-            )
-        )
+    # SQLite: an FTS5 table kept up to date by `safeharbor analyze`; PostgreSQL: a tsvector index.
+    backend_of(conn).create_text_index(conn)
 
 
 MIGRATIONS = [
