@@ -17,7 +17,7 @@ import textstat
 import yaml
 from fastapi.testclient import TestClient
 
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.tips.messages import MESSAGES
 from safeharbor.tips.signs import APPARENT_AGES, ROLES, SIGNS
 from safeharbor.web.app import create_app
