@@ -6,11 +6,25 @@ CLI stays a list of small files rather than one large one.
 
 from __future__ import annotations
 
+import logging
+from typing import Annotated
+
 import typer
 
-from safeharbor.cli import data_cmds, demo_cmd, export_cmds, network_cmds, risk_cmds, web_cmds
+from safeharbor.cli import (
+    backup_cmds,
+    data_cmds,
+    demo_cmd,
+    export_cmds,
+    network_cmds,
+    risk_cmds,
+    web_cmds,
+)
+from safeharbor.cli.errors import SafeHarborGroup
+from safeharbor.settings import Settings
 
 app = typer.Typer(
+    cls=SafeHarborGroup,
     name="safeharbor",
     help=(
         "Safe Harbor: load ad data, extract contacts and places, link ads into the networks behind "
@@ -23,6 +37,22 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show each stage's log lines (timings, counts) on stderr.")
+    ] = False,
+) -> None:
+    """Read the settings once (safeharbor.settings; see the README's "Settings") for every command."""
+    ctx.obj = Settings.from_env()
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
+
 # In pipeline order; each module defines register(app).
 for _commands in (
     demo_cmd,  # demo (everything, for a new user)
@@ -31,6 +61,7 @@ for _commands in (
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
     web_cmds,  # serve, users
+    backup_cmds,  # backup, restore
 ):
     _commands.register(app)
 

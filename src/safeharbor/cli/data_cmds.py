@@ -11,11 +11,14 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from safeharbor.cli.errors import CliError, printable
 from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
 from safeharbor.demo import generate
 from safeharbor.demo.link_knobs import world as link_world
 from safeharbor.ingest import ingest_file
+from safeharbor.ingest.readers import InputFileError, check_input_file
+from safeharbor.ingest.run import mark_interrupted_runs
 from safeharbor.pipeline import analyze as run_analyze
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
 from safeharbor.store import open_store
@@ -93,7 +96,9 @@ def demo_data(
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines or CSV files (CONTRACT.md ingest format).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON Lines or CSV files (ingest format: docs/formats.md).")
+    ],
     db: DbOption = None,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for parsing and image hashing (default: auto).")
@@ -103,14 +108,18 @@ def ingest(
 
     Ingesting the same file twice adds nothing; an ad seen again with a changed body becomes a new version.
     """
+    for path in files:  # every file is checked before anything is stored
+        try:
+            check_input_file(path)
+        except InputFileError as exc:
+            raise CliError(f"{path}: {exc}") from exc
     store = open_store(db)
     for path in files:
-        if not path.is_file():
-            console.print(f"[red]error:[/] no such file: {path}")
-            raise typer.Exit(2)
-    for path in files:
         with progress_bar(f"Ingesting {path.name}") as update:
-            summary = ingest_file(store, path, workers=workers, progress=update)
+            try:
+                summary = ingest_file(store, path, workers=workers, progress=update)
+            except InputFileError as exc:
+                raise CliError(f"{path}: {exc}") from exc
         for line in summary.lines():
             console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Database: {store.describe()}")
@@ -142,6 +151,7 @@ def stats(
 ) -> None:
     """What the store holds: ads, versions, extractions, networks, quarantined lines, recent ingests."""
     store = open_store(db)
+    mark_interrupted_runs(store)  # a run whose process was killed shows as such, not as "running"
     with store.connect() as conn:
         if show_quarantine:
             query = select(quarantine).order_by(quarantine.c.file, quarantine.c.line).limit(limit)
@@ -149,7 +159,7 @@ def stats(
                 query = query.where(quarantine.c.file.like(f"%{file}"))
             table = Table("file", "line", "reason", "line as read", title="Lines set aside at ingest")
             for r in conn.execute(query):
-                table.add_row(r.file, str(r.line), r.reason, r.raw[:80])
+                table.add_row(printable(r.file), str(r.line), printable(r.reason), printable(r.raw[:80]))
             console.print(table)
             return
         n_versions = conn.execute(select(func.count()).select_from(ads)).scalar_one()

@@ -7,23 +7,27 @@ versions. Results for an ad are replaced whole, in the same transaction that mar
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
-from safeharbor.extract import EXTRACT_VERSION, extract_ads
+from safeharbor.extract import extract_ads, extract_version, load_plugins
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.storage.times import now_iso
+from safeharbor.storage.workers import worker_pool
 from safeharbor.types import Extraction
 
+log = logging.getLogger(__name__)
+
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
-PLURAL = {"city": "places", "age": "ages"}
+PLURAL = {"city": "places", "age": "ages", "country": "countries"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
 
@@ -49,7 +53,7 @@ def pending_keys(conn: Connection, rebuild: bool = False) -> list[int]:
     query = (
         select(ads.c.ad_key)
         .outerjoin(extract_state, extract_state.c.ad_key == ads.c.ad_key)
-        .where((extract_state.c.ad_key.is_(None)) | (extract_state.c.extract_version != EXTRACT_VERSION))
+        .where((extract_state.c.ad_key.is_(None)) | (extract_state.c.extract_version != extract_version()))
         .order_by(ads.c.ad_key)
     )
     return list(conn.execute(query).scalars())
@@ -134,6 +138,7 @@ _worker_stores: dict[str, Store] = {}
 
 def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
     """Load these ads, extract them and build the rows; runs in a worker (WAL: readers never block)."""
+    load_plugins()  # a worker process loads the plug-ins itself (idempotent)
     store = _worker_stores.get(db_url)
     if store is None:
         store = _worker_stores[db_url] = open_store(db_url, migrations=())
@@ -151,7 +156,7 @@ def _store_batch(conn: Connection, keys: list[int], rows: Rows, places: Rows) ->
     stamp = now_iso()
     conn.execute(
         extract_state.insert(),
-        [{"ad_key": k, "extract_version": EXTRACT_VERSION, "extracted_at": stamp} for k in keys],
+        [{"ad_key": k, "extract_version": extract_version(), "extracted_at": stamp} for k in keys],
     )
 
 
@@ -167,12 +172,13 @@ def extract_pending(
     With workers, each worker reads its batch of ads from the store and returns finished rows, so the
     main process does nothing but write, one transaction per batch.
     """
+    load_plugins()  # partners' extractors join the built-in ones for this run
     with store.connect() as conn:
         keys = pending_keys(conn, rebuild)
     summary = ExtractSummary()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
-    batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+    batches = [list(batch) for batch in chunks(keys, BATCH)]
     for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
         with store.begin() as conn:
             _store_batch(conn, batch_keys, rows, places)
@@ -182,6 +188,13 @@ def extract_pending(
             summary.counts[kind] = summary.counts.get(kind, 0) + n
         if progress:
             progress(summary.ads, len(keys))
+    log.info(
+        "extract: %d ads (%d placed) in %d batches, %d workers",
+        summary.ads,
+        summary.placed,
+        len(batches),
+        workers,
+    )
     return summary
 
 
@@ -190,7 +203,7 @@ def _extract_batches(store: Store, batches: list[list[int]], workers: int) -> It
         for batch_keys in batches:
             yield extract_keys_in(store, batch_keys)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for batch_keys in batches:  # bounded look-ahead: memory stays flat however many ads
             pending.append(pool.submit(extract_keys, store.url, batch_keys))

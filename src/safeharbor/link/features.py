@@ -15,6 +15,7 @@ from sqlalchemy import Connection, delete, select
 
 from safeharbor.link.tables import link_features, link_idents
 from safeharbor.link.text.tokens import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import format_time
 from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
@@ -82,8 +83,7 @@ def feature_rows(
 
 def places_for(conn: Connection, ad_keys: Sequence[int]) -> dict[int, Place]:
     out: dict[int, Place] = {}
-    for i in range(0, len(ad_keys), 2000):
-        chunk = list(ad_keys[i : i + 2000])
+    for chunk in chunks(ad_keys):
         query = select(
             ad_places.c.ad_key, ad_places.c.city, ad_places.c.state, ad_places.c.lat, ad_places.c.lon
         )

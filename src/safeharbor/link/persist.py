@@ -29,11 +29,11 @@ from safeharbor.link.tables import (
 )
 from safeharbor.link.text.index import TextEdge
 from safeharbor.storage.backends import backend_of
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.reads import format_time
 
 INSERT_BATCH = 20000
-CHUNK = 2000
 NEXT_ID_KEY = "next_network_number"
 
 
@@ -56,8 +56,8 @@ class Graph:
 def _insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
 ) -> None:
-    for i in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, table, columns, rows[i : i + INSERT_BATCH])
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, table, columns, batch)
 
 
 def _sync(
@@ -157,8 +157,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
     existing = set(conn.execute(select(link_networks.c.network_id)).scalars())
     now = format_time(datetime.now(UTC))
     rewrite = sorted((changed | gone | (existing - set(graph.ids))) & existing)
-    for i in range(0, len(rewrite), CHUNK):
-        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(rewrite[i : i + CHUNK])))
+    for ids in chunks(rewrite):
+        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(ids)))
     rows: list[tuple[object, ...]] = []
     for group, nid in zip(graph.groups, graph.ids, strict=True):
         if nid in changed or nid not in existing:
@@ -172,8 +172,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
 
 def delete_ad_rows(conn: Connection, table: Table, ad_keys: Sequence[int]) -> None:
     """Delete the rows of these ads from a per-ad table (one with an ad_key column)."""
-    for i in range(0, len(ad_keys), CHUNK):
-        conn.execute(delete(table).where(table.c.ad_key.in_(ad_keys[i : i + CHUNK])))
+    for keys in chunks(ad_keys):
+        conn.execute(delete(table).where(table.c.ad_key.in_(keys)))
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:

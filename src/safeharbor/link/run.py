@@ -21,11 +21,11 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,9 +47,13 @@ from safeharbor.link.text import index as text_index_mod
 from safeharbor.link.text import minhash
 from safeharbor.link.text import update as text_update
 from safeharbor.link.text.index import TextEdge, TextIndex, TextItem
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
+from safeharbor.storage.workers import worker_pool
+
+log = logging.getLogger(__name__)
 
 FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
@@ -132,6 +136,9 @@ def update_networks(
         _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
+    for step, seconds in summary.timings.items():
+        log.info("link: %s took %.2f s", step, seconds)
+    log.info("link: %d ads featured; %.2f s in all", summary.ads_featured, summary.seconds)
     return summary
 
 
@@ -158,7 +165,7 @@ def _update_features(
     pending = {key: version for key, version, _had in found}
     refeatured = any(had is not None for _key, _version, had in found)
     keys = sorted(pending)
-    batches = [keys[i : i + FEATURE_BATCH] for i in range(0, len(keys), FEATURE_BATCH)]
+    batches = [list(batch) for batch in chunks(keys, FEATURE_BATCH)]
     done = 0
     for batch_keys, feature_rows, ident_rows in _feature_batches(store, batches, pending):
         with store.begin() as conn:
@@ -178,7 +185,7 @@ def _feature_batches(
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for keys in batches:  # bounded look-ahead keeps memory flat
             subset = {k: versions[k] for k in keys}
@@ -293,8 +300,8 @@ def _text_edges(
         rewrite = list(range(n))
         conn.execute(link_text_bands.delete())
     rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
-    for start in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), rows[start : start + INSERT_BATCH])
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), batch)
     persist.set_state(conn, TEXT_BASE_KEY, base)
     return edges, len(rewrite)
 
@@ -329,6 +336,7 @@ def _stored_bands(conn: Connection, items: list[TextItem]) -> tuple[np.ndarray, 
 def _link_all(
     conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
 ) -> None:
+
     t0 = time.perf_counter()
     corpus = _load(conn)
     n = len(corpus.ad_keys)

@@ -12,8 +12,10 @@ connection (`backend_of`) for code that is handed only a `Connection`.
 
 from __future__ import annotations
 
+import os
 import re
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -114,6 +116,26 @@ class Backend:
         where = " AND ".join(f"{quote(c)} = {self.placeholder}" for c in columns)
         conn.exec_driver_sql(f"DELETE FROM {quote(table.name)} WHERE {where}", list(keys))  # type: ignore[arg-type]
 
+    # --- whole-database operations --------------------------------------------------------------
+    @property
+    def file_path(self) -> Path | None:
+        """The database file, for a database that is one file (None otherwise)."""
+        return None
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        """A transaction holding the database's migration lock until it ends (serialises first runs)."""
+        with engine.begin() as conn:
+            yield conn
+
+    def secure_delete(self, conn: Connection) -> None:
+        """Make this transaction's deletes overwrite the deleted data where the database can."""
+
+    def compact(self, engine: Engine) -> None:
+        """Rewrite the database so deleted rows are gone from its files as far as it can."""
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM")
+
     # --- the audit log's guard -------------------------------------------------------------------
     def create_append_only_guard(self, conn: Connection, table: str) -> None:
         """Make the database itself refuse UPDATE and DELETE on `table` (the audit log)."""
@@ -123,6 +145,9 @@ class Backend:
     def create_text_index(self, conn: Connection) -> None:
         """Create the full-text index over the ads' title, body and location (a migration)."""
         raise NotImplementedError
+
+    def guard_text_index_delete(self, conn: Connection) -> None:
+        """Make deleting an ad that is not indexed yet leave the index intact (a migration)."""
 
     def update_text_index(self, conn: Connection, *, rebuild: bool = False) -> int:
         """Index the ads added since the last call (all of them when `rebuild`); returns ads indexed.
@@ -139,6 +164,15 @@ def _words(query: str) -> list[str]:
     return re.findall(r"\w+", query, flags=re.UNICODE)[:12]
 
 
+# An FTS5 'delete' of a row that was never indexed corrupts the index ("database disk image is
+# malformed"), and an ad can be deleted before analyze indexed it (set aside as unreadable): only
+# ads up to the last indexed key are deleted from the index.
+_FTS_DELETE = """CREATE TRIGGER IF NOT EXISTS ads_fts_delete AFTER DELETE ON ads
+         WHEN old.ad_key <= (SELECT last_ad_key FROM ws_search_state WHERE id = 1) BEGIN
+         INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
+         VALUES ('delete', old.ad_key, old.title, old.body, old.location); END"""
+
+
 class SqliteBackend(Backend):
     """The embedded default: a file (or memory), WAL so readers never block the one writer,
     synchronous=FULL so a committed batch survives power loss, foreign keys on."""
@@ -152,13 +186,41 @@ class SqliteBackend(Backend):
     def create_engine(self) -> Engine:
         database = make_url(self.url).database
         if not self.in_memory and database:
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            create_private_file(Path(database).expanduser())
         engine = create_engine(self.url, future=True)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
 
     def describe(self, engine: Engine) -> str:
         return str(Path(engine.url.database or ":memory:").resolve())
+
+    @property
+    def file_path(self) -> Path | None:
+        database = make_url(self.url).database
+        return None if self.in_memory or not database else Path(database).expanduser()
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        # BEGIN IMMEDIATE takes the write lock up front; others wait (busy_timeout).
+        with engine.connect() as conn:
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.rollback()
+                raise
+            conn.commit()
+
+    def secure_delete(self, conn: Connection) -> None:
+        conn.exec_driver_sql("PRAGMA secure_delete=ON")  # freed pages are zeroed, not left readable
+
+    def compact(self, engine: Engine) -> None:
+        # Deleted text lives on in the write-ahead log and in free pages: checkpoint and truncate the
+        # WAL, VACUUM (rewrites the file without free pages), and truncate the WAL VACUUM wrote.
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+            conn.exec_driver_sql("VACUUM")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
 
     @property
     def supports_worker_processes(self) -> bool:
@@ -190,9 +252,7 @@ class SqliteBackend(Backend):
         """CREATE TABLE IF NOT EXISTS ws_search_state (
          id INTEGER PRIMARY KEY CHECK (id = 1), last_ad_key INTEGER NOT NULL)""",
         "INSERT OR IGNORE INTO ws_search_state (id, last_ad_key) VALUES (1, 0)",
-        """CREATE TRIGGER IF NOT EXISTS ads_fts_delete AFTER DELETE ON ads BEGIN
-         INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
-         VALUES ('delete', old.ad_key, old.title, old.body, old.location); END""",
+        _FTS_DELETE,
         "INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')",
         "UPDATE ws_search_state SET last_ad_key = (SELECT coalesce(max(ad_key), 0) FROM ads)",
     )
@@ -200,6 +260,10 @@ class SqliteBackend(Backend):
     def create_text_index(self, conn: Connection) -> None:
         for statement in self._FTS:
             conn.execute(text(statement))
+
+    def guard_text_index_delete(self, conn: Connection) -> None:
+        conn.execute(text("DROP TRIGGER IF EXISTS ads_fts_delete"))
+        conn.execute(text(_FTS_DELETE))
 
     def update_text_index(self, conn: Connection, *, rebuild: bool = False) -> int:
         newest = int(conn.execute(text("SELECT coalesce(max(ad_key), 0) FROM ads")).scalar_one())
@@ -244,12 +308,28 @@ class SqliteBackend(Backend):
         return TextMatches([r[0] for r in rows], total, {r[0]: r[1] for r in rows})
 
 
+def create_private_file(path: Path) -> None:
+    """Create an empty file readable by its owner only (0600), in a folder we create 0700.
+
+    A store holds tips, cases and accounts. SQLite gives a database's -wal and -shm files the mode of
+    the database file, so they are 0600 too. Existing files and folders are left as they are.
+    """
+    if path.exists():
+        return
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    try:
+        fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    except FileExistsError:  # another process created it first: theirs is as private
+        return
+    os.close(fd)
+
+
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA busy_timeout=30000")  # first: switching a new file to WAL may have to wait
     cur.execute("PRAGMA journal_mode=WAL")
     cur.execute("PRAGMA synchronous=FULL")
     cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
 
 
@@ -260,6 +340,16 @@ class PostgresBackend(Backend):
 
     # The document searched, written once: the index is used only when a query repeats it exactly.
     DOCUMENT = "to_tsvector('simple', coalesce(title,'') || ' ' || body || ' ' || coalesce(location,''))"
+
+    # Any constant: the key of the advisory lock that serialises migrations (CREATE TABLE IF NOT
+    # EXISTS alone races on the catalogue when two first runs start together).
+    MIGRATION_LOCK = 0x5AFE4A2B
+
+    @contextmanager
+    def exclusive(self, engine: Engine) -> Iterator[Connection]:
+        with engine.begin() as conn:
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.MIGRATION_LOCK})
+            yield conn
 
     def insert_ignoring(self, table: Table) -> Any:
         return postgresql.insert(table).on_conflict_do_nothing()

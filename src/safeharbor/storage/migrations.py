@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, inspect, select
 
+from safeharbor.storage.backends import backend_for_url
 from safeharbor.storage.times import now_iso
 
 
@@ -46,16 +47,26 @@ def applied_ids(conn: Connection) -> set[str]:
 
 
 def migrate(engine: Engine, migrations: Sequence[Migration]) -> list[str]:
-    """Apply every one of `migrations` not yet applied, in order; returns the ids applied now."""
+    """Apply every one of `migrations` not yet applied, in order; returns the ids applied now.
+
+    Safe when several processes open a new store at once: each migration is re-checked under the
+    backend's lock (`Backend.exclusive`); otherwise both would apply it ("table already exists").
+    """
     check_unique(migrations)
     done: list[str] = []
-    with engine.begin() as conn:
+    with engine.connect() as conn:  # the common case, a store already up to date, takes no lock
+        ready = inspect(conn).has_table("schema_migrations")
+        already = applied_ids(conn) if ready else set()
+    pending = [m for m in migrations if m.id not in already]
+    if not pending:
+        return done
+    backend = backend_for_url(engine.url.render_as_string(hide_password=False))
+    with backend.exclusive(engine) as conn:
         _migrations_meta.create_all(conn)
-        already = applied_ids(conn)
-    for migration in migrations:
-        if migration.id in already:
-            continue
-        with engine.begin() as conn:  # one transaction per migration
+    for migration in pending:
+        with backend.exclusive(engine) as conn:  # one transaction per migration, re-checked under the lock
+            if migration.id in applied_ids(conn):
+                continue
             migration.apply(conn)
             conn.execute(
                 schema_migrations.insert().values(

@@ -11,9 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import phonenumbers
-
-from safeharbor.extract.phones import find_phones
+from safeharbor.extract import phones
 from safeharbor.tips.messages import message
 from safeharbor.tips.model import TipInput, TipPlace
 from safeharbor.tips.signs import APPARENT_AGES, SIGNS, US_STATES, Variant, roles_for
@@ -71,34 +69,26 @@ def _list(data: Mapping[str, object], name: str) -> list[str]:
 def parse_phones(text: str) -> tuple[list[str], list[str]]:
     """E.164 numbers in `text` (US by default), and the pieces that are not phone numbers.
 
-    Numbers are found the way the ad extractor finds them, so a number written in words or with
-    look-alike letters ("two one four 555 O134") is read as the analyst search reads it. What is left
-    is split at commas, "or", "and"; a leftover piece with digits is tried as an international
-    number (phonenumbers), and reported back when it is not one. Words alone ("his cell") are ignored.
+    Numbers are read the way the ad extractor reads them, so a number written in words or with
+    look-alike letters ("two one four 555 O134") is the number the analyst search finds. What is left is
+    split at commas, "or", "and" and read with `phones.normalise`; a leftover piece with digits (or digit
+    words) that is not a number is reported back. Words alone ("his cell") are ignored.
     """
     found: list[str] = []
     bad: list[str] = []
-    rest: list[str] = []
-    last = 0
-    for span in find_phones(text):
-        rest.append(text[last : span.start])
-        last = span.end
-        if span.value not in found:
-            found.append(span.value)
-    rest.append(text[last:])
-    for piece in _PHONE_SPLIT.split(",".join(rest)):
-        piece = piece.strip(" \t()[].:-")
+    # The extractor's reading first ("510/555/0172" is one number), so a tip's number matches the ad's.
+    for span in phones.find_phones(text):
+        if span.value.startswith("+"):  # not a number whose country is unknown: that one stays "bad"
+            found += [span.value] if span.value not in found else []
+            text = text[: span.start] + "\n" * (span.end - span.start) + text[span.end :]
+    for piece in _PHONE_SPLIT.split(text):
+        piece = piece.strip()
         if not piece or not (any(c.isdigit() for c in piece) or _DIGIT_WORD.search(piece)):
             continue
-        try:
-            number = phonenumbers.parse(piece, "US")
-        except phonenumbers.NumberParseException:
+        e164 = phones.normalise(piece)
+        if e164 is None:
             bad.append(piece)
             continue
-        if not phonenumbers.is_valid_number(number):
-            bad.append(piece)
-            continue
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         if e164 not in found:
             found.append(e164)
     return found, bad

@@ -8,13 +8,12 @@ hashes are matched exactly; anything else is full text.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-import phonenumbers
 from sqlalchemy import Connection, func, select
 
+from safeharbor.extract import phones
 from safeharbor.storage.backends import backend_of
 from safeharbor.storage.engine import Store
 from safeharbor.storage.reads import ad_summaries
@@ -22,22 +21,6 @@ from safeharbor.storage.schema import ad_images, extractions
 
 SearchKind = Literal["auto", "text", "phone", "email", "handle", "image"]
 
-_WORD_DIGITS = {
-    "zero": "0",
-    "oh": "0",
-    "o": "0",
-    "one": "1",
-    "two": "2",
-    "three": "3",
-    "four": "4",
-    "for": "4",
-    "five": "5",
-    "six": "6",
-    "seven": "7",
-    "eight": "8",
-    "nine": "9",
-    "ten": "10",
-}
 _EMAIL = re.compile(r"^[\w.+-]+@[\w-]+(\.[\w-]+)+$")
 _HANDLE = re.compile(r"^@[\w.]{2,40}$")
 _PHASH = re.compile(r"^[0-9a-fA-F]{16}$")
@@ -65,39 +48,8 @@ class SearchResult:
 
 
 def normalise_phone(query: str) -> str | None:
-    """E.164 for a US phone written in any spelling, else None."""
-    finder: Callable[[str], list[Any]] | None
-    try:
-        from safeharbor.extract.phones import find_phones as finder  # the extractor's rules, when present
-    except ImportError:
-        finder = None
-    if finder is not None:
-        try:
-            spans = finder(query)
-        except Exception:  # noqa: BLE001 - an extractor bug must not break search
-            spans = []
-        if spans:
-            return str(spans[0].value)
-    words = re.findall(r"[a-zA-Z]+|\d+", query.lower())
-    digits = ""
-    for word in words:
-        if word.isdigit():
-            digits += word
-        elif word in _WORD_DIGITS:
-            digits += _WORD_DIGITS[word]
-        elif word in ("l", "i"):
-            digits += "1"
-        else:
-            return None
-    if not 10 <= len(digits) <= 11:
-        return None
-    try:
-        number = phonenumbers.parse(digits, "US")
-    except phonenumbers.NumberParseException:
-        return None
-    if not phonenumbers.is_possible_number(number):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    """E.164 for a phone written in any spelling the extractor reads, else None (one normaliser)."""
+    return phones.normalise(query)
 
 
 def classify(query: str) -> tuple[str, str | None]:

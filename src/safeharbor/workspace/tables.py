@@ -192,9 +192,15 @@ def _create_search_index(conn: Connection) -> None:
     backend_of(conn).create_text_index(conn)
 
 
+def _guard_search_delete(conn: Connection) -> None:
+    # Deleting an ad analyze has not indexed yet (set aside as unreadable) must not corrupt the index.
+    backend_of(conn).guard_text_index_delete(conn)
+
+
 MIGRATIONS = [
     Migration(
         "workspace_0001", "users, sessions, audit log, cases, reviews, outcomes, referrals", _create_workspace
     ),
     Migration("workspace_0002", "full-text search index over ads", _create_search_index),
+    Migration("workspace_search_0002", "search index: deleting an ad not yet indexed", _guard_search_delete),
 ]

@@ -23,6 +23,7 @@ from jinja2 import StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from safeharbor.storage import Store
 from safeharbor.tips import (
     FormTokenError,
     FormTokens,
@@ -40,6 +41,7 @@ from safeharbor.tips.signs import (
     US_STATES,
     Variant,
 )
+from safeharbor.web.deps import FormTokensDep, RateLimiterDep, StoreDep
 from safeharbor.web.public.i18n import NAMES, PREFIX, english_path, lang_of, localise_links, strings, url
 from safeharbor.web.public.pages import learn_pages, pages, sources
 
@@ -74,20 +76,6 @@ def _page(request: Request, template: str, context: dict[str, Any], status_code:
     }
     body = templates.get_template(template).render(full)
     return HTMLResponse(localise_links(body, lang), status_code=status_code, headers=NO_STORE)
-
-
-def _tokens(request: Request) -> FormTokens:
-    tokens = getattr(request.app.state, "public_form_tokens", None)
-    if tokens is None:  # an app built without setup(): give it its own signer
-        tokens = request.app.state.public_form_tokens = FormTokens.from_env()
-    return tokens  # type: ignore[no-any-return]
-
-
-def _limiter(request: Request) -> RateLimiter:
-    limiter = getattr(request.app.state, "tip_rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.tip_rate_limiter = RateLimiter()
-    return limiter  # type: ignore[no-any-return]
 
 
 def _today() -> date:
@@ -153,6 +141,7 @@ def share(request: Request) -> HTMLResponse:
 def _form_context(
     request: Request,
     variant: Variant,
+    tokens: FormTokens,
     *,
     values: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
@@ -170,7 +159,7 @@ def _form_context(
         "title": words["hotel_form_title"] if variant == "hotel" else words["form_title"],
         "variant": variant,
         "action": "/report/hotel" if variant == "hotel" else "/report",
-        "token": _tokens(request).issue(variant),
+        "token": tokens.issue(variant),
         "values": values,
         "errors": errors or {},
         "notice": notice,
@@ -184,14 +173,14 @@ def _form_context(
 
 
 @_pages.get("/report", response_class=HTMLResponse, include_in_schema=False)
-def report_form(request: Request) -> HTMLResponse:
-    return _page(request, "report.html", _form_context(request, "public"))
+def report_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
+    return _page(request, "report.html", _form_context(request, "public", tokens))
 
 
 @_pages.get("/report/hotel", response_class=HTMLResponse, include_in_schema=False)
-def report_hotel_form(request: Request) -> HTMLResponse:
+def report_hotel_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
     """First the job (a plain GET step, no script needed), then a form with that job's signs only."""
-    context = _form_context(request, "hotel")
+    context = _form_context(request, "hotel", tokens)
     if context["role"] is None:
         return _page(request, "report_role.html", context)
     return _page(request, "report.html", context)
@@ -202,7 +191,9 @@ def _sent_url(request: Request, variant: Variant, reference: str, again: str | N
     return url("/report/sent", lang_of(request)) + "?" + urlencode(query)
 
 
-async def _receive_tip(request: Request, variant: Variant) -> Response:
+async def _receive_tip(
+    request: Request, variant: Variant, store: Store, tokens: FormTokens, limiter: RateLimiter
+) -> Response:
     lang = lang_of(request)
     words = strings(lang)
     declared = request.headers.get("content-length")
@@ -227,23 +218,21 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
     if files_sent:
         errors["what_seen"] = words["no_files_error"]
     try:
-        nonce = _tokens(request).check(str(data.get("form_token", "")), variant)
+        nonce = tokens.check(str(data.get("form_token", "")), variant)
     except FormTokenError as exc:
         notice = words["token_expired"] if exc.expired else words["token_bad"]
-        context = _form_context(request, variant, values=result.values, errors=errors, notice=notice)
+        context = _form_context(request, variant, tokens, values=result.values, errors=errors, notice=notice)
         return _page(request, "report.html", context, status_code=400)
     if errors or result.tip is None:
-        context = _form_context(request, variant, values=result.values, errors=errors)
+        context = _form_context(request, variant, tokens, values=result.values, errors=errors)
         return _page(request, "report.html", context, status_code=422)
 
-    store = request.app.state.store
     receipt = await run_in_threadpool(receipt_for_form, store, nonce)
     if receipt is None:
-        limiter = _limiter(request)
         if not limiter.allow(request.client.host if request.client else None):
             minutes = max(1, round(limiter.retry_after() / 60))
             notice = words["rate_limited"].format(minutes=minutes)
-            context = _form_context(request, variant, values=result.values, notice=notice)
+            context = _form_context(request, variant, tokens, values=result.values, notice=notice)
             response = _page(request, "report.html", context, status_code=429)
             response.headers["Retry-After"] = str(limiter.retry_after())
             return response
@@ -254,13 +243,17 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
 
 
 @_pages.post("/report", include_in_schema=False)
-async def report_submit(request: Request) -> Response:
-    return await _receive_tip(request, "public")
+async def report_submit(
+    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
+) -> Response:
+    return await _receive_tip(request, "public", store, tokens, limiter)
 
 
 @_pages.post("/report/hotel", include_in_schema=False)
-async def report_hotel_submit(request: Request) -> Response:
-    return await _receive_tip(request, "hotel")
+async def report_hotel_submit(
+    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
+) -> Response:
+    return await _receive_tip(request, "hotel", store, tokens, limiter)
 
 
 @_pages.get("/report/sent", response_class=HTMLResponse, include_in_schema=False)
