@@ -50,6 +50,7 @@ def test_hotel_tip_reaches_the_analyst_queue_linked_to_its_network(tmp_path: Pat
         page.fill("#city", city)
         page.select_option("#state", state)
         page.fill("#seen_on", seen_on)
+        page.click("#identify summary")  # the optional identifiers are folded away until asked for
         page.fill("#phones", f"({phone[2:5]}) {phone[5:8]}-{phone[8:]}")
         page.click("button[type=submit]")
         page.wait_for_selector(".reference")

@@ -14,9 +14,11 @@ from safeharbor.web.app import create_app
 from safeharbor.web.public.pages import learn_pages
 
 PUBLIC_PAGES = [
-    "/", *[f"/learn/{p.slug}" for p in learn_pages()], "/hotels", "/get-help", "/privacy", "/sources",
-    "/share", "/report", "/report/hotel", "/report/hotel?role=security",
+    "/", "/for-you", *[f"/learn/{p.slug}" for p in learn_pages()], "/hotels", "/get-help", "/privacy",
+    "/sources", "/share", "/report", "/report/hotel", "/report/hotel?role=security",
+    "/report/sent?ref=T-2345-6789&form=hotel",
 ]  # fmt: skip
+HOTEL_FORM = "/report/hotel?role=front_desk"
 BANNED = ("child prostitute", "underage sex worker", "teen escort", "child porn star")
 
 
@@ -53,9 +55,10 @@ def good_hotel_tip(form_token: str) -> dict[str, object]:
     }
 
 
-@pytest.mark.parametrize("path", PUBLIC_PAGES)
+@pytest.mark.parametrize("path", PUBLIC_PAGES + ["/es" + p for p in PUBLIC_PAGES])
 def test_public_page_renders_safely(client: TestClient, path: str) -> None:
     response = client.get(path)
+    lang = "es" if path.startswith("/es/") else "en"
     assert response.status_code == 200
     assert "set-cookie" not in response.headers
     assert response.headers["cache-control"] == "no-store"
@@ -63,8 +66,13 @@ def test_public_page_renders_safely(client: TestClient, path: str) -> None:
     html = response.text
     assert 'id="quick-exit"' in html and 'href="https://www.weather.gov/"' in html
     assert "1-888-373-7888" in html and "911" in html
-    assert "What to do next" in html
-    assert html.count("<h1") == 1 and '<html lang="en">' in html
+    assert ("What to do next" if lang == "en" else "Qué hacer ahora") in html
+    assert html.count("<h1") == 1 and f'<html lang="{lang}">' in html
+    # Help in reach: tap to call 911 and the hotline, tap to text the hotline; the way in for a young person.
+    for link in ('href="tel:911"', 'href="tel:+18883737888"', 'href="sms:233733"', 'class="nav-youth"'):
+        assert link in html, link
+    assert 'rel="alternate" hreflang="en"' in html and 'rel="alternate" hreflang="es"' in html
+    assert 'class="lang-switch"' in html
     # Nothing loaded from anywhere else, and nothing inline that the CSP would block.
     assert not re.search(r'<(script|img|iframe|link)[^>]+(src|href)="(https?:)?//', html)
     assert not re.search(r"<script(?![^>]*\bsrc=)", html)
@@ -96,12 +104,15 @@ def test_hotel_tip_is_stored_once_and_reporter_is_told_what_happens(
     client: TestClient, app_and_store
 ) -> None:  # type: ignore[no-untyped-def]
     _, store = app_and_store
-    form = good_hotel_tip(token(client.get("/report/hotel").text))
-    first = client.post("/report/hotel", data=form)
-    assert first.status_code == 200, first.text
-    assert "set-cookie" not in first.headers
+    form = good_hotel_tip(token(client.get(HOTEL_FORM).text))
+    sent = client.post("/report/hotel", data=form, follow_redirects=False)
+    assert sent.status_code == 303 and "set-cookie" not in sent.headers  # POST-redirect-GET
+    assert sent.headers["location"].startswith("/report/sent?ref=T-")
+    first = client.get(sent.headers["location"])
+    assert first.status_code == 200 and "set-cookie" not in first.headers
     reference = re.search(r'class="reference">(T-[A-Z0-9-]+)<', first.text)
     assert reference and "What happens next" in first.text and "911" in first.text
+    assert "cannot look it up" in first.text  # the reference is ours; the national hotline cannot use it
     again = client.post("/report/hotel", data=form)  # a double submit: same form token
     assert again.status_code == 200 and reference.group(1) in again.text and "already been sent" in again.text
     with store.connect() as conn:
@@ -112,7 +123,7 @@ def test_hotel_tip_is_stored_once_and_reporter_is_told_what_happens(
 
 
 def test_bad_input_shows_messages_next_to_fields_and_keeps_values(client: TestClient, app_and_store) -> None:  # type: ignore[no-untyped-def]
-    form = good_hotel_tip(token(client.get("/report/hotel").text))
+    form = good_hotel_tip(token(client.get(HOTEL_FORM).text))
     form.update(
         {"what_seen": "short", "phones": "12345", "seen_on": "2999-01-01", "vehicle": "blue van, TX ABC"}
     )
@@ -126,7 +137,8 @@ def test_bad_input_shows_messages_next_to_fields_and_keeps_values(client: TestCl
             rf'<textarea id="{field}"[^>]*aria-invalid="true"', html
         )
     assert ">short</textarea>" in html and 'value="blue van, TX ABC"' in html and 'value="12345"' in html
-    assert 'id="role-front_desk" name="role" value="front_desk" checked' in html
+    assert '<input type="hidden" name="role" value="front_desk">' in html
+    assert 'id="error-summary" role="alert" tabindex="-1" autofocus' in html  # focus goes to the list
     assert 'value="cash_daily" checked' in html and '<option value="TX" selected>' in html
     with app_and_store[1].connect() as conn:
         assert count_tips(conn) == 0
@@ -141,10 +153,10 @@ def test_forged_token_and_files_are_refused(client: TestClient, app_and_store) -
     response = client.post("/report/hotel", data=good_hotel_tip(public_token))  # token of another form
     assert response.status_code == 400
     files = {"photo": ("photo.png", b"\x89PNG\r\n\x1a\n" + b"0" * 100, "image/png")}
-    form = good_hotel_tip(token(client.get("/report/hotel").text))
+    form = good_hotel_tip(token(client.get(HOTEL_FORM).text))
     response = client.post("/report/hotel", data=form, files=files)
     assert response.status_code == 422 and "do not accept photos" in response.text
-    big = good_hotel_tip(token(client.get("/report/hotel").text)) | {"what_seen": "x" * 70_000}
+    big = good_hotel_tip(token(client.get(HOTEL_FORM).text)) | {"what_seen": "x" * 70_000}
     assert client.post("/report/hotel", data=big).status_code == 413
     with app_and_store[1].connect() as conn:
         assert count_tips(conn) == 0
@@ -155,14 +167,11 @@ def test_tip_endpoint_is_rate_limited_without_storing_the_address(
 ) -> None:  # type: ignore[no-untyped-def]
     app, store = app_and_store
     limit = app.state.tip_rate_limiter.per_client
-    for _ in range(limit):
-        assert (
-            client.post(
-                "/report/hotel", data=good_hotel_tip(token(client.get("/report/hotel").text))
-            ).status_code
-            == 200
-        )
-    blocked = client.post("/report/hotel", data=good_hotel_tip(token(client.get("/report/hotel").text)))
+    for i in range(limit):  # different tips (the same tip again would be recognised and kept once)
+        form = good_hotel_tip(token(client.get(HOTEL_FORM).text)) | {"room": str(100 + i)}
+        form["what_seen"] = f"{form['what_seen']} (night {i + 1})"
+        assert client.post("/report/hotel", data=form).status_code == 200
+    blocked = client.post("/report/hotel", data=good_hotel_tip(token(client.get(HOTEL_FORM).text)))
     assert blocked.status_code == 429 and int(blocked.headers["retry-after"]) > 0
     assert "1-888-373-7888" in blocked.text and "room 112 nightly" in blocked.text
     with store.connect() as conn:
@@ -191,3 +200,54 @@ def test_unknown_public_address_gets_a_readable_page_and_api_stays_json(tmp_path
     assert "set-cookie" not in page.headers
     api = client.get("/api/nothing-here", headers={"accept": "application/json"})
     assert api.status_code in (401, 403, 404) and api.headers["content-type"].startswith("application/json")
+
+
+def test_hotel_form_asks_the_job_first_then_shows_only_its_signs(client: TestClient) -> None:
+    step = client.get("/report/hotel").text
+    assert '<form method="get" action="/report/hotel"' in step and 'name="form_token"' not in step
+    assert step.count('name="role"') == 5 and 'name="signs"' not in step  # works without a script
+    form = client.get("/report/hotel?role=housekeeping").text
+    assert (
+        'value="dnd_refuse"' in form and 'value="cash_daily"' not in form
+    )  # front desk's signs are not asked
+    assert 'value="room_traffic"' not in form and '<details class="more-signs">' in form
+    spanish = client.get("/es/report/hotel?role=housekeeping").text
+    assert 'action="/es/report/hotel"' in spanish and "Señales que nota el personal de limpieza" in spanish
+
+
+def test_same_tip_from_a_fresh_form_is_kept_once_and_the_reporter_is_told(
+    client: TestClient, app_and_store
+) -> None:  # type: ignore[no-untyped-def]
+    first = client.post("/report/hotel", data=good_hotel_tip(token(client.get(HOTEL_FORM).text)))
+    reference = re.search(r'class="reference">(T-[A-Z0-9-]+)<', first.text)
+    assert reference and "We already have this tip" not in first.text
+    fresh = good_hotel_tip(token(client.get(HOTEL_FORM).text))
+    fresh["what_seen"] = "  " + str(fresh["what_seen"]).upper() + " "  # same words, typed again
+    second = client.post("/report/hotel", data=fresh)
+    assert second.status_code == 200 and "We already have this tip" in second.text
+    assert reference.group(1) in second.text  # linked to the first tip's reference
+    again = client.post("/report/hotel", data=fresh)  # that second form, sent once more
+    assert reference.group(1) in again.text
+    with app_and_store[1].connect() as conn:
+        assert count_tips(conn) == 1
+
+
+def test_phone_numbers_written_in_words_are_accepted(client: TestClient, app_and_store) -> None:  # type: ignore[no-untyped-def]
+    form = good_hotel_tip(token(client.get(HOTEL_FORM).text))
+    form["phones"] = "two one four five five five zero one three four, or 469 555 O188"
+    assert client.post("/report/hotel", data=form).status_code == 200
+    with app_and_store[1].connect() as conn:
+        (tip,) = list_tips(conn, with_matches=False)
+    assert tip.phones == ("+12145550134", "+14695550188")
+
+
+def test_spanish_form_speaks_spanish_and_keeps_the_numbers(client: TestClient, app_and_store) -> None:  # type: ignore[no-untyped-def]
+    html = client.get("/es/report/hotel?role=front_desk").text
+    form = good_hotel_tip(token(html)) | {"what_seen": "corto", "seen_on": ""}
+    response = client.post("/es/report/hotel", data=form)
+    assert response.status_code == 422 and '<html lang="es">' in response.text
+    assert "Por favor, añada un poco más de detalle" in response.text and "Qué hacer ahora" in response.text
+    sent = client.post("/es/report/hotel", data=good_hotel_tip(token(html)), follow_redirects=False)
+    assert sent.headers["location"].startswith("/es/report/sent?ref=T-")
+    thanks = client.get(sent.headers["location"]).text
+    assert "1-888-373-7888" in thanks and '<html lang="es">' in thanks

@@ -79,6 +79,7 @@ def test_valid_hotel_form_is_normalised() -> None:
         ({"seen_on": "2019-01-01"}, "seen_on", "1-888-373-7888"),
         ({"seen_time": "late"}, "seen_time", "hours:minutes"),
         ({"phones": "214-555-0134, 12345"}, "phones", "12345"),
+        ({"phones": "two one four five five five"}, "phones", "two one four five five five"),
         ({"phones": ",".join(f"214-555-01{i:02d}" for i in range(10, 17))}, "phones", "at most"),
         ({"signs": ["not_a_sign"]}, "signs", "not recognised"),
         ({"apparent_age": "40"}, "apparent_age", "age ranges"),
@@ -131,11 +132,30 @@ def test_same_form_token_makes_one_tip(store) -> None:  # type: ignore[no-untype
 
     first = submit_tip(store, replace(tip_input, form_nonce="nonce-1"))
     again = submit_tip(store, replace(tip_input, form_nonce="nonce-1"))
-    other = submit_tip(store, replace(tip_input, form_nonce="nonce-2"))
+    other = submit_tip(
+        store, replace(tip_input, form_nonce="nonce-2", what_seen=tip_input.what_seen + " Again.")
+    )
     assert again.tip_id == first.tip_id and again.reference == first.reference and again.duplicate
     assert other.tip_id != first.tip_id
     with store.connect() as conn:
         assert count_tips(conn) == 2
+
+
+def test_same_tip_from_a_fresh_form_is_linked_to_the_first(any_store) -> None:  # type: ignore[no-untyped-def]
+    tip_input = parse_tip_form(hotel_form(), variant="hotel", today=TODAY).tip
+    assert tip_input is not None
+    from dataclasses import replace
+
+    first = submit_tip(any_store, replace(tip_input, form_nonce="nonce-1"))
+    retyped = replace(tip_input, form_nonce="nonce-2", what_seen="  " + tip_input.what_seen.lower() + "\n")
+    repeat = submit_tip(any_store, retyped)
+    assert repeat.repeated and not first.repeated and repeat.reference == first.reference
+    assert submit_tip(any_store, retyped).duplicate  # that second form now points at the first tip
+    other_day = submit_tip(any_store, replace(tip_input, form_nonce="nonce-3", seen_on=date(2026, 5, 7)))
+    other_room = replace(tip_input, form_nonce="nonce-4", where=replace(tip_input.where, city="Austin"))
+    assert other_day.tip_id != first.tip_id and submit_tip(any_store, other_room).tip_id != first.tip_id
+    with any_store.connect() as conn:
+        assert count_tips(conn) == 3
 
 
 def test_nothing_about_the_reporter_is_stored(store) -> None:  # type: ignore[no-untyped-def]
@@ -227,3 +247,28 @@ def test_tip_without_identifiers_or_ads_has_no_matches(store) -> None:  # type: 
         tip = get_tip(conn, receipt.tip_id)
         assert tip is not None and tip.matches == []
         assert conn.execute(select(tips_table.c.tip_id)).scalars().all() == [receipt.tip_id]
+
+
+@pytest.mark.parametrize(
+    ("written", "numbers"),
+    [
+        ("two one four five five five zero one three four", ["+12145550134"]),
+        ("2one4 555 O134 (his cell)", ["+12145550134"]),
+        (
+            "214 555 0134 or four six nine, five five five, zero one eight eight",
+            ["+12145550134", "+14695550188"],
+        ),
+    ],
+)
+def test_phones_written_in_words_are_read_as_the_ad_extractor_reads_them(
+    written: str, numbers: list[str]
+) -> None:
+    result = parse_tip_form(hotel_form(phones=written), variant="hotel", today=TODAY)
+    assert result.tip is not None, result.errors
+    assert list(result.tip.phones) == numbers
+
+
+def test_form_messages_come_in_spanish() -> None:
+    result = parse_tip_form(hotel_form(what_seen="", seen_on=""), variant="hotel", today=TODAY, lang="es")
+    assert result.errors["what_seen"].startswith("Por favor, cuéntenos")
+    assert "fecha" in result.errors["seen_on"]

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from safeharbor.extract import phones
+from safeharbor.tips.messages import message
 from safeharbor.tips.model import TipInput, TipPlace
 from safeharbor.tips.signs import APPARENT_AGES, SIGNS, US_STATES, Variant, roles_for
 
@@ -34,6 +35,7 @@ TEXT_FIELDS = ("role", "what_seen", "apparent_age", "city", "state", "place", "s
 _PHONE_SPLIT = re.compile(r"[,;/\n]+|\s{2,}|\bor\b|\band\b", re.IGNORECASE)
 _EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
 _HANDLE = re.compile(r"(?<![\w.@])@([A-Za-z0-9_.]{2,30})")
+_DIGIT_WORD = re.compile(r"\b(?:zero|one|two|three|four|five|six|seven|eight|nine)\b", re.IGNORECASE)
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
 
 
@@ -65,7 +67,13 @@ def _list(data: Mapping[str, object], name: str) -> list[str]:
 
 
 def parse_phones(text: str) -> tuple[list[str], list[str]]:
-    """E.164 numbers in `text` (US by default), and the pieces that are not phone numbers."""
+    """E.164 numbers in `text` (US by default), and the pieces that are not phone numbers.
+
+    Numbers are read the way the ad extractor reads them, so a number written in words or with
+    look-alike letters ("two one four 555 O134") is the number the analyst search finds. What is left is
+    split at commas, "or", "and" and read with `phones.normalise`; a leftover piece with digits (or digit
+    words) that is not a number is reported back. Words alone ("his cell") are ignored.
+    """
     found: list[str] = []
     bad: list[str] = []
     # The extractor's reading first ("510/555/0172" is one number), so a tip's number matches the ad's.
@@ -75,7 +83,7 @@ def parse_phones(text: str) -> tuple[list[str], list[str]]:
             text = text[: span.start] + "\n" * (span.end - span.start) + text[span.end :]
     for piece in _PHONE_SPLIT.split(text):
         piece = piece.strip()
-        if not piece:
+        if not piece or not (any(c.isdigit() for c in piece) or _DIGIT_WORD.search(piece)):
             continue
         e164 = phones.normalise(piece)
         if e164 is None:
@@ -94,8 +102,11 @@ def online_identifiers(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(emails), tuple(handles)
 
 
-def parse_tip_form(data: Mapping[str, object], *, variant: Variant, today: date) -> TipFormResult:
-    """Validate a submitted form. `data` maps field names to strings (`signs` to a list)."""
+def parse_tip_form(
+    data: Mapping[str, object], *, variant: Variant, today: date, lang: str = "en"
+) -> TipFormResult:
+    """Validate a submitted form. `data` maps field names to strings (`signs` to a list); messages
+    are written in `lang` (see `messages.py`)."""
     values: dict[str, object] = {name: _text(data, name) for name in TEXT_FIELDS}
     ticked = _list(data, "signs")
     values["signs"] = ticked
@@ -104,63 +115,60 @@ def parse_tip_form(data: Mapping[str, object], *, variant: Variant, today: date)
 
     for name, limit in MAX_LEN.items():
         if len(str(v[name])) > limit:
-            errors[name] = f"Please keep this under {limit} characters (it has {len(str(v[name]))})."
+            errors[name] = message(lang, "too_long", limit=limit, length=len(str(v[name])))
 
     roles = {r.id for r in roles_for(variant)}
     role = str(v["role"]) or ("public" if variant == "public" else "")
     if role not in roles:
-        errors["role"] = "Please choose the job you do at the hotel (or 'Other hotel staff')."
+        errors["role"] = message(lang, "role")
 
     what_seen = str(v["what_seen"])
     if "what_seen" not in errors and len(what_seen) < MIN_WHAT_SEEN:
         errors["what_seen"] = (
-            "Please tell us what you saw, in a sentence or two: who, what happened, and what worried you."
+            message(lang, "what_seen_empty")
             if not what_seen
-            else f"Please add a little more detail (at least {MIN_WHAT_SEEN} characters)."
+            else message(lang, "what_seen_short", minimum=MIN_WHAT_SEEN)
         )
 
     signs = tuple(dict.fromkeys(ticked))
     if any(s not in SIGNS for s in signs):
-        errors["signs"] = "One of the ticked signs was not recognised; please tick them again."
+        errors["signs"] = message(lang, "signs")
 
     apparent_age = str(v["apparent_age"]) or None
     if apparent_age is not None and apparent_age not in APPARENT_AGES:
-        errors["apparent_age"] = "Please choose one of the age ranges, or 'Not sure'."
+        errors["apparent_age"] = message(lang, "apparent_age")
 
     state = str(v["state"]).upper() or None
     v["state"] = state or ""
     if state is not None and state not in US_STATES:
-        errors["state"] = "Please choose a state from the list."
+        errors["state"] = message(lang, "state_unknown")
     city = " ".join(str(v["city"]).split()) or None
     place = str(v["place"]) or None
     online = str(v["online"]) or None
     if variant == "hotel":
         if not city and "city" not in errors:
-            errors["city"] = "Please give the city the hotel is in."
+            errors["city"] = message(lang, "hotel_city")
         if not state and "state" not in errors:
-            errors["state"] = "Please choose the state the hotel is in."
+            errors["state"] = message(lang, "hotel_state")
     elif not ((city and state) or place or online) and "city" not in errors:
-        errors["city"] = "Please tell us where: a city and state, a place, or where online you saw it."
+        errors["city"] = message(lang, "where")
     if city and not state and "state" not in errors and variant == "public":
-        errors["state"] = "Please choose the state too, so the tip reaches the right people."
+        errors["state"] = message(lang, "state_too")
 
     seen_on: date | None = None
     raw_date = str(v["seen_on"])
     if not raw_date:
-        errors["seen_on"] = "Please give the date you saw this (your best guess is fine)."
+        errors["seen_on"] = message(lang, "date_empty")
     else:
         try:
             seen_on = date.fromisoformat(raw_date)
         except ValueError:
-            errors["seen_on"] = "Please give the date as year-month-day, for example 2026-05-01."
+            errors["seen_on"] = message(lang, "date_format")
         else:
             if seen_on > today + timedelta(days=1):
-                errors["seen_on"] = "That date is in the future; please give the date you saw this."
+                errors["seen_on"] = message(lang, "date_future")
             elif seen_on < today - OLDEST_SIGHTING:
-                errors["seen_on"] = (
-                    "That is more than five years ago. Please call the National Human Trafficking Hotline "
-                    "at 1-888-373-7888 to report it."
-                )
+                errors["seen_on"] = message(lang, "date_old")
 
     seen_time = str(v["seen_time"]) or None
     if seen_time is not None:
@@ -168,20 +176,15 @@ def parse_tip_form(data: Mapping[str, object], *, variant: Variant, today: date)
         if match:
             seen_time = f"{int(match.group(1)):02d}:{match.group(2)}"
         else:
-            errors["seen_time"] = (
-                "Please give the time as hours:minutes, for example 21:30, or leave it blank."
-            )
+            errors["seen_time"] = message(lang, "time")
 
     phones: list[str] = []
     if v["phones"] and "phones" not in errors:
         phones, bad = parse_phones(str(v["phones"]))
         if bad:
-            errors["phones"] = (
-                f"This does not look like a phone number: {bad[0]!r}. Please check it, include the "
-                "area code, and separate numbers with commas."
-            )
+            errors["phones"] = message(lang, "phone_bad", piece=bad[0])
         elif len(phones) > MAX_PHONES:
-            errors["phones"] = f"Please give at most {MAX_PHONES} phone numbers."
+            errors["phones"] = message(lang, "phone_many", maximum=MAX_PHONES)
 
     emails, handles = online_identifiers(online or "")
 

@@ -52,6 +52,7 @@ class TipReceipt:
     reference: str
     created_at: datetime
     duplicate: bool = False  # True when this form had already been sent (double submit)
+    repeated: bool = False  # True when a fresh form carried a tip we already had (same words, place, date)
 
 
 @dataclass(frozen=True, slots=True)

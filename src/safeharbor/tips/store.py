@@ -10,7 +10,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import Connection, Row, func, select
 from sqlalchemy.exc import IntegrityError, OperationalError
@@ -39,6 +39,54 @@ def _existing_receipt(conn: Connection, nonce: str) -> TipReceipt | None:
     if row is None:
         return None
     return TipReceipt(row.tip_id, row.reference, parse_time(row.created_at), duplicate=True)
+
+
+REPEAT_WINDOW = timedelta(days=30)  # how far back a tip sent again from a fresh form is recognised
+
+
+def _same_words(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def _content_key(
+    variant: str, role: str, what_seen: str, seen_on: object, city: str | None, state: str | None
+) -> tuple[object, ...]:
+    return (variant, role, _same_words(what_seen), str(seen_on), _same_words(city or ""), state or "")
+
+
+def _repeat_of(conn: Connection, form: TipInput, created_at: datetime) -> TipReceipt | None:
+    """The earlier tip with the same content (same words, kind, date and place), sent recently.
+
+    A worried reporter who is not sure the first tip went through sends it again from a fresh form;
+    the analysts should read it once, and the reporter should hear that we have it.
+    """
+    wanted = _content_key(
+        form.variant, form.role, form.what_seen, form.seen_on, form.where.city, form.where.state
+    )
+    rows = conn.execute(
+        select(
+            tips.c.tip_id,
+            tips.c.reference,
+            tips.c.created_at,
+            tips.c.variant,
+            tips.c.role,
+            tips.c.what_seen,
+            tips.c.seen_on,
+            tips.c.city,
+            tips.c.state,
+        )  # fmt: skip
+        .where(
+            tips.c.seen_on == form.seen_on,
+            tips.c.variant == form.variant,
+            tips.c.created_at >= format_time(created_at - REPEAT_WINDOW),
+        )
+        .order_by(tips.c.tip_id)
+    )
+    for row in rows:
+        key = _content_key(row.variant, row.role, row.what_seen, row.seen_on, row.city, row.state)
+        if key == wanted:
+            return TipReceipt(row.tip_id, row.reference, parse_time(row.created_at), repeated=True)
+    return None
 
 
 def receipt_for_form(store: Store, nonce: str) -> TipReceipt | None:
@@ -91,7 +139,9 @@ def _insert(conn: Connection, form: TipInput, created_at: datetime) -> TipReceip
 
 
 def submit_tip(store: Store, form: TipInput, *, now: datetime | None = None) -> TipReceipt:
-    """Store a tip once. Sending the same form again (same nonce) returns the first tip's receipt."""
+    """Store a tip once. Sending the same form again (same nonce) returns the first tip's receipt
+    (`duplicate`); the same tip sent again from a fresh form within 30 days is not stored twice: its
+    form is linked to the first tip and the receipt says so (`repeated`)."""
     created_at = (now or datetime.now(UTC)).replace(second=0, microsecond=0)  # minutes are enough
     last_error: Exception | None = None
     for attempt in range(5):
@@ -101,6 +151,15 @@ def submit_tip(store: Store, form: TipInput, *, now: datetime | None = None) -> 
                     earlier = _existing_receipt(conn, form.form_nonce)
                     if earlier is not None:
                         return earlier
+                repeat = _repeat_of(conn, form, created_at)
+                if repeat is not None:
+                    if form.form_nonce:  # this form now points at the first tip too
+                        conn.execute(
+                            tip_form_tokens.insert().values(
+                                nonce=form.form_nonce, tip_id=repeat.tip_id, used_at=format_time(created_at)
+                            )
+                        )
+                    return repeat
                 return _insert(conn, form, created_at)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent submit of the same form won the race (or held the write lock): look again.

@@ -12,6 +12,7 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from safeharbor.web.public.i18n import lang_of, strings
 from safeharbor.web.public.routes import _page, router
 from safeharbor.web.workspace import routes as workspace
 
@@ -31,7 +32,8 @@ def setup(app: FastAPI) -> None:
         first = request.url.path.strip("/").split("/", 1)[0]
         wants_html = "text/html" in request.headers.get("accept", "")
         if exc.status_code == 404 and wants_html and first not in WORKSPACE_PREFIXES:
-            return _page(request, "not_found.html", {"title": "Page not found"}, status_code=404)
+            title = strings(lang_of(request))["not_found_title"]
+            return _page(request, "not_found.html", {"title": title}, status_code=404)
         return await http_exception_handler(request, exc)
 
 

@@ -3,6 +3,9 @@
 Header fields: `title`, `nav` (short label, optional), `summary`, `order`, `sources` (keys of
 `content/sources.yaml`), `next` (a list of {text, href} — what to do after reading). Markdown is
 rendered once with raw HTML switched off, so a content edit can never add a script or a style.
+English pages are `content/<slug>.md`; their Spanish twins `content/es/<slug>.md` (same slug, same
+header fields). Links in content are written as English paths ("/report"); the Spanish page's links
+are pointed at Spanish pages when it is served (`i18n.localise_links`).
 """
 
 from __future__ import annotations
@@ -49,13 +52,17 @@ def sources() -> dict[str, Source]:
     return {key: Source(key, text.strip()) for key, text in data.items()}
 
 
+def content_dir(lang: str) -> Path:
+    return CONTENT_DIR if lang == "en" else CONTENT_DIR / lang
+
+
 @cache
-def pages() -> dict[str, Page]:
-    """Every content page by slug (the file name without .md), in reading order."""
+def pages(lang: str = "en") -> dict[str, Page]:
+    """Every content page in `lang` by slug (the file name without .md), in reading order."""
     md = MarkdownIt("commonmark", {"html": False, "typographer": True}).enable(["table", "replacements"])
     known = sources()
     found: list[Page] = []
-    for path in CONTENT_DIR.glob("*.md"):
+    for path in content_dir(lang).glob("*.md"):
         meta, body = _split_front_matter(path.read_text(encoding="utf-8"))
         missing = [k for k in meta.get("sources", []) if k not in known]
         if missing:
@@ -75,6 +82,6 @@ def pages() -> dict[str, Page]:
     return {p.slug: p for p in sorted(found, key=lambda p: (p.order, p.slug))}
 
 
-def learn_pages() -> list[Page]:
+def learn_pages(lang: str = "en") -> list[Page]:
     """The reading path shown in the navigation (pages with order below 50)."""
-    return [p for p in pages().values() if p.order < 50]
+    return [p for p in pages(lang).values() if p.order < 50]

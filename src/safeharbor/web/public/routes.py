@@ -1,20 +1,25 @@
-"""Routes of the public side: content pages, get help, share, and the two tip forms.
+"""Routes of the public side: content pages, get help, the young person's page, share, the tip forms.
 
-Every response is `Cache-Control: no-store` (a shared browser keeps no copy of what was read or
-typed) and sets no cookie. The tip form carries a signed one-time token in a hidden field, so a
-double submit makes one tip; mistakes come back next to the fields with everything typed kept.
+Every page exists in English at `/...` and in Spanish at `/es/...` (one set of routes, included twice;
+the language comes from the path). Every response is `Cache-Control: no-store` (a shared browser keeps
+no copy of what was read or typed) and sets no cookie. The tip form carries a signed one-time token in
+a hidden field, so a double submit makes one tip; mistakes come back next to the fields with everything
+typed kept; a sent tip redirects to its thank-you page (POST-redirect-GET: Back never re-sends).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import HTMLResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import StrictUndefined
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
@@ -29,51 +34,67 @@ from safeharbor.tips import (
 )
 from safeharbor.tips.signs import (
     APPARENT_AGES,
+    GENERAL_SIGNS,
     HOTEL_ROLES,
     ROLES,
     SIGNS,
     US_STATES,
     Variant,
-    roles_for,
-    signs_for,
 )
 from safeharbor.web.deps import FormTokensDep, RateLimiterDep, StoreDep
-from safeharbor.web.public.pages import learn_pages, pages
+from safeharbor.web.public.i18n import NAMES, PREFIX, english_path, lang_of, localise_links, strings, url
+from safeharbor.web.public.pages import learn_pages, pages, sources
 
 router = APIRouter()
+_pages = APIRouter()  # every page once; included at "/" and at "/es"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
-templates.env.globals.update(learn_pages=learn_pages)
+templates.env.undefined = StrictUndefined  # a missing word is an error in a test, not a blank on a page
 
 MAX_BODY_BYTES = 64 * 1024  # a tip is words; anything bigger is not a tip
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 NEUTRAL_SITE = "https://www.weather.gov/"  # where quick exit goes: ordinary, common, nothing to explain
 templates.env.globals.update(neutral_site=NEUTRAL_SITE)
+_REFERENCE = re.compile(r"T-[2-9A-HJKMNP-Z]{4}-[2-9A-HJKMNP-Z]{4}")
 
 
 def _page(request: Request, template: str, context: dict[str, Any], status_code: int = 200) -> HTMLResponse:
-    response = templates.TemplateResponse(
-        request, template, context, status_code=status_code, headers=NO_STORE
-    )
-    return response  # type: ignore[return-value]
+    """Render `template` in the request's language; links to our pages point at that language."""
+    lang = lang_of(request)
+    here = english_path(request.url.path)
+    query = f"?{request.url.query}" if request.url.query and request.method == "GET" else ""
+    words = strings(lang)
+    full = {
+        "request": request,
+        "lang": lang,
+        "t": words,
+        "learn_pages": lambda: learn_pages(lang),
+        "twins": {code: url(here, code) + query for code in PREFIX},
+        "other_langs": [(code, NAMES[code], url(here, code) + query) for code in PREFIX if code != lang],
+        "sign_text": {k: words["signs"].get(k, sign.text) for k, sign in SIGNS.items()},
+        "role_label": {k: words["roles"].get(k, role.label) for k, role in ROLES.items()},
+        **context,
+    }
+    body = templates.get_template(template).render(full)
+    return HTMLResponse(localise_links(body, lang), status_code=status_code, headers=NO_STORE)
 
 
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
-@router.get("/", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/", response_class=HTMLResponse, include_in_schema=False)
 def home(request: Request) -> HTMLResponse:
-    return _page(
-        request, "home.html", {"title": "Children are sold for sex here too", "pages": learn_pages()}
-    )
+    lang = lang_of(request)
+    return _page(request, "home.html", {"title": strings(lang)["home_title"], "pages": learn_pages(lang)})
 
 
-@router.get("/learn/{slug}", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/learn/{slug}", response_class=HTMLResponse, include_in_schema=False)
 def learn(request: Request, slug: str) -> HTMLResponse:
-    page = pages().get(slug)
+    lang = lang_of(request)
+    page = pages(lang).get(slug)
     if page is None or page.order >= 50:
         raise HTTPException(status_code=404)
-    reading = learn_pages()
+    reading = learn_pages(lang)
     index = reading.index(page)
     following = reading[index + 1] if index + 1 < len(reading) else None
     return _page(request, "page.html", {"title": page.title, "page": page, "following": following})
@@ -81,16 +102,19 @@ def learn(request: Request, slug: str) -> HTMLResponse:
 
 def _standalone(slug: str, template: str = "page.html", **extra: Any):  # type: ignore[no-untyped-def]
     def view(request: Request) -> HTMLResponse:
-        page = pages()[slug]
+        page = pages(lang_of(request))[slug]
         return _page(request, template, {"title": page.title, "page": page, "following": None, **extra})
 
     view.__name__ = f"page_{slug.replace('-', '_')}"
     return view
 
 
-router.add_api_route("/get-help", _standalone("get-help"), methods=["GET"], include_in_schema=False)
-router.add_api_route("/privacy", _standalone("privacy"), methods=["GET"], include_in_schema=False)
-router.add_api_route(
+_pages.add_api_route("/get-help", _standalone("get-help"), methods=["GET"], include_in_schema=False)
+_pages.add_api_route("/privacy", _standalone("privacy"), methods=["GET"], include_in_schema=False)
+_pages.add_api_route(
+    "/for-you", _standalone("for-you", "for_you.html"), methods=["GET"], include_in_schema=False
+)
+_pages.add_api_route(
     "/hotels",
     _standalone("hotels", "hotels.html", roles=HOTEL_ROLES),
     methods=["GET"],
@@ -98,17 +122,17 @@ router.add_api_route(
 )
 
 
-@router.get("/sources", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/sources", response_class=HTMLResponse, include_in_schema=False)
 def all_sources(request: Request) -> HTMLResponse:
-    from safeharbor.web.public.pages import sources
+    title = strings(lang_of(request))["sources_title"]
+    return _page(request, "sources.html", {"title": title, "sources": list(sources().values())})
 
-    return _page(request, "sources.html", {"title": "Sources", "sources": list(sources().values())})
 
-
-@router.get("/share", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/share", response_class=HTMLResponse, include_in_schema=False)
 def share(request: Request) -> HTMLResponse:
-    link = str(request.base_url).rstrip("/") + "/"
-    return _page(request, "share.html", {"title": "Share: one page to print or pass on", "link": link})
+    lang = lang_of(request)
+    link = str(request.base_url).rstrip("/") + url("/", lang)
+    return _page(request, "share.html", {"title": strings(lang)["share_title"], "link": link})
 
 
 # --- tip forms -----------------------------------------------------------------------------------
@@ -123,42 +147,58 @@ def _form_context(
     errors: dict[str, str] | None = None,
     notice: str | None = None,
 ) -> dict[str, Any]:
+    lang = lang_of(request)
+    words = strings(lang)
     values = values or {}
     if variant == "hotel" and not values.get("role"):
         wanted = request.query_params.get("role", "")
         values["role"] = wanted if wanted in {r.id for r in HOTEL_ROLES} else ""
+    role = ROLES.get(str(values.get("role") or ""))
+    states = {code: words["states"].get(code, name) for code, name in US_STATES.items()}
     return {
-        "title": "Report what you saw at a hotel" if variant == "hotel" else "Report what you saw",
+        "title": words["hotel_form_title"] if variant == "hotel" else words["form_title"],
         "variant": variant,
         "action": "/report/hotel" if variant == "hotel" else "/report",
         "token": tokens.issue(variant),
         "values": values,
         "errors": errors or {},
         "notice": notice,
-        "roles": roles_for(variant),
-        "sign_groups": signs_for(variant),
-        "ages": APPARENT_AGES,
-        "states": US_STATES,
+        "role": role,
+        "roles": HOTEL_ROLES,
+        "general_signs": GENERAL_SIGNS,
+        "ages": {k: words["ages"].get(k, v) for k, v in APPARENT_AGES.items()},
+        "states": dict(sorted(states.items(), key=lambda item: item[1])),
         "today": _today().isoformat(),
     }
 
 
-@router.get("/report", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/report", response_class=HTMLResponse, include_in_schema=False)
 def report_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
     return _page(request, "report.html", _form_context(request, "public", tokens))
 
 
-@router.get("/report/hotel", response_class=HTMLResponse, include_in_schema=False)
+@_pages.get("/report/hotel", response_class=HTMLResponse, include_in_schema=False)
 def report_hotel_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
-    return _page(request, "report.html", _form_context(request, "hotel", tokens))
+    """First the job (a plain GET step, no script needed), then a form with that job's signs only."""
+    context = _form_context(request, "hotel", tokens)
+    if context["role"] is None:
+        return _page(request, "report_role.html", context)
+    return _page(request, "report.html", context)
+
+
+def _sent_url(request: Request, variant: Variant, reference: str, again: str | None) -> str:
+    query = {"ref": reference, "form": variant} | ({"again": again} if again else {})
+    return url("/report/sent", lang_of(request)) + "?" + urlencode(query)
 
 
 async def _receive_tip(
     request: Request, variant: Variant, store: Store, tokens: FormTokens, limiter: RateLimiter
 ) -> Response:
+    lang = lang_of(request)
+    words = strings(lang)
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return _page(request, "problem.html", {"title": "That was too large to send"}, status_code=413)
+        return _page(request, "problem.html", {"title": words["too_large_title"]}, status_code=413)
     form = await request.form(max_files=5, max_fields=200, max_part_size=MAX_BODY_BYTES)
     data: dict[str, object] = {}
     ticked: list[str] = []
@@ -173,22 +213,14 @@ async def _receive_tip(
     data["signs"] = ticked
     await form.close()
 
-    result = parse_tip_form(data, variant=variant, today=_today())
+    result = parse_tip_form(data, variant=variant, today=_today(), lang=lang)
     errors = dict(result.errors)
     if files_sent:
-        errors["what_seen"] = (
-            "We do not accept photos or files, to protect the children in them and you. "
-            "Please describe what you saw in words."
-        )
+        errors["what_seen"] = words["no_files_error"]
     try:
         nonce = tokens.check(str(data.get("form_token", "")), variant)
     except FormTokenError as exc:
-        notice = (
-            "This form was open for a long time, so for safety it has expired. Everything you typed is still "
-            "here: please check it and press Send again."
-            if exc.expired
-            else "We could not accept this form. Everything you typed is still here: please press Send again."
-        )
+        notice = words["token_expired"] if exc.expired else words["token_bad"]
         context = _form_context(request, variant, tokens, values=result.values, errors=errors, notice=notice)
         return _page(request, "report.html", context, status_code=400)
     if errors or result.tip is None:
@@ -199,32 +231,48 @@ async def _receive_tip(
     if receipt is None:
         if not limiter.allow(request.client.host if request.client else None):
             minutes = max(1, round(limiter.retry_after() / 60))
-            notice = (
-                f"Many tips have been sent from this connection in a short time, so we paused it. Please try "
-                f"again in about {minutes} minute{'s' if minutes != 1 else ''}, or call the National Human "
-                "Trafficking Hotline at 1-888-373-7888 now. Everything you typed is still here."
-            )
+            notice = words["rate_limited"].format(minutes=minutes)
             context = _form_context(request, variant, tokens, values=result.values, notice=notice)
             response = _page(request, "report.html", context, status_code=429)
             response.headers["Retry-After"] = str(limiter.retry_after())
             return response
         receipt = await run_in_threadpool(submit_tip, store, replace(result.tip, form_nonce=nonce))
-    context = {"title": "Thank you: your tip was sent", "receipt": receipt, "variant": variant}
-    return _page(request, "thanks.html", context)
+    again = "form" if receipt.duplicate else "same" if receipt.repeated else None
+    target = _sent_url(request, variant, receipt.reference, again)
+    return RedirectResponse(target, status_code=303, headers=NO_STORE)
 
 
-@router.post("/report", include_in_schema=False)
+@_pages.post("/report", include_in_schema=False)
 async def report_submit(
     request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
 ) -> Response:
     return await _receive_tip(request, "public", store, tokens, limiter)
 
 
-@router.post("/report/hotel", include_in_schema=False)
+@_pages.post("/report/hotel", include_in_schema=False)
 async def report_hotel_submit(
     request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
 ) -> Response:
     return await _receive_tip(request, "hotel", store, tokens, limiter)
 
 
-templates.env.globals.update(role_labels={r.id: r.label for r in ROLES.values()}, sign_texts=SIGNS)
+@_pages.get("/report/sent", response_class=HTMLResponse, include_in_schema=False)
+def report_sent(request: Request) -> HTMLResponse:
+    """The thank-you page a sent tip redirects to. It shows only what its address carries: the
+    reference (checked for shape, never looked up) and whether this tip had already reached us."""
+    reference = request.query_params.get("ref", "")
+    if not _REFERENCE.fullmatch(reference):
+        raise HTTPException(status_code=404)
+    variant = "hotel" if request.query_params.get("form") == "hotel" else "public"
+    again = request.query_params.get("again")
+    context = {
+        "title": strings(lang_of(request))["thanks_title"],
+        "reference": reference,
+        "variant": variant,
+        "again": again if again in ("form", "same") else None,
+    }
+    return _page(request, "thanks.html", context)
+
+
+router.include_router(_pages)
+router.include_router(_pages, prefix="/es")
