@@ -30,7 +30,9 @@ COMMAND_MODULES = [
     "safeharbor.cli.export_cmds",  # export ads | networks
     "safeharbor.cli.network_cmds",  # network, why
     "safeharbor.cli.risk_cmds",  # leads, train, indicators
-    "safeharbor.cli.web_cmds",  # serve, users
+    "safeharbor.cli.web_cmds",  # serve
+    "safeharbor.cli.user_cmds",  # users, keys
+    "safeharbor.cli.audit_cmds",  # audit verify | list | export
 ]
 
 for _name in COMMAND_MODULES:

@@ -10,16 +10,17 @@ from starlette.concurrency import run_in_threadpool
 
 from safeharbor.web.workspace.guard import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, store_of
 from safeharbor.web.workspace.render import page
-from safeharbor.workspace import accounts
+from safeharbor.workspace import signin
 from safeharbor.workspace.audit import record
 
 router = APIRouter()
 
-_MESSAGES = {
-    "locked": f"Too many failed sign-ins: this account is locked for {accounts.LOCKOUT_MINUTES} minutes.",
-    "disabled": "This account is disabled.",
-}
-_GENERIC = "Wrong username, password or code."
+# One message for every refusal (unknown name, wrong password or code, locked, disabled), so the page
+# never confirms that a username exists; the audit log keeps the real reason for administrators.
+_GENERIC = (
+    "Wrong username, password or code. After several failed attempts sign-in is paused for "
+    f"{signin.LOCKOUT_MINUTES} minutes; an administrator can help sooner."
+)
 
 
 def _safe_next(target: str | None) -> str:
@@ -88,15 +89,12 @@ async def login(
             request, error="The form expired; please try again.", next_url=_safe_next(next), status=403
         )
 
-    def check() -> accounts.LoginResult:
-        with store.begin() as conn:
-            client = request.client.host if request.client else None
-            return accounts.authenticate(conn, username.strip(), password, code, client=client)
+    def check() -> signin.LoginResult:
+        return signin.authenticate(store, username, password, code)
 
     result = await run_in_threadpool(check)
     if not result.ok or result.session_id is None:
-        message = _MESSAGES.get(result.reason, _GENERIC)
-        return _login_page(request, error=message, next_url=_safe_next(next), status=401)
+        return _login_page(request, error=_GENERIC, next_url=_safe_next(next), status=401)
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
@@ -119,7 +117,7 @@ async def logout(request: Request) -> Response:
 
     def end() -> None:
         with store.begin() as conn:
-            session = accounts.resume_session(conn, session_id) if session_id else None
+            session = signin.resume_session(conn, session_id) if session_id else None
             if session is None:
                 return
             if not (isinstance(sent, str) and secrets.compare_digest(sent, session.csrf_token)):
@@ -133,7 +131,7 @@ async def logout(request: Request) -> Response:
                     detail="bad CSRF token",
                 )
                 return
-            accounts.end_session(conn, session_id or "")
+            signin.end_session(conn, session_id or "")
             record(
                 conn,
                 user=session.user.username,

@@ -18,7 +18,7 @@ from fastapi import Depends, HTTPException, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from safeharbor.storage import Store
-from safeharbor.workspace import accounts
+from safeharbor.workspace import accounts, signin
 from safeharbor.workspace.audit import record
 
 SESSION_COOKIE = "sh_session"
@@ -57,11 +57,19 @@ class Access:
         return self.user.username
 
     def note(
-        self, *, object_id: str | None = None, detail: str | None = None, action: str | None = None
+        self,
+        *,
+        object_id: str | None = None,
+        detail: str | None = None,
+        action: str | None = None,
+        outcome: str | None = None,
     ) -> None:
+        """Refine the audit row; `outcome="refused"` for an action turned down with a 2xx page."""
         pending = self.request.scope.get(_AUDIT_KEY)
         if pending is None:
             return
+        if outcome is not None:
+            pending["outcome"] = outcome
         if object_id is not None:
             pending["object_id"] = object_id
         if detail is not None:
@@ -98,9 +106,9 @@ def _write(store: Store, **row: Any) -> None:
         record(conn, **row)
 
 
-def _resume(store: Store, session_id: str) -> accounts.Session | None:
+def _resume(store: Store, session_id: str) -> signin.Session | None:
     with store.begin() as conn:
-        return accounts.resume_session(conn, session_id)
+        return signin.resume_session(conn, session_id)
 
 
 async def _csrf_ok(request: Request, expected: str) -> bool:
@@ -165,7 +173,7 @@ def _outcome(status: int) -> str:
         return "not_found"
     if status in (401, 403):
         return "denied"
-    return "error" if status >= 500 else "rejected"
+    return "error" if status >= 500 else "refused"
 
 
 async def audit_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
@@ -176,10 +184,12 @@ async def audit_middleware(request: Request, call_next: Callable[[Request], Awai
         response = await call_next(request)
     except Exception:
         if pending:
+            pending.pop("outcome", None)
             await run_in_threadpool(_write, store_of(request), outcome="error", **pending)
         raise
     if pending:
-        await run_in_threadpool(_write, store_of(request), outcome=_outcome(response.status_code), **pending)
+        outcome = pending.pop("outcome", None) or _outcome(response.status_code)
+        await run_in_threadpool(_write, store_of(request), outcome=outcome, **pending)
     return response
 
 

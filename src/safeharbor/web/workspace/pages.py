@@ -91,6 +91,7 @@ def review_lead(
                 reason=reason,
             )
     except ValueError as exc:
+        access.note(outcome="refused", detail=f"{status}: {exc}"[:200])
         if is_htmx(request):
             return page(
                 request,
