@@ -26,6 +26,7 @@ from risk import build  # bench/risk.py: generate + ingest + analyze, reused acr
 from sklearn.metrics import roc_auc_score
 from sqlalchemy import select
 
+from safeharbor.link.queries import networks_for_ads
 from safeharbor.score.catalogue import PersonWeights, load_catalogue
 from safeharbor.score.load import ad_facts
 from safeharbor.score.network_signals import persons
@@ -38,7 +39,6 @@ from safeharbor.score.person_model import (
     person_counts,
     person_logit,
 )
-from safeharbor.score.run import networks_of
 from safeharbor.storage.schema import ads
 
 YOUTH = ["youth_language", "youth_coded", "youth_emoji"]
@@ -49,8 +49,8 @@ def samples_of(folder: Path, n_ads: int, seed: int, base: PersonWeights) -> list
     with store.connect() as conn:
         keys = {k: (s, i) for k, s, i in conn.execute(select(ads.c.ad_key, ads.c.source, ads.c.ad_id))}
         facts = ad_facts(conn, sorted(keys))
+        networks = networks_for_ads(conn, keys)
     minor = {k: bool(truth[keys[k]]["minor"]) for k in keys if keys[k] in truth}
-    networks = networks_of(store, sorted(keys)) or {}
     groups: dict[str, list[int]] = {}
     for k, nid in networks.items():
         groups.setdefault(nid, []).append(k)

@@ -40,10 +40,10 @@ from safeharbor.ingest.run import ingest_file
 from safeharbor.pipeline import analyze
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.indicators import text_matcher
-from safeharbor.score.model import fit_from_outcomes, save_model
-from safeharbor.score.person_fit import fit_persons_from_outcomes
+from safeharbor.score.model import save_model
 from safeharbor.score.run import update_scores
 from safeharbor.score.tables import score_ads, score_flags, score_lead_ads, score_leads, score_models
+from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
 

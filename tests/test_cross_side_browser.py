@@ -12,10 +12,10 @@ import pyotp
 import pytest
 from sqlalchemy import select
 
+from safeharbor.link.queries import list_networks
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.workspace.accounts import ensure_demo_accounts
-from safeharbor.workspace.stages import list_networks
 from tests.browser_support import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, live_server, require_chromium
 from tests.test_workspace_support import demo_store
 

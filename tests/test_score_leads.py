@@ -11,9 +11,10 @@ from typer.testing import CliRunner
 from safeharbor.cli import app
 from safeharbor.link.tables import link_ad_network
 from safeharbor.score.leads import lead_queue
-from safeharbor.score.model import ScoringModel, fit_from_outcomes, fit_weights
+from safeharbor.score.model import ScoringModel, fit_weights
 from safeharbor.score.queries import scores_for_ads
 from safeharbor.score.run import update_scores
+from safeharbor.score.train import fit_from_outcomes
 from safeharbor.storage import Store
 from tests.test_score_support import add_ad, new_store
 

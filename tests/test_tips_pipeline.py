@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
+from safeharbor.link.queries import networks_for_ads
 from safeharbor.storage import open_store
-from safeharbor.tips import get_tip, networks_of, parse_tip_form, submit_tip
+from safeharbor.tips import get_tip, parse_tip_form, submit_tip
 
 
 def test_hotel_tip_links_to_the_demo_network(tmp_path: Path) -> None:
@@ -66,7 +67,7 @@ def test_hotel_tip_links_to_the_demo_network(tmp_path: Path) -> None:
             op_keys = [
                 keys_by_id[(t["source"], t["id"])] for t in truth if t["operator"] == chosen["operator"]
             ]
-            networks = networks_of(conn, op_keys)
+            networks = networks_for_ads(conn, op_keys)
         # The network the link stage put the sighted ad in (an operator's ads may span several networks
         # when it changes phones between cities; the tip should point at the one with this phone).
         expected = networks.get(keys_by_id[(chosen["source"], chosen["id"])])

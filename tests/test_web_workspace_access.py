@@ -11,11 +11,11 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
+from safeharbor.link.queries import list_networks
 from safeharbor.storage import Store
 from safeharbor.web import workspace as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
 from safeharbor.workspace import cases as case_ops
-from safeharbor.workspace.stages import list_networks
 from safeharbor.workspace.tables import audit_log
 from tests.test_workspace_support import client_as, csrf_of, demo_store
 

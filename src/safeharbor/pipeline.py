@@ -1,14 +1,16 @@
-"""`safeharbor analyze`: extract -> link -> score, each incremental, each printing a summary."""
+"""`safeharbor analyze`: extract -> index -> link -> score, each incremental, each printing a summary."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Protocol
 
 from safeharbor.extract.run import extract_pending
-from safeharbor.stages import optional
+from safeharbor.link.run import update_networks
+from safeharbor.score.run import update_scores
 from safeharbor.storage.engine import Store
+from safeharbor.workspace.search import update_index
 
 
 class StageSummary(Protocol):
@@ -17,7 +19,7 @@ class StageSummary(Protocol):
 
 @dataclass
 class AnalyzeSummary:
-    stages: list[tuple[str, Any]] = field(default_factory=list)
+    stages: list[tuple[str, StageSummary]] = field(default_factory=list)
 
     def lines(self) -> list[str]:
         out: list[str] = []
@@ -41,13 +43,7 @@ def analyze(
         return lambda done, total: progress(stage, done, total)
 
     result.stages.append(("extract", extract_pending(store, rebuild=rebuild, progress=report("extract"))))
-    search = optional("safeharbor.workspace.search")
-    if search is not None:
-        result.stages.append(("index", search.update_index(store, rebuild=rebuild)))
-    link = optional("safeharbor.link.run")
-    if link is not None:
-        result.stages.append(("link", link.update_networks(store, rebuild=rebuild, progress=report("link"))))
-    score = optional("safeharbor.score.run")
-    if score is not None:
-        result.stages.append(("score", score.update_scores(store, rebuild=rebuild)))
+    result.stages.append(("index", update_index(store, rebuild=rebuild)))
+    result.stages.append(("link", update_networks(store, rebuild=rebuild, progress=report("link"))))
+    result.stages.append(("score", update_scores(store, rebuild=rebuild)))
     return result

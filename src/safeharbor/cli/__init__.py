@@ -6,9 +6,18 @@ CLI stays a list of small files rather than one large one.
 
 from __future__ import annotations
 
-import importlib
-
 import typer
+
+from safeharbor.cli import (
+    audit_cmds,
+    data_cmds,
+    demo_cmd,
+    export_cmds,
+    network_cmds,
+    risk_cmds,
+    user_cmds,
+    web_cmds,
+)
 
 app = typer.Typer(
     name="safeharbor",
@@ -24,25 +33,17 @@ app = typer.Typer(
 )
 
 # In pipeline order; each module defines register(app).
-COMMAND_MODULES = [
-    "safeharbor.cli.demo_cmd",  # demo (everything, for a new user)
-    "safeharbor.cli.data_cmds",  # demo-data, ingest, analyze, stats
-    "safeharbor.cli.export_cmds",  # export ads | networks
-    "safeharbor.cli.network_cmds",  # network, why
-    "safeharbor.cli.risk_cmds",  # leads, train, indicators
-    "safeharbor.cli.web_cmds",  # serve
-    "safeharbor.cli.user_cmds",  # users, keys
-    "safeharbor.cli.audit_cmds",  # audit verify | list | export
-]
-
-for _name in COMMAND_MODULES:
-    try:
-        _module = importlib.import_module(_name)
-    except ModuleNotFoundError as exc:
-        if exc.name != _name:  # a real missing dependency, not a stage still to be written
-            raise
-        continue
-    _module.register(app)
+for _commands in (
+    demo_cmd,  # demo (everything, for a new user)
+    data_cmds,  # demo-data, ingest, analyze, stats
+    export_cmds,  # export ads | networks
+    network_cmds,  # network, why
+    risk_cmds,  # leads, train, indicators
+    web_cmds,  # serve
+    user_cmds,  # users, keys
+    audit_cmds,  # audit verify | list | export
+):
+    _commands.register(app)
 
 
 def main() -> None:

@@ -12,6 +12,9 @@ from sqlalchemy import func, select
 
 from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
+from safeharbor.demo import generate
+from safeharbor.ingest import ingest_file
+from safeharbor.pipeline import analyze as run_analyze
 from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
 
@@ -32,8 +35,6 @@ def demo_data(
     ] = 0,
 ) -> None:
     """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people)."""
-    from safeharbor.demo import generate
-
     summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines)
     console.print(
         f"Wrote {summary.ads:,} ads from {summary.operators:,} operators "
@@ -55,8 +56,6 @@ def ingest(
 
     Ingesting the same file twice adds nothing; an ad seen again with a changed body becomes a new version.
     """
-    from safeharbor.ingest import ingest_file
-
     store = open_store(db)
     for path in files:
         if not path.is_file():
@@ -78,8 +77,6 @@ def analyze(
     ] = False,
 ) -> None:
     """Extract contacts and places, link ads into networks, and score indicators (incremental)."""
-    from safeharbor.pipeline import analyze as run_analyze
-
     store = open_store(db)
     with progress_bar("Analysing") as update:
         summary = run_analyze(store, rebuild=rebuild, progress=lambda stage, done, total: update(done, total))
@@ -130,12 +127,6 @@ def stats(
             "lines set aside",
             f"{n_quarantine:,}" + (" (safeharbor stats --quarantine)" if n_quarantine else ""),
         )
-        from safeharbor.stages import optional
-
-        link_stats = optional("safeharbor.link.queries")
-        if link_stats is not None and hasattr(link_stats, "stats_rows"):
-            for name, value in link_stats.stats_rows(conn):
-                table.add_row(name, value)
         console.print(table)
         runs = Table(
             "run", "file", "status", "read", "added", "versions", "dupes", "set aside", title="Recent ingests"

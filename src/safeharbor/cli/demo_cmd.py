@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Annotated
 
@@ -9,8 +10,13 @@ import typer
 from rich.console import Console
 
 from safeharbor.cli.progress import progress_bar
-from safeharbor.stages import optional
+from safeharbor.demo import generate
+from safeharbor.export.ads import ad_records
+from safeharbor.ingest import ingest_file
+from safeharbor.pipeline import analyze
 from safeharbor.storage import open_store
+from safeharbor.web.app import create_app
+from safeharbor.workspace.accounts import ensure_demo_accounts
 
 console = Console()
 
@@ -26,11 +32,6 @@ def demo(
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web app at the end.")] = True,
 ) -> None:
     """Generate a demo corpus, ingest and analyse it, create demo accounts, and start the web app."""
-    from safeharbor.demo import generate
-    from safeharbor.export.ads import ad_records
-    from safeharbor.ingest import ingest_file
-    from safeharbor.pipeline import analyze
-
     data_dir = directory / "data"
     db_path = directory / "safeharbor.db"
     console.rule("[bold]Safe Harbor demo")
@@ -49,8 +50,6 @@ def demo(
         console.print("   " + line, soft_wrap=True, highlight=False)
     export_path = directory / "ads-export.jsonl"
     with store.connect() as conn, open(export_path, "w", encoding="utf-8") as fh:
-        import json
-
         for record in ad_records(conn):
             fh.write(json.dumps(record) + "\n")
 
@@ -69,8 +68,7 @@ def demo(
         "  safeharbor leads --top 20     ads and networks with the strongest indicators of a possible minor",
         "  safeharbor export networks --out networks.jsonl",
     ]
-    accounts_mod = optional("safeharbor.workspace.accounts")
-    accounts = accounts_mod.ensure_demo_accounts(store) if accounts_mod is not None else []
+    accounts = ensure_demo_accounts(store)
     if accounts:
         import pyotp
 
@@ -85,9 +83,6 @@ def demo(
         console.print(line, soft_wrap=True, highlight=False)
     if not serve:
         return
-    web = optional("safeharbor.web.app")
-    if web is None:
-        return
     import uvicorn
 
     console.rule()
@@ -96,7 +91,7 @@ def demo(
         f"and  http://{host}:{port}/login (analyst workspace). Ctrl+C stops the server.", soft_wrap=True
     )
     # No access log: it would write visitors' addresses, and the public side stores none.
-    uvicorn.run(web.create_app(store), host=host, port=port, log_level="warning", access_log=False)
+    uvicorn.run(create_app(store), host=host, port=port, log_level="warning", access_log=False)
 
 
 def register(app: typer.Typer) -> None:

@@ -24,6 +24,12 @@ from safeharbor.score.catalogue import (
     catalogue_path,
     load_catalogue,
 )
+from safeharbor.score.leads import lead_queue
+from safeharbor.score.model import active_model
+from safeharbor.score.person_fit import write_catalogue_with
+from safeharbor.score.person_model import basis_line
+from safeharbor.score.run import update_scores
+from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
 
@@ -63,10 +69,6 @@ def leads(
     ] = False,
 ) -> None:
     """The lead queue: networks and stand-alone ads with the strongest indicators of a possible minor."""
-    from safeharbor.score.leads import lead_queue
-    from safeharbor.score.person_model import basis_line
-    from safeharbor.score.run import update_scores
-
     store = open_store(db)
     update_scores(store, catalogue=_catalogue_or_exit())  # cheap when nothing changed
     with store.connect() as conn:
@@ -169,10 +171,6 @@ def train(
     ] = None,
 ) -> None:
     """Re-fit indicator weights from analysts' reviewed case outcomes, and print the fit's quality."""
-    from safeharbor.score.model import fit_from_outcomes
-    from safeharbor.score.person_fit import fit_persons_from_outcomes, write_catalogue_with
-    from safeharbor.score.run import update_scores
-
     store = open_store(db)
     if from_file is not None:
         outcomes, bad = _outcomes_from_file(store, from_file)
@@ -230,8 +228,6 @@ def indicators(
     origin = "catalogue"
     if db is not None:  # show the weights actually in use in that store (a fitted model may be active)
         try:
-            from safeharbor.score.model import active_model
-
             store = open_store(db)
             with store.connect() as conn:
                 model = active_model(conn, cat)

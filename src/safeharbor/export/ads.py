@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import Connection, func, select
 
-from safeharbor.stages import optional
+from safeharbor.link.queries import networks_for_ads
+from safeharbor.score.queries import scores_for_ads
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
-
-BATCH = 2000
 
 
 def latest_version_keys(conn: Connection) -> list[int]:
@@ -39,18 +39,15 @@ def _unique(values: Iterator[Any]) -> list[Any]:
 
 
 def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
-    link_queries = optional("safeharbor.link.queries")
-    score_queries = optional("safeharbor.score.queries")
     keys = latest_version_keys(conn)
-    for i in range(0, len(keys), BATCH):
-        chunk = keys[i : i + BATCH]
+    for chunk in chunks(keys):
         found = extractions_for(conn, chunk)
         places = {
             r.ad_key: (r.city, r.state)
             for r in conn.execute(select(ad_places).where(ad_places.c.ad_key.in_(chunk)))
         }
-        networks = link_queries.networks_for_ads(conn, chunk) if link_queries else {}
-        scores = score_queries.scores_for_ads(conn, chunk) if score_queries else {}
+        networks = networks_for_ads(conn, chunk)
+        scores = scores_for_ads(conn, chunk)
         ids = {
             r.ad_key: (r.ad_id, r.source)
             for r in conn.execute(

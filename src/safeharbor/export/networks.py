@@ -7,28 +7,25 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from safeharbor.stages import optional
+from safeharbor.link import export as link_export
+from safeharbor.score.queries import network_scores
 
 BATCH = 500
 
 
 def network_records(conn: Connection) -> Iterator[dict[str, Any]]:
-    link_export = optional("safeharbor.link.export")
-    if link_export is None:
-        return
-    score_queries = optional("safeharbor.score.queries")
     batch: list[dict[str, Any]] = []
     for record in link_export.network_records(conn):
         batch.append(record)
         if len(batch) >= BATCH:
-            yield from _with_risk(conn, batch, score_queries)
+            yield from _with_risk(conn, batch)
             batch = []
-    yield from _with_risk(conn, batch, score_queries)
+    yield from _with_risk(conn, batch)
 
 
-def _with_risk(conn: Connection, batch: list[dict[str, Any]], score_queries: Any) -> Iterator[dict[str, Any]]:
-    if score_queries is not None and batch:
-        scores = score_queries.network_scores(conn, [r["network"] for r in batch])
+def _with_risk(conn: Connection, batch: list[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+    if batch:
+        scores = network_scores(conn, [r["network"] for r in batch])
         for record in batch:
             score = scores.get(record["network"])
             record["risk"] = round(score.risk, 4) if score is not None else record.get("risk")

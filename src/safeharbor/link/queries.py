@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
@@ -26,6 +26,7 @@ __all__ = [
     "NetworkRecord",
     "ad_keys_for_posting",
     "cut_identifiers",
+    "image_groups",
     "list_networks",
     "network_graph",
     "network_record",
@@ -64,6 +65,18 @@ def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]
         query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
         out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
     return out
+
+
+def image_groups(conn: Connection) -> Callable[[str], str | None]:
+    """phash -> its near-identical image group; None for an image the link stage cut as shared."""
+    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
+    shared = set(conn.execute(select(link_cuts.c.value).where(link_cuts.c.kind == "image")).scalars())
+
+    def group(phash: str) -> str | None:
+        g = groups.get(phash, phash)
+        return None if phash in shared or g in shared else g
+
+    return group
 
 
 def ad_keys_for_posting(conn: Connection, source: str, ad_id: str) -> list[int]:

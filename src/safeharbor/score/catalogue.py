@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import re
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -18,6 +17,8 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+
+from safeharbor.settings import ENV_CATALOGUE, Settings
 
 Level = Literal["ad", "network"]
 LEVELS: tuple[str, ...] = ("ad", "network")
@@ -32,7 +33,7 @@ NETWORK_DETECTORS: tuple[str, ...] = (
     "persons_per_contact",
     "fast_circuit",
 )
-CATALOGUE_ENV = "SAFEHARBOR_CATALOGUE"
+CATALOGUE_ENV = ENV_CATALOGUE
 _ID = re.compile(r"^[a-z][a-z0-9_]{1,59}$")
 
 
@@ -86,7 +87,7 @@ class Indicator:
             "detector": self.detector,
             "params": self.params,
         }
-        return _digest(payload)
+        return digest(payload)
 
 
 @dataclass(frozen=True)
@@ -103,7 +104,7 @@ class PersonWeights:
     per_ad: float = 0.0  # times the number of distinct ads
 
     def hash(self) -> str:
-        return _digest(
+        return digest(
             {
                 "bias": self.bias,
                 "log_ads": self.log_ads,
@@ -136,14 +137,14 @@ class Catalogue:
         return {i.id: i.match_hash() for i in self.indicators}
 
     def weights_hash(self) -> str:
-        return _digest({"bias": self.bias, "weights": self.weights()})
+        return digest({"bias": self.bias, "weights": self.weights()})
 
     def person_hash(self) -> str:
         return self.person.hash() if self.person else ""
 
     def hash(self) -> str:
         """One hash of everything that affects scores."""
-        return _digest(
+        return digest(
             {"match": self.match_hashes(), "weights": self.weights_hash(), "person": self.person_hash()}
         )
 
@@ -151,7 +152,8 @@ class Catalogue:
         return [i for i in self.indicators if i.level == level]
 
 
-def _digest(payload: object) -> str:
+def digest(payload: object) -> str:
+    """A short, stable hash of a JSON-able value (keys sorted): what the incremental state compares."""
     raw = json.dumps(payload, sort_keys=True, ensure_ascii=False).encode()
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -164,8 +166,7 @@ def catalogue_path(path: str | Path | None = None) -> Path:
     """The file to use: an explicit path, else $SAFEHARBOR_CATALOGUE, else the packaged catalogue."""
     if path:
         return Path(path)
-    env = os.environ.get(CATALOGUE_ENV)
-    return Path(env) if env else default_catalogue_path()
+    return Settings.from_env().catalogue or default_catalogue_path()
 
 
 def load_catalogue(path: str | Path | None = None) -> Catalogue:

@@ -16,22 +16,24 @@ person's mean log-odds and a stand-alone ad by its risk.
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select, tuple_
 
-from safeharbor.score.model import sigmoid
-from safeharbor.score.queries import flags_for_ads, network_scores
-from safeharbor.score.tables import score_ads, score_lead_ads, score_leads
+from safeharbor.score.odds import sigmoid
+from safeharbor.score.queries import Flag, NetworkScore, flags_for_ads, network_scores
+from safeharbor.score.tables import PERSON_SEP, score_ads, score_lead_ads, score_leads
+from safeharbor.storage.batching import chunks, sorted_chunks
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ad_places, ads
 
+log = logging.getLogger(__name__)
+
 TOP_REASONS = 4
-BATCH = 2000
-PERSON_SEP = "\x1f"
 UNASSIGNED = ""  # ads no person was found for
 
 
@@ -52,9 +54,22 @@ class AdRow:
     person_evidence: dict[str, Any] | None = None
 
 
-def _chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(keys), size):
-        yield keys[i : i + size]
+@dataclass(frozen=True, order=True)
+class LeadId:
+    """A lead's id: a network (`network:<id>`) or a stand-alone posting (`ad:<ad_key of its top version>`)."""
+
+    kind: Literal["network", "ad"]
+    ref: str
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref}"
+
+    @classmethod
+    def parse(cls, text: str) -> LeadId:
+        kind, _, ref = text.partition(":")
+        if kind not in ("network", "ad") or not ref:
+            raise ValueError(f"not a lead id: {text!r}")
+        return cls("network" if kind == "network" else "ad", ref)
 
 
 def _strongest_person(rows: Sequence[AdRow], basis: str) -> tuple[float, dict[str, Any]] | None:
@@ -121,20 +136,7 @@ def _usual(values: Iterable[tuple[str | None, str | None]]) -> tuple[str | None,
     return max(sorted(counts), key=lambda cs: counts[cs])
 
 
-def _flag_dict(flag: Any) -> dict[str, Any]:
-    return {
-        "indicator": flag.indicator,
-        "evidence": flag.evidence,
-        "weight": flag.weight,
-        "field": flag.field,
-        "start": flag.start,
-        "end": flag.end,
-        "note": flag.note,
-        "level": flag.level,
-    }
-
-
-def _top_network_reasons(flags: list[Any]) -> list[Any]:
+def _top_network_reasons(flags: list[Flag]) -> list[Flag]:
     """The strongest flags, keeping one piece of ad text so the analyst sees words, not only counts."""
     top = flags[:TOP_REASONS]
     if top and all(f.level != "ad" for f in top):
@@ -146,7 +148,7 @@ def _top_network_reasons(flags: list[Any]) -> list[Any]:
 
 def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
     out: list[AdRow] = []
-    for chunk in _chunks(sorted(keys)):
+    for chunk in sorted_chunks(keys):
         query = (
             select(
                 score_ads.c.ad_key,
@@ -191,54 +193,114 @@ def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
 
 def _postings_keys(conn: Connection, postings: set[tuple[str, str]]) -> set[int]:
     keys: set[int] = set()
-    items = sorted(postings)
-    for chunk in _chunks(items, 400):
+    for chunk in sorted_chunks(postings, 400):
         keys.update(
             conn.execute(select(ads.c.ad_key).where(tuple_(ads.c.source, ads.c.ad_id).in_(chunk))).scalars()
         )
     return keys
 
 
-def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
-    """Rebuild the leads that hold these ads (all leads when `touched` is None); returns how many."""
+def _leads_of(conn: Connection, keys: Iterable[int]) -> set[LeadId]:
+    found: set[LeadId] = set()
+    for chunk in sorted_chunks(keys):
+        query = select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk)).distinct()
+        found.update(LeadId.parse(lead) for lead in conn.execute(query).scalars())
+    return found
+
+
+def _affected(conn: Connection, touched: Iterable[int]) -> set[int]:
+    """Every ad of every lead that holds a touched ad, before and after: the networks and postings the
+    touched ads are in now, and the leads they were in before (an ad may have left its network)."""
+    seed = set(touched)
+    old = _leads_of(conn, seed)
+    rows = _load(conn, sorted(seed))
+    networks = {r.network_id for r in rows if r.network_id} | {
+        lead.ref for lead in old if lead.kind == "network"
+    }
+    postings = {(r.source, r.ad_id) for r in rows if not r.network_id}
+    for keys_part in sorted_chunks(int(lead.ref) for lead in old if lead.kind == "ad"):
+        postings.update(
+            conn.execute(select(ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(keys_part))).all()
+        )
+    keys = seed | _postings_keys(conn, postings)
+    for ids in sorted_chunks(networks, 500):
+        keys.update(conn.execute(select(score_ads.c.ad_key).where(score_ads.c.network_id.in_(ids))).scalars())
+    return keys
+
+
+def _delete(conn: Connection, touched: Iterable[int] | None) -> set[int]:
+    """Delete the leads that hold these ads (all leads when None); returns the ads to group again."""
     if touched is None:
         conn.execute(delete(score_leads))
         conn.execute(delete(score_lead_ads))
-        keys = set(conn.execute(select(score_ads.c.ad_key)).scalars())
-    else:
-        seed = sorted(set(touched))
-        old_leads: set[str] = set()
-        for chunk in _chunks(seed):
-            old_leads.update(
-                conn.execute(
-                    select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk)).distinct()
-                ).scalars()
-            )
-        rows = _load(conn, seed)
-        networks = {r.network_id for r in rows if r.network_id}
-        networks |= {lead.split(":", 1)[1] for lead in old_leads if lead.startswith("network:")}
-        postings = {(r.source, r.ad_id) for r in rows if not r.network_id}
-        old_ads = [int(lead.split(":", 1)[1]) for lead in old_leads if lead.startswith("ad:")]
-        for chunk in _chunks(sorted(old_ads)):
-            postings.update(
-                (s, i)
-                for s, i in conn.execute(select(ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(chunk)))
-            )
-        keys = set(seed) | _postings_keys(conn, postings)
-        for chunk in _chunks(sorted(networks), 500):
-            keys.update(
-                conn.execute(select(score_ads.c.ad_key).where(score_ads.c.network_id.in_(chunk))).scalars()
-            )
-        for chunk in _chunks(sorted(keys)):
-            old_leads.update(
-                conn.execute(
-                    select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk)).distinct()
-                ).scalars()
-            )
-            conn.execute(delete(score_lead_ads).where(score_lead_ads.c.ad_key.in_(chunk)))
-        for chunk in _chunks(sorted(old_leads)):
-            conn.execute(delete(score_leads).where(score_leads.c.lead_id.in_(chunk)))
-    rows = _load(conn, sorted(keys))
+        return set(conn.execute(select(score_ads.c.ad_key)).scalars())
+    keys = _affected(conn, touched)
+    old = _leads_of(conn, keys)
+    for chunk in sorted_chunks(keys):
+        conn.execute(delete(score_lead_ads).where(score_lead_ads.c.ad_key.in_(chunk)))
+    for ids in sorted_chunks(str(lead) for lead in old):
+        conn.execute(delete(score_leads).where(score_leads.c.lead_id.in_(ids)))
+    return keys
+
+
+def _network_lead(nid: str, group: Sequence[AdRow], stored: NetworkScore | None) -> dict[str, Any]:
+    """The score_leads row of one network."""
+    rank, summary = network_rank(group)
+    top = max(group, key=lambda r: (r.risk, -r.ad_key))
+    times = sorted(r.posted_at for r in group if r.posted_at)
+    city, state = _usual((r.city, r.state) for r in group)
+    return {
+        "lead_id": str(LeadId("network", nid)),
+        "kind": "network",
+        "ref": nid,
+        "rank": rank,
+        "risk": top.risk,
+        "top_ad_key": top.ad_key,
+        "n_ads": len(group),
+        "first_seen": times[0] if times else None,
+        "last_seen": times[-1] if times else None,
+        "city": city,
+        "state": state,
+        "title": top.title,
+        "source": top.source,
+        "summary": summary,
+        "reasons": [f.as_json() for f in _top_network_reasons(stored.flags if stored else [])],
+    }
+
+
+def _ad_lead(versions: Sequence[AdRow], flags: Sequence[Flag]) -> dict[str, Any]:
+    """The score_leads row of one stand-alone posting (its versions count once)."""
+    top = max(versions, key=lambda r: (r.risk, -r.ad_key))
+    rank, summary = ad_rank(versions)
+    return {
+        "lead_id": str(LeadId("ad", str(top.ad_key))),
+        "kind": "ad",
+        "ref": str(top.ad_key),
+        "rank": rank,
+        "risk": top.risk,
+        "top_ad_key": top.ad_key,
+        "n_ads": 1,
+        "first_seen": top.posted_at,
+        "last_seen": top.posted_at,
+        "city": top.city,
+        "state": top.state,
+        "title": top.title,
+        "source": top.source,
+        "summary": summary,
+        "reasons": [f.as_json() for f in flags[:TOP_REASONS]],
+    }
+
+
+def _write(conn: Connection, leads: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]]) -> None:
+    for chunk in chunks(leads, 1000):
+        conn.execute(score_leads.insert(), list(chunk))
+    for chunk in chunks(members, 5000):
+        conn.execute(score_lead_ads.insert(), list(chunk))
+
+
+def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
+    """Rebuild the leads that hold these ads (all leads when `touched` is None); returns how many."""
+    rows = _load(conn, sorted(_delete(conn, touched)))
     by_network: dict[str, list[AdRow]] = defaultdict(list)
     by_posting: dict[tuple[str, str], list[AdRow]] = defaultdict(list)
     for r in rows:
@@ -250,61 +312,15 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
     members: list[dict[str, Any]] = []
     stored = network_scores(conn, list(by_network))
     for nid, group in by_network.items():
-        rank, summary = network_rank(group)
-        top = max(group, key=lambda r: (r.risk, -r.ad_key))
-        score = stored.get(nid)
-        times = sorted(r.posted_at for r in group if r.posted_at)
-        city, state = _usual((r.city, r.state) for r in group)
-        lead_id = f"network:{nid}"
-        leads.append(
-            {
-                "lead_id": lead_id,
-                "kind": "network",
-                "ref": nid,
-                "rank": rank,
-                "risk": top.risk,
-                "top_ad_key": top.ad_key,
-                "n_ads": len(group),
-                "first_seen": times[0] if times else None,
-                "last_seen": times[-1] if times else None,
-                "city": city,
-                "state": state,
-                "title": top.title,
-                "source": top.source,
-                "summary": summary,
-                "reasons": [_flag_dict(f) for f in _top_network_reasons(score.flags if score else [])],
-            }  # fmt: skip
-        )
-        members.extend(_member(r, lead_id) for r in group)
+        leads.append(_network_lead(nid, group, stored.get(nid)))
+        members.extend(_member(r, leads[-1]["lead_id"]) for r in group)
     tops = {key: max(group, key=lambda r: (r.risk, -r.ad_key)) for key, group in by_posting.items()}
     ad_flags = flags_for_ads(conn, [t.ad_key for t in tops.values()])
     for posting, top in tops.items():
-        lead_id = f"ad:{top.ad_key}"
-        rank, summary = ad_rank(by_posting[posting])
-        leads.append(
-            {
-                "lead_id": lead_id,
-                "kind": "ad",
-                "ref": str(top.ad_key),
-                "rank": rank,
-                "risk": top.risk,
-                "top_ad_key": top.ad_key,
-                "n_ads": 1,
-                "first_seen": top.posted_at,
-                "last_seen": top.posted_at,
-                "city": top.city,
-                "state": top.state,
-                "title": top.title,
-                "source": top.source,
-                "summary": summary,
-                "reasons": [_flag_dict(f) for f in ad_flags.get(top.ad_key, [])[:TOP_REASONS]],
-            }  # fmt: skip
-        )
-        members.extend(_member(r, lead_id) for r in by_posting[posting])
-    for chunk in _chunks(leads, 1000):
-        conn.execute(score_leads.insert(), list(chunk))
-    for chunk in _chunks(members, 5000):
-        conn.execute(score_lead_ads.insert(), list(chunk))
+        leads.append(_ad_lead(by_posting[posting], ad_flags.get(top.ad_key, [])))
+        members.extend(_member(r, leads[-1]["lead_id"]) for r in by_posting[posting])
+    _write(conn, leads, members)
+    log.debug("lead queue: %d leads rebuilt from %d ads", len(leads), len(rows))
     return len(leads)
 
 

@@ -20,7 +20,8 @@ from sqlalchemy import Connection, func, select
 
 from safeharbor.score.queries import Flag
 from safeharbor.score.tables import score_flags, score_lead_ads, score_leads
-from safeharbor.storage.reads import format_time
+from safeharbor.storage.batching import sorted_chunks
+from safeharbor.storage.times import day_bounds, format_time
 
 TOP_REASONS = 4
 
@@ -57,49 +58,32 @@ class Lead:
 
 
 def _bound(value: str | date | datetime | None, *, end: bool) -> str | None:
+    """A filter bound as a stored time; a bare date means the whole day (storage.times.day_bounds)."""
     if value is None or value == "":
         return None
     if isinstance(value, datetime):
         return format_time(value)
-    if isinstance(value, date):
-        value = value.isoformat()
-    text = str(value)
-    if len(text) == 10:  # a date: the whole day counts
-        return text + ("T23:59:59Z" if end else "T00:00:00Z")
+    text = value.isoformat() if isinstance(value, date) else str(value)
+    if len(text) == 10:
+        try:
+            return day_bounds(date.fromisoformat(text))[1 if end else 0]
+        except ValueError:
+            return text + ("T23:59:59Z" if end else "T00:00:00Z")
     return text
-
-
-def _flag(d: dict[str, Any]) -> Flag:
-    return Flag(
-        indicator=d["indicator"],
-        evidence=d["evidence"],
-        weight=float(d["weight"]),
-        field=d.get("field"),
-        start=d.get("start"),
-        end=d.get("end"),
-        note=d.get("note") or "",
-        level=d.get("level") or "ad",
-    )
 
 
 def _excluded_leads(conn: Connection, excluded: set[int]) -> set[str]:
     """Leads all of whose ads are excluded (a lead stays while it has another ad)."""
     counts: Counter[str] = Counter()
-    keys = sorted(excluded)
-    for i in range(0, len(keys), 2000):
+    for chunk in sorted_chunks(excluded):
         counts.update(
-            conn.execute(
-                select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(keys[i : i + 2000]))
-            ).scalars()
+            conn.execute(select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(chunk))).scalars()
         )
-    if not counts:
-        return set()
     gone: set[str] = set()
-    ids = sorted(counts)
-    for i in range(0, len(ids), 2000):
+    for ids in sorted_chunks(counts):
         rows = conn.execute(
             select(score_lead_ads.c.lead_id, func.count())
-            .where(score_lead_ads.c.lead_id.in_(ids[i : i + 2000]))
+            .where(score_lead_ads.c.lead_id.in_(ids))
             .group_by(score_lead_ads.c.lead_id)
         )
         gone.update(lead for lead, total in rows if counts[lead] >= total)
@@ -177,7 +161,7 @@ def _lead(r: Any) -> Lead:
         kind=r.kind,
         id=r.ref,
         risk=r.rank,
-        reasons=[_flag(d) for d in (r.reasons or [])][:TOP_REASONS],
+        reasons=[Flag.from_json(d) for d in (r.reasons or [])][:TOP_REASONS],
         city=r.city,
         state=r.state,
         first_seen=r.first_seen,

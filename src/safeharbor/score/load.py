@@ -8,30 +8,26 @@ decoded only where it is used, and no `kind IN (...)` filters on extractions (SQ
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
-from typing import Any
+from collections.abc import Iterable, Sequence
 
-from sqlalchemy import Connection, inspect, select
+from sqlalchemy import Connection, select
 
+from safeharbor.link.queries import image_groups
 from safeharbor.score.network_signals import AdFacts
 from safeharbor.score.tables import score_flags
-from safeharbor.storage.reads import extractions_for, parse_time
+from safeharbor.storage.batching import sorted_chunks
+from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
+from safeharbor.storage.times import parse_time
 from safeharbor.types import Ad, Extraction
 
-BATCH = 2000
 KINDS = ("age", "phone", "name")
-
-
-def chunks(keys: Sequence[Any], size: int = BATCH) -> Iterable[Sequence[Any]]:
-    for i in range(0, len(keys), size):
-        yield keys[i : i + size]
 
 
 def ad_texts(conn: Connection, keys: Sequence[int]) -> list[Ad]:
     """The ads with these keys (texts and times only: no image hashes), in key order."""
     out: list[Ad] = []
-    for chunk in chunks(sorted(keys)):
+    for chunk in sorted_chunks(keys):
         rows = conn.execute(
             select(
                 ads.c.ad_key,
@@ -69,33 +65,11 @@ def extractions_of(
     return extractions_for(conn, keys, kinds, attrs_of=("phone",))
 
 
-def image_groups(conn: Connection) -> Callable[[str], str | None]:
-    """phash -> its near-identical image group (from the link stage when it ran), None for shared images."""
-    groups: dict[str, str] = {}
-    shared: set[str] = set()
-    try:
-        from safeharbor.link.tables import link_cuts, link_image_groups
-
-        if inspect(conn).has_table("link_image_groups"):
-            groups = dict(
-                conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all()
-            )
-            shared = set(conn.execute(select(link_cuts.c.value).where(link_cuts.c.kind == "image")).scalars())
-    except ImportError:
-        pass
-
-    def group(phash: str) -> str | None:
-        g = groups.get(phash, phash)
-        return None if phash in shared or g in shared else g
-
-    return group
-
-
 def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
     """What the group detectors need from each of these ads."""
     image_group = image_groups(conn)
     out: dict[int, AdFacts] = {}
-    for chunk in chunks(sorted(keys)):
+    for chunk in sorted_chunks(keys):
         ages: dict[int, list[int]] = defaultdict(list)
         names: dict[int, set[str]] = defaultdict(set)
         phones: dict[int, set[str]] = defaultdict(set)
@@ -158,7 +132,7 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
 def phone_members(conn: Connection, phones: set[str]) -> dict[str, set[int]]:
     """The ads that show each of these phone numbers."""
     members: dict[str, set[int]] = defaultdict(set)
-    for chunk in chunks(sorted(phones)):
+    for chunk in sorted_chunks(phones):
         rows = conn.execute(
             select(extractions.c.value, extractions.c.ad_key).where(
                 extractions.c.kind == "phone", extractions.c.value.in_(chunk)

@@ -2,35 +2,27 @@
 
     risk = sigmoid(bias + sum of weights of the indicators that fired)
 
-`fit_from_outcomes` re-fits the weights from analysts' reviewed decisions. With few reviewed cases the
-catalogue weights are the better guess, so the fit is a MAP estimate with a Gaussian prior centred on
-them (it moves a weight only as far as the evidence supports), and the report compares the two by
-cross-validation so that nobody adopts a fit that predicts worse.
+`score.train.fit_from_outcomes` re-fits the weights from analysts' reviewed decisions. With few reviewed
+cases the catalogue weights are the better guess, so the fit is a MAP estimate with a Gaussian prior
+centred on them (it moves a weight only as far as the evidence supports), and the report compares the two
+by cross-validation so that nobody adopts a fit that predicts worse.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 
 import numpy as np
 from scipy.optimize import minimize
 from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sqlalchemy import Connection, select, update
 
-from safeharbor.score.catalogue import Catalogue, load_catalogue
-from safeharbor.score.catalogue import _digest as digest
-from safeharbor.score.tables import score_flags, score_models
+from safeharbor.score.catalogue import Catalogue, digest
+from safeharbor.score.odds import sigmoid
+from safeharbor.score.tables import score_models
 from safeharbor.storage.engine import Store
-
-
-def sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1.0 / (1.0 + math.exp(-x))
-    z = math.exp(x)
-    return z / (1.0 + z)
+from safeharbor.storage.times import now_iso
 
 
 @dataclass(frozen=True)
@@ -156,7 +148,7 @@ def _metrics(y: np.ndarray, p: np.ndarray) -> tuple[float | None, float, float]:
 
 
 def _predict(x: np.ndarray, bias: float, weights: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-(bias + x @ weights)))
+    return np.asarray(1.0 / (1.0 + np.exp(-(bias + x @ weights))))
 
 
 def fit_report(
@@ -201,69 +193,6 @@ def fit_report(
     return report, bias, weights
 
 
-def fit_from_outcomes(
-    store: Store,
-    outcomes: list[tuple[int, bool]],
-    *,
-    catalogue: Catalogue | None = None,
-    activate: bool = True,
-    prior_sd: float = 1.0,
-) -> FitReport:
-    """Re-fit indicator weights from (ad_key, confirmed_minor) decisions; save (and by default use) them.
-
-    The model is only activated when its cross-validated log loss is no worse than the catalogue's.
-    """
-    from safeharbor.score.run import update_scores  # run imports this module
-
-    cat = catalogue or load_catalogue()
-    update_scores(store, catalogue=cat)  # make sure every reviewed ad has its flags
-    decided: dict[int, bool] = {}
-    for ad_key, minor in outcomes:
-        decided[int(ad_key)] = bool(minor)
-    keys = sorted(decided)
-    indicators = [i.id for i in cat.indicators]
-    column = {ind: n for n, ind in enumerate(indicators)}
-    x = np.zeros((len(keys), len(indicators)))
-    row_of = {k: n for n, k in enumerate(keys)}
-    with store.connect() as conn:
-        base = catalogue_model(cat)
-        for start in range(0, len(keys), 2000):
-            chunk = keys[start : start + 2000]
-            rows = conn.execute(
-                select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
-                    score_flags.c.ad_key.in_(chunk)
-                )
-            )
-            for ad_key, indicator, strength in rows:
-                if indicator in column:
-                    x[row_of[ad_key], column[indicator]] = strength
-    y = np.array([1.0 if decided[k] else 0.0 for k in keys])
-    if len(keys) == 0:
-        raise ValueError("no reviewed ads to fit on")
-    report, bias, weights = fit_report(x, y, indicators, base, prior_sd=prior_sd)
-    worse = (
-        report.log_loss_fitted_cv is not None
-        and report.log_loss_catalogue is not None
-        and report.log_loss_fitted_cv > report.log_loss_catalogue
-    )
-    if worse:
-        report.warnings.append("the re-fitted weights predict worse than the catalogue's; not put in use")
-    use = activate and not worse
-    summary: dict[str, object] = {
-        "n": report.n,
-        "positives": report.positives,
-        "auc_catalogue": report.auc_catalogue,
-        "auc_fitted_cv": report.auc_fitted_cv,
-        "log_loss_catalogue": report.log_loss_catalogue,
-        "log_loss_fitted_cv": report.log_loss_fitted_cv,
-    }
-    report.model_id = save_model(
-        store, cat, bias, dict(zip(indicators, weights.tolist(), strict=True)), summary, activate=use
-    )
-    report.activated = use
-    return report
-
-
 def save_model(
     store: Store,
     catalogue: Catalogue,
@@ -279,7 +208,7 @@ def save_model(
             conn.execute(update(score_models).values(active=False))
         result = conn.execute(
             score_models.insert().values(
-                created_at=datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                created_at=now_iso(),
                 catalogue_weights_hash=catalogue.weights_hash(),
                 bias=bias,
                 weights=weights,

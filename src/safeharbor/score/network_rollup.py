@@ -3,16 +3,21 @@ gather the evidence across its ads (which indicators fired in how many ads, with
 
 from __future__ import annotations
 
+import logging
 from collections import defaultdict
-from collections.abc import Iterable
-from datetime import UTC, datetime
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import Connection, delete, select
 
 from safeharbor.score.tables import score_ads, score_flags, score_networks
+from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ads
+from safeharbor.storage.times import now_iso
+
+log = logging.getLogger(__name__)
 
 BATCH = 500
 
@@ -45,73 +50,79 @@ def rollup_flags(
     return out
 
 
-def score_networks_for(store: Store, network_ids: Iterable[str], networks: dict[int, str]) -> int:
+@dataclass
+class _MemberScores:
+    risk: dict[int, float] = field(default_factory=dict)
+    posted: dict[int, str] = field(default_factory=dict)
+    flags: dict[int, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+
+
+_FLAG_COLUMNS = (
+    score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.evidence,
+    score_flags.c.weight, score_flags.c.level, score_flags.c.note,
+)  # fmt: skip
+
+
+def _member_scores(conn: Connection, keys: Sequence[int]) -> _MemberScores:
+    """The stored risks, posting times and flags of these ads."""
+    found = _MemberScores()
+    for part in sorted_chunks(keys):
+        found.risk.update(
+            conn.execute(
+                select(score_ads.c.ad_key, score_ads.c.risk).where(score_ads.c.ad_key.in_(part))
+            ).all()
+        )
+        found.posted.update(
+            conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(part))).all()
+        )
+        for r in conn.execute(select(*_FLAG_COLUMNS).where(score_flags.c.ad_key.in_(part))):
+            found.flags[r.ad_key].append(
+                {"indicator": r.indicator, "evidence": r.evidence, "weight": r.weight, "level": r.level,
+                 "note": r.note or ""}
+            )  # fmt: skip
+    return found
+
+
+def network_row(nid: str, members: Sequence[int], found: _MemberScores, now: str) -> dict[str, Any] | None:
+    """The score_networks row of one network from its ads' stored scores (None when none is scored)."""
+    mem = [k for k in members if k in found.risk]
+    if not mem:
+        return None
+    top = max(mem, key=lambda k: (found.risk[k], -k))
+    times = sorted(found.posted[k] for k in mem if k in found.posted)
+    return {
+        "network_id": nid,
+        "risk": found.risk[top],
+        "n_ads": len(mem),
+        "top_ad_key": top,
+        "flags": rollup_flags(mem, found.risk, found.flags),
+        "first_seen": times[0] if times else None,
+        "last_seen": times[-1] if times else None,
+        "scored_at": now,
+    }
+
+
+def score_networks_for(store: Store, network_ids: Iterable[str], networks: Mapping[int, str]) -> int:
     """Recompute the stored scores of these networks from their ads' scores; returns how many."""
-    wanted = sorted({n for n in network_ids if n})
+    wanted = {n for n in network_ids if n}
     members: dict[str, list[int]] = defaultdict(list)
-    wanted_set = set(wanted)
     for key, nid in networks.items():
-        if nid in wanted_set:
+        if nid in wanted:
             members[nid].append(key)
-    live = set(networks.values())
-    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = now_iso()
     done = 0
-    for i in range(0, len(wanted), BATCH):
-        chunk = wanted[i : i + BATCH]
-        keys = sorted(k for n in chunk for k in members.get(n, []))
+    for chunk in sorted_chunks(wanted, BATCH):
         with store.begin() as conn:
-            risk: dict[int, float] = {}
-            posted: dict[int, str] = {}
-            flags: dict[int, list[dict[str, Any]]] = defaultdict(list)
-            for j in range(0, len(keys), 2000):
-                part = keys[j : j + 2000]
-                risk.update(
-                    conn.execute(
-                        select(score_ads.c.ad_key, score_ads.c.risk).where(score_ads.c.ad_key.in_(part))
-                    ).all()
-                )
-                posted.update(
-                    conn.execute(select(ads.c.ad_key, ads.c.posted_at).where(ads.c.ad_key.in_(part))).all()
-                )
-                columns = (
-                    score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.evidence,
-                    score_flags.c.weight, score_flags.c.level, score_flags.c.note,
-                )  # fmt: skip
-                for r in conn.execute(select(*columns).where(score_flags.c.ad_key.in_(part))):
-                    flags[r.ad_key].append(
-                        {
-                            "indicator": r.indicator,
-                            "evidence": r.evidence,
-                            "weight": r.weight,
-                            "level": r.level,
-                            "note": r.note or "",
-                        }
-                    )
-            rows = []
-            for nid in chunk:
-                mem = [k for k in members.get(nid, []) if k in risk]
-                if not mem:
-                    continue
-                top = max(mem, key=lambda k: (risk[k], -k))
-                times = sorted(posted[k] for k in mem if k in posted)
-                rows.append(
-                    {
-                        "network_id": nid,
-                        "risk": risk[top],
-                        "n_ads": len(mem),
-                        "top_ad_key": top,
-                        "flags": rollup_flags(mem, risk, flags),
-                        "first_seen": times[0] if times else None,
-                        "last_seen": times[-1] if times else None,
-                        "scored_at": now,
-                    }
-                )
+            found = _member_scores(conn, sorted(k for n in chunk for k in members.get(n, [])))
+            rows = [row for nid in chunk if (row := network_row(nid, members.get(nid, []), found, now))]
             conn.execute(delete(score_networks).where(score_networks.c.network_id.in_(chunk)))
             if rows:
                 conn.execute(score_networks.insert(), rows)
             done += len(rows)
+    live = set(networks.values())
     with store.begin() as conn:  # networks the link stage no longer has
         stale = [n for n in conn.execute(select(score_networks.c.network_id)).scalars() if n not in live]
-        for i in range(0, len(stale), 2000):
-            conn.execute(delete(score_networks).where(score_networks.c.network_id.in_(stale[i : i + 2000])))
+        for part in sorted_chunks(stale):
+            conn.execute(delete(score_networks).where(score_networks.c.network_id.in_(part)))
+    log.debug("network roll-up: %d networks scored, %d no longer linked", done, len(stale))
     return done

@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 
 from safeharbor.score.catalogue import PersonWeights
+from safeharbor.score.model import fit_weights
 from safeharbor.score.network_signals import AdFacts, distinct_ads, persons_ages, usual_age
 
 YOUTH_ANY = "youth_any"
@@ -148,8 +149,6 @@ def fit_person_weights(
 ) -> PersonWeights:
     """MAP logistic fit of the person model (Gaussian prior: on the current weights for `train`, on
     zero when fitting the defaults from development corpora)."""
-    from safeharbor.score.model import fit_weights  # model imports the catalogue, not this module
-
     if not samples:
         raise ValueError("no persons to fit on")
     # A feature no sample shows cannot be fitted (its "not shown" weight would only stand in for the

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import Connection, select
 
+from safeharbor.score.odds import sigmoid
 from safeharbor.score.tables import score_ads, score_flags, score_networks
-
-BATCH = 2000
+from safeharbor.storage.batching import sorted_chunks
 
 
 @dataclass(frozen=True)
@@ -35,6 +35,36 @@ class Flag:
     def as_export(self) -> dict[str, Any]:
         return {"indicator": self.indicator, "evidence": self.evidence, "weight": round(self.weight, 3)}
 
+    def as_json(self) -> dict[str, Any]:
+        """The form stored in JSON columns (a lead's reasons); `from_json` reads it back."""
+        return {
+            "indicator": self.indicator,
+            "evidence": self.evidence,
+            "weight": self.weight,
+            "field": self.field,
+            "start": self.start,
+            "end": self.end,
+            "note": self.note,
+            "level": self.level,
+        }
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> Flag:
+        """A flag stored as JSON (a network's roll-up, a lead's reasons). Every writer stores `level`;
+        for an older row without it, a flag with a text span is an ad's, one without is spread over a
+        network's ads (ad-level flags always point at their text)."""
+        start = d.get("start")
+        return cls(
+            indicator=d["indicator"],
+            evidence=d["evidence"],
+            weight=float(d["weight"]),
+            field=d.get("field"),
+            start=start,
+            end=d.get("end"),
+            note=d.get("note") or "",
+            level=d.get("level") or ("ad" if start is not None else "network"),
+        )
+
 
 @dataclass(frozen=True)
 class AdScore:
@@ -53,15 +83,10 @@ class NetworkScore:
     last_seen: str | None = None
 
 
-def _chunks(keys: list[Any]) -> Iterable[list[Any]]:
-    for i in range(0, len(keys), BATCH):
-        yield keys[i : i + BATCH]
-
-
 def flags_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, list[Flag]]:
     """Flags per ad, strongest contribution first."""
     found: dict[int, list[Flag]] = defaultdict(list)
-    for chunk in _chunks(sorted(set(ad_keys))):
+    for chunk in sorted_chunks(ad_keys):
         for r in conn.execute(select(score_flags).where(score_flags.c.ad_key.in_(chunk))):
             found[r.ad_key].append(
                 Flag(
@@ -73,7 +98,7 @@ def flags_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, list[Fl
                     end=r.span_end,
                     note=r.note or "",
                     level=r.level,
-                    also=tuple(tuple(x) for x in (r.also or [])),  # type: ignore[misc]
+                    also=tuple((str(f), int(a), int(b)) for f, a, b in (r.also or [])),
                 )
             )
     for flags in found.values():
@@ -86,7 +111,7 @@ def scores_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, AdScor
     keys = sorted(set(ad_keys))
     flags = flags_for_ads(conn, keys)
     out: dict[int, AdScore] = {}
-    for chunk in _chunks(keys):
+    for chunk in sorted_chunks(keys):
         rows = conn.execute(
             select(score_ads.c.ad_key, score_ads.c.risk, score_ads.c.network_id).where(
                 score_ads.c.ad_key.in_(chunk)
@@ -97,24 +122,14 @@ def scores_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, AdScor
     return out
 
 
-def _flag_from_json(d: dict[str, Any]) -> Flag:
-    return Flag(
-        indicator=d["indicator"],
-        evidence=d["evidence"],
-        weight=float(d["weight"]),
-        note=d.get("note", ""),
-        level=d.get("level", "network"),
-    )
-
-
 def network_scores(conn: Connection, network_ids: Iterable[str]) -> dict[str, NetworkScore]:
     """Risk (the highest of its ads') and flags for each scored network among `network_ids`."""
     out: dict[str, NetworkScore] = {}
-    for chunk in _chunks(sorted({str(n) for n in network_ids})):
+    for chunk in sorted_chunks(str(n) for n in network_ids):
         for r in conn.execute(select(score_networks).where(score_networks.c.network_id.in_(chunk))):
             out[r.network_id] = NetworkScore(
                 risk=r.risk,
-                flags=[_flag_from_json(d) for d in (r.flags or [])],
+                flags=[Flag.from_json(d) for d in (r.flags or [])],
                 n_ads=r.n_ads,
                 top_ad_key=r.top_ad_key,
                 first_seen=r.first_seen,
@@ -135,12 +150,8 @@ class PersonScore:
 
 def network_persons(conn: Connection, ad_keys: Iterable[int]) -> list[PersonScore]:
     """The persons behind these ads (each ad stores its strongest person's evidence), strongest first."""
-    from safeharbor.score.model import sigmoid
-
     best: dict[str, tuple[float, dict[str, Any]]] = {}
-    keys = sorted(set(ad_keys))
-    for i in range(0, len(keys), BATCH):
-        chunk = keys[i : i + BATCH]
+    for chunk in sorted_chunks(ad_keys):
         query = select(score_ads.c.person_logit, score_ads.c.person_evidence).where(
             score_ads.c.ad_key.in_(chunk), score_ads.c.person_logit.is_not(None)
         )

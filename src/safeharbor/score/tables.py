@@ -32,6 +32,8 @@ from sqlalchemy import (
 from safeharbor.storage.migrations import Migration
 from safeharbor.storage.schema import ads as _core_ads
 
+PERSON_SEP = "\x1f"  # joins the person labels an ad advertises in score_ads.persons
+
 metadata = MetaData()
 # Make the core `ads` table known to this metadata so ForeignKey("ads.ad_key") resolves.
 _core_ads.to_metadata(metadata)

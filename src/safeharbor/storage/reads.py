@@ -5,13 +5,14 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, String, select, type_coerce
 
-from safeharbor.storage.batching import BATCH
+from safeharbor.storage.batching import BATCH, sorted_chunks
 from safeharbor.storage.batching import chunks as _chunks
-from safeharbor.storage.schema import ad_images, ads, extractions
+from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
 from safeharbor.storage.times import format_time, parse_time
 from safeharbor.types import Ad, Extraction
 
@@ -123,3 +124,60 @@ def extractions_for(
                 )
             )
     return dict(found)
+
+
+@dataclass(frozen=True, slots=True)
+class AdSummary:
+    """An ad as lists show it: which posting, when, and where it was placed (city/state None if nowhere)."""
+
+    ad_key: int
+    source: str
+    ad_id: str
+    version: int
+    posted_at: str
+    title: str | None
+    url: str | None
+    city: str | None
+    state: str | None
+    body: str | None = None  # only when asked for (`with_body=True`): lists rarely need the text
+
+    @property
+    def label(self) -> str:
+        """The title, or the posting's source and id when it has none."""
+        return self.title or f"{self.source} {self.ad_id}"
+
+
+def ad_summaries(
+    conn: Connection, ad_keys: Iterable[int], *, with_body: bool = False
+) -> dict[int, AdSummary]:
+    """Summaries of these ads by ad_key (unknown keys are absent), each with its place."""
+    columns = [
+        ads.c.ad_key,
+        ads.c.source,
+        ads.c.ad_id,
+        ads.c.version,
+        ads.c.posted_at,
+        ads.c.title,
+        ads.c.url,
+        ad_places.c.city,
+        ad_places.c.state,
+    ]
+    if with_body:
+        columns.append(ads.c.body)
+    query = select(*columns).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+    found: dict[int, AdSummary] = {}
+    for chunk in sorted_chunks(ad_keys):
+        for r in conn.execute(query.where(ads.c.ad_key.in_(chunk))):
+            found[r.ad_key] = AdSummary(
+                r.ad_key,
+                r.source,
+                r.ad_id,
+                r.version,
+                r.posted_at,
+                r.title,
+                r.url,
+                r.city,
+                r.state,
+                r.body if with_body else None,
+            )  # fmt: skip
+    return found

@@ -4,7 +4,7 @@ The workspace reads tips through `list_tips` / `get_tip` for authorised analysts
 """
 
 from safeharbor.tips.form import TipFormResult, parse_tip_form
-from safeharbor.tips.matching import match_tip, networks_of
+from safeharbor.tips.matching import match_tip
 from safeharbor.tips.model import Tip, TipInput, TipMatch, TipPlace, TipReceipt
 from safeharbor.tips.ratelimit import RateLimiter
 from safeharbor.tips.store import (
@@ -31,7 +31,6 @@ __all__ = [
     "get_tip",
     "list_tips",
     "match_tip",
-    "networks_of",
     "parse_tip_form",
     "receipt_for_form",
     "submit_tip",

@@ -9,16 +9,17 @@ tip is read, so they follow re-ingest and re-linking without any rebuild step of
 
 from __future__ import annotations
 
-import importlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlalchemy import Connection, and_, func, or_, select
 
-from safeharbor.storage.reads import parse_time
+from safeharbor.link.queries import networks_for_ads
+from safeharbor.storage.reads import ad_summaries
 from safeharbor.storage.schema import ad_places, ads, extractions
+from safeharbor.storage.times import day_bounds, parse_time
 from safeharbor.tips.model import MatchBasis, TipMatch
 
 # An ad placed in the tip's city this long before the sighting (or after) still counts as "then".
@@ -51,36 +52,11 @@ class _AdHit:
     state: str | None
 
 
-def networks_of(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
-    """Network id of each ad that belongs to one (ads standing alone are absent).
-
-    Reads the link stage's `link_ad_network` table; before linking has landed or run, every ad
-    stands alone.
-    """
-    keys = sorted(set(ad_keys))
-    try:
-        table = importlib.import_module("safeharbor.link.tables").link_ad_network
-    except (ModuleNotFoundError, AttributeError):
-        return {}
-    found: dict[int, str] = {}
-    for i in range(0, len(keys), 2000):
-        query = select(table.c.ad_key, table.c.network_id).where(table.c.ad_key.in_(keys[i : i + 2000]))
-        found.update((int(k), str(n)) for k, n in conn.execute(query))
-    return found
-
-
 def _ad_facts(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[date, str | None, str | None]]:
-    facts: dict[int, tuple[date, str | None, str | None]] = {}
-    for i in range(0, len(ad_keys), 2000):
-        chunk = ad_keys[i : i + 2000]
-        rows = conn.execute(
-            select(ads.c.ad_key, ads.c.posted_at, ad_places.c.city, ad_places.c.state)
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(chunk))
-        )
-        for key, posted_at, city, state in rows:
-            facts[key] = (parse_time(posted_at).date(), city, state)
-    return facts
+    return {
+        key: (parse_time(ad.posted_at).date(), ad.city, ad.state)
+        for key, ad in ad_summaries(conn, ad_keys).items()
+    }
 
 
 def _identifier_hits(conn: Connection, q: MatchQuery) -> list[_AdHit]:
@@ -131,7 +107,7 @@ def _when(days: int) -> str:
 
 def _identifier_matches(conn: Connection, q: MatchQuery) -> list[TipMatch]:
     hits = _identifier_hits(conn, q)
-    networks = networks_of(conn, (h.ad_key for h in hits))
+    networks = networks_for_ads(conn, (h.ad_key for h in hits))
     groups: dict[str, list[_AdHit]] = defaultdict(list)
     for hit in hits:
         net = networks.get(hit.ad_key)
@@ -164,8 +140,8 @@ def _place_time_matches(conn: Connection, q: MatchQuery, exclude_networks: set[s
     """Networks that advertised in the tip's city around the sighting (weak: shown as context)."""
     if not (q.city and q.state):
         return []
-    start = f"{(q.seen_on - timedelta(days=DAYS_BEFORE)).isoformat()}T00:00:00Z"
-    end = f"{(q.seen_on + timedelta(days=DAYS_AFTER)).isoformat()}T23:59:59Z"
+    start = day_bounds(q.seen_on - timedelta(days=DAYS_BEFORE))[0]
+    end = day_bounds(q.seen_on + timedelta(days=DAYS_AFTER))[1]
     rows = conn.execute(
         select(ads.c.ad_key, ads.c.posted_at, ad_places.c.city, ad_places.c.state)
         .select_from(ad_places.join(ads, ads.c.ad_key == ad_places.c.ad_key))
@@ -177,7 +153,7 @@ def _place_time_matches(conn: Connection, q: MatchQuery, exclude_networks: set[s
         )
         .limit(MAX_IDENTIFIER_ADS)
     ).all()
-    networks = networks_of(conn, (r.ad_key for r in rows))
+    networks = networks_for_ads(conn, (r.ad_key for r in rows))
     by_network: dict[str, list[tuple[int, date]]] = defaultdict(list)
     for key, posted_at, _city, _state in rows:
         net = networks.get(key)

@@ -1,19 +1,19 @@
 """Application factory: one FastAPI app serving the public side and the analyst workspace.
 
 Each side is a router in its own package (`safeharbor.web.public`, `safeharbor.web.workspace`) that
-exposes `router` and optionally `static_dir`; this module only wires them together and applies the
+exposes `router`, `static_dir` and `setup(app)`; this module only wires them together and applies the
 security headers every response carries.
 """
 
 from __future__ import annotations
 
-import importlib
-from pathlib import Path
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
 from safeharbor.storage import Store, open_store
+from safeharbor.web import public, workspace
 
 # Nothing is loaded from third parties: every script, style and font is served from here.
 CONTENT_SECURITY_POLICY = (
@@ -31,9 +31,6 @@ SECURITY_HEADERS = {
     "Cross-Origin-Resource-Policy": "same-origin",
 }
 
-# Sides of the app, each a package with `router` (and optionally `static_dir`, `setup(app)`).
-SIDES = ["safeharbor.web.workspace", "safeharbor.web.public"]
-
 
 def create_app(store: Store | None = None, *, db: str | None = None) -> FastAPI:
     """Build the app over `store` (or open the one at `db` / SAFEHARBOR_DB)."""
@@ -41,24 +38,19 @@ def create_app(store: Store | None = None, *, db: str | None = None) -> FastAPI:
     app.state.store = store or open_store(db)
 
     @app.middleware("http")
-    async def security_headers(request: Request, call_next):  # type: ignore[no-untyped-def]
-        response: Response = await call_next(request)
+    async def security_headers(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        response = await call_next(request)
         for name, value in SECURITY_HEADERS.items():
             response.headers.setdefault(name, value)
         return response
 
-    for name in SIDES:
-        try:
-            side = importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if exc.name != name:
-                raise
-            continue
-        if hasattr(side, "setup"):
-            side.setup(app)
-        static_dir = getattr(side, "static_dir", None)
-        if static_dir and Path(static_dir).is_dir():
-            mount = "/static/" + name.rsplit(".", 1)[-1]
-            app.mount(mount, StaticFiles(directory=static_dir), name=f"static-{name.rsplit('.', 1)[-1]}")
-        app.include_router(side.router)
+    # In this order: the workspace's routes are matched before the public side's.
+    workspace.setup(app)
+    app.mount("/static/workspace", StaticFiles(directory=workspace.static_dir), name="static-workspace")
+    app.include_router(workspace.router)
+    public.setup(app)
+    app.mount("/static/public", StaticFiles(directory=public.static_dir), name="static-public")
+    app.include_router(public.router)
     return app

@@ -7,15 +7,19 @@ without any HTML from the ad itself reaching the page unescaped.
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, select
 
+from safeharbor.link.queries import networks_for_ads
+from safeharbor.score.queries import AdScore, Flag, scores_for_ads
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.storage.schema import ad_images, ad_places, ads
-from safeharbor.types import Ad
-from safeharbor.workspace.stages import attr, networks_for_ads, scores_for_ads
+from safeharbor.types import Ad, Extraction
+
+log = logging.getLogger(__name__)
 
 FIELDS = ("title", "location", "body")
 
@@ -47,8 +51,8 @@ class Segment:
 class AdView:
     ad: Ad
     segments: dict[str, list[Segment]]
-    entities: list[Any]  # Extraction
-    flags: list[Any]  # score Flag, when the risk stage is installed
+    entities: list[Extraction]
+    flags: list[Flag]  # the score stage's indicators, strongest first (none until it has run)
     risk: float | None
     network_id: str | None
     versions: list[dict[str, Any]]
@@ -70,7 +74,7 @@ def segment(text: str, marks: list[Mark]) -> list[Segment]:
     return out
 
 
-def _entity_mark(e: Any) -> Mark:
+def _entity_mark(e: Extraction) -> Mark:
     tip = (
         f"{e.kind}: {e.value} — raw “{e.raw}”, {e.field}[{e.start}:{e.end}], "
         f"extractor {e.extractor} v{e.version}, confidence {e.confidence:.2f}"
@@ -78,15 +82,19 @@ def _entity_mark(e: Any) -> Mark:
     return Mark(e.start, e.end, e.kind, e.value, tip)
 
 
-def _flag_mark(flag: Any) -> Mark | None:
-    start, end = attr(flag, "start"), attr(flag, "end")
-    if start is None or end is None:
+def _flag_mark(flag: Flag) -> Mark | None:
+    if flag.start is None or flag.end is None:
         return None
-    indicator = attr(flag, "indicator", default="indicator")
-    weight = attr(flag, "weight", default=0.0) or 0.0
-    note = attr(flag, "note", default="") or ""
-    tip = f"indicator of a possible minor: {indicator} (weight {weight:+.2f}) {note}".strip()
-    return Mark(int(start), int(end), "indicator", str(indicator), tip)
+    tip = f"indicator of a possible minor: {flag.indicator} (weight {flag.weight:+.2f}) {flag.note}".strip()
+    return Mark(flag.start, flag.end, "indicator", flag.indicator, tip)
+
+
+def _score(conn: Connection, ad_key: int) -> AdScore | None:
+    try:
+        return scores_for_ads(conn, [ad_key]).get(ad_key)
+    except Exception:  # noqa: BLE001 - a fault in the score stage must not take the ad page down
+        log.exception("workspace: score of ad %s failed; showing the ad without it", ad_key)
+        return None
 
 
 def ad_view(conn: Connection, ad_key: int) -> AdView | None:
@@ -95,15 +103,15 @@ def ad_view(conn: Connection, ad_key: int) -> AdView | None:
         return None
     ad = found[0]
     entities = extractions_for(conn, [ad_key]).get(ad_key, [])
-    score = scores_for_ads(conn, [ad_key]).get(ad_key)
-    flags = list(attr(score, "flags", default=[]) or []) if score is not None else []
+    score = _score(conn, ad_key)
+    flags = list(score.flags) if score is not None else []
     marks: dict[str, list[Mark]] = {name: [] for name in FIELDS}
     for e in entities:
         if e.field in marks:
             marks[e.field].append(_entity_mark(e))
     for flag in flags:
         mark = _flag_mark(flag)
-        fld = attr(flag, "field", default="body") or "body"
+        fld = flag.field or "body"
         if mark is not None and fld in marks:
             marks[fld].append(mark)
     segments = {name: segment(ad.field_text(name), marks[name]) for name in FIELDS}  # type: ignore[arg-type]
@@ -129,7 +137,7 @@ def ad_view(conn: Connection, ad_key: int) -> AdView | None:
         segments=segments,
         entities=entities,
         flags=flags,
-        risk=attr(score, "risk", default=None) if score is not None else None,
+        risk=score.risk if score is not None else None,
         network_id=networks_for_ads(conn, [ad_key]).get(ad_key),
         versions=versions,
         place=dict(place_row._mapping) if place_row else None,

@@ -11,10 +11,10 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, func, select, update
 
+from safeharbor.link.queries import network_record
 from safeharbor.storage.engine import insert_ignoring_duplicates
 from safeharbor.storage.schema import ads
 from safeharbor.storage.times import now_iso
-from safeharbor.workspace.stages import attr, network_record
 from safeharbor.workspace.tables import case_history, case_items, case_notes, case_outcomes, cases, users
 
 STATUSES = ("open", "active", "referred", "closed")
@@ -162,7 +162,7 @@ def _case_ad_keys(conn: Connection, case_id: int) -> set[int]:
             keys.add(int(ref))
         elif item_type == "network":
             record = network_record(conn, ref)
-            keys.update(int(k) for k in attr(record, "ad_keys", default=[]) or [])
+            keys.update(record.ad_keys if record is not None else ())
     return keys
 
 

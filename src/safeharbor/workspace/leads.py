@@ -1,21 +1,32 @@
 """The lead queue analysts work from, and their reviews (reviewed / dismissed with a reason).
 
-Ranking comes from the risk stage (`safeharbor.score.leads.lead_queue`) once it is installed; until
-then the queue lists ads newest first with their extracted facts as reasons, so the page works.
+Ranking comes from the risk stage (`safeharbor.score.leads.lead_queue`) once the store's ads are
+scored; until then (ads loaded but `analyze` not run yet) the queue lists ads newest first with their
+extracted facts as reasons, so the page works.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select
 
-from safeharbor.storage.reads import extractions_for
+from safeharbor.link.queries import networks_for_ads
+from safeharbor.score.catalogue import load_catalogue
+from safeharbor.score.leads import Lead
+from safeharbor.score.leads import lead_queue as scored_lead_queue
+from safeharbor.score.person_model import basis_line
+from safeharbor.score.queries import Flag, scores_for_ads
+from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
-from safeharbor.storage.times import now_iso
-from safeharbor.workspace.stages import attr, networks_for_ads, score_leads, scores_for_ads
+from safeharbor.storage.times import day_bounds, now_iso
+from safeharbor.types import Extraction
 from safeharbor.workspace.tables import lead_reviews
+
+log = logging.getLogger(__name__)
 
 ReviewStatus = Literal["reviewed", "dismissed"]
 
@@ -50,7 +61,11 @@ class LeadRow:
 
 
 def _until_bound(until: str) -> str:
-    return until + "T23:59:59Z" if len(until) == 10 else until
+    """A bare date means the whole day: up to its last second (anything else is compared as given)."""
+    try:
+        return day_bounds(date.fromisoformat(until))[1] if len(until) == 10 else until
+    except ValueError:
+        return until
 
 
 def reviews_for(conn: Connection, lead_type: str, refs: list[str]) -> dict[str, dict[str, Any]]:
@@ -91,7 +106,7 @@ def set_review(
         )
 
 
-def _fallback_reasons(extracted: list[Any]) -> list[str]:
+def _fallback_reasons(extracted: list[Extraction]) -> list[str]:
     reasons: list[str] = []
     ages = sorted({int(e.value) for e in extracted if e.kind == "age" and str(e.value).isdigit()})
     if ages:
@@ -105,15 +120,7 @@ def _fallback_reasons(extracted: list[Any]) -> list[str]:
 
 
 def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
-    query = select(
-        ads.c.ad_key,
-        ads.c.source,
-        ads.c.ad_id,
-        ads.c.posted_at,
-        ads.c.title,
-        ad_places.c.city,
-        ad_places.c.state,
-    ).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+    query = select(ads.c.ad_key).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
     if f.city:
         query = query.where(ad_places.c.city == f.city)
     if f.state:
@@ -130,48 +137,69 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
         query = query.where(key_text.not_in(reviewed))
     elif f.reviewed == "yes":
         query = query.where(key_text.in_(reviewed))
-    rows = conn.execute(
-        query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
-    ).all()
-    keys = [r.ad_key for r in rows]
+    keys = list(
+        conn.execute(
+            query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
+        ).scalars()
+    )
+    found = ad_summaries(conn, keys)
     extracted = extractions_for(conn, keys, kinds=["age", "phone"])
     return [
         LeadRow(
             kind="ad",
-            ref=str(r.ad_key),
-            ad_key=r.ad_key,
-            title=r.title or f"{r.source} {r.ad_id}",
+            ref=str(ad.ad_key),
+            ad_key=ad.ad_key,
+            title=ad.label,
             risk=None,
-            reasons=_fallback_reasons(extracted.get(r.ad_key, [])),
-            city=r.city,
-            state=r.state,
-            posted_at=r.posted_at,
-            source=r.source,
+            reasons=_fallback_reasons(extracted.get(ad.ad_key, [])),
+            city=ad.city,
+            state=ad.state,
+            posted_at=ad.posted_at,
+            source=ad.source,
         )
-        for r in rows
+        for ad in (found[k] for k in keys if k in found)
     ]
 
 
-def _flag_reason(flag: Any) -> str:
-    indicator = attr(flag, "indicator", "id", default="indicator")
-    evidence = attr(flag, "evidence", default=None)
-    return f"{indicator}: “{evidence}”" if evidence else str(indicator)
+def _flag_reason(flag: Flag) -> str:
+    return f"{flag.indicator}: “{flag.evidence}”" if flag.evidence else flag.indicator
 
 
 def _ranked_by(basis: dict[str, Any]) -> str | None:
     """What the lead's ranking score rests on, in one line (the person model's reasons for and against)."""
-    if not basis:
-        return None
-    from safeharbor.score.person_model import basis_line  # the score stage is optional
-
-    return basis_line(basis)
+    return basis_line(basis) if basis else None
 
 
-def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+def _lead_row(lead: Lead) -> LeadRow:
+    ref = str(
+        lead.network_id if lead.kind == "network" else (lead.ad_key if lead.ad_key is not None else lead.id)
+    )
+    return LeadRow(
+        kind=lead.kind,
+        ref=ref,
+        ad_key=int(ref) if lead.kind == "ad" and ref.isdigit() else None,
+        title=lead.title or (f"Network {ref}" if lead.kind == "network" else f"Ad {ref}"),
+        risk=lead.risk,
+        reasons=[_flag_reason(r) for r in lead.reasons][:4],
+        city=lead.city,
+        state=lead.state,
+        posted_at=lead.last_seen or None,
+        source=lead.source,
+        network_id=lead.network_id,
+        n_ads=lead.n_ads,
+        extra={
+            "top_ad_key": lead.top_ad_key,
+            "max_ad_risk": lead.max_ad_risk,
+            "ranked_by": _ranked_by(lead.rank_basis),
+        },
+    )
+
+
+def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
     exclude: set[int] = set()
     if f.reviewed == "no":
         exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
-    leads = mod.lead_queue(
+    leads = scored_lead_queue(
         conn,
         limit=limit,
         offset=offset,
@@ -183,37 +211,7 @@ def _from_stage(conn: Connection, mod: Any, f: LeadFilters, limit: int, offset: 
         indicator=f.indicator,
         exclude_keys=exclude,
     )
-    out: list[LeadRow] = []
-    for lead in leads:
-        ad_key = attr(lead, "ad_key", default=None)
-        network_id = attr(lead, "network_id", default=None)
-        kind = attr(lead, "kind", default=None) or ("network" if ad_key is None and network_id else "ad")
-        reasons = [
-            r if isinstance(r, str) else _flag_reason(r) for r in attr(lead, "reasons", default=[]) or []
-        ]
-        ref = str(network_id if kind == "network" else (ad_key if ad_key is not None else attr(lead, "id")))
-        out.append(
-            LeadRow(
-                kind=kind,
-                ref=ref,
-                ad_key=int(ref) if kind == "ad" and ref.isdigit() else None,
-                title=attr(lead, "title", default=None)
-                or (f"Network {ref}" if kind == "network" else f"Ad {ref}"),
-                risk=attr(lead, "risk", default=None),
-                reasons=reasons[:4],
-                city=attr(lead, "city", default=None),
-                state=attr(lead, "state", default=None),
-                posted_at=str(attr(lead, "last_seen", "posted_at", default="") or "") or None,
-                source=attr(lead, "source", default=None),
-                network_id=network_id,
-                n_ads=attr(lead, "n_ads", default=None),
-                extra={
-                    "top_ad_key": attr(lead, "top_ad_key", default=None),
-                    "max_ad_risk": attr(lead, "max_ad_risk", default=None),
-                    "ranked_by": _ranked_by(attr(lead, "rank_basis", default=None) or {}),
-                },
-            )
-        )
+    out = [_lead_row(lead) for lead in leads]
     if f.reviewed == "no":
         done_networks = reviewed_refs(conn, "network")
         out = [row for row in out if not (row.kind == "network" and row.ref in done_networks)]
@@ -230,37 +228,22 @@ def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
         .offset(offset)
     ).all()
     keys = [int(m.lead_ref) for m in marks if m.lead_type == "ad" and m.lead_ref.isdigit()]
-    info = {
-        r.ad_key: r
-        for r in conn.execute(
-            select(
-                ads.c.ad_key,
-                ads.c.source,
-                ads.c.ad_id,
-                ads.c.posted_at,
-                ads.c.title,
-                ad_places.c.city,
-                ad_places.c.state,
-            )
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(keys))
-        )
-    }
+    info = ad_summaries(conn, keys)
     out = []
     for m in marks:
-        r = info.get(int(m.lead_ref)) if m.lead_type == "ad" and m.lead_ref.isdigit() else None
+        ad = info.get(int(m.lead_ref)) if m.lead_type == "ad" and m.lead_ref.isdigit() else None
         out.append(
             LeadRow(
                 kind=m.lead_type,
                 ref=m.lead_ref,
-                ad_key=r.ad_key if r else None,
-                title=(r.title or f"{r.source} {r.ad_id}") if r else f"Network {m.lead_ref}",
+                ad_key=ad.ad_key if ad else None,
+                title=ad.label if ad else f"Network {m.lead_ref}",
                 risk=None,
                 reasons=[f"{m.status} by {m.user}" + (f": {m.reason}" if m.reason else "")],
-                city=r.city if r else None,
-                state=r.state if r else None,
-                posted_at=r.posted_at if r else None,
-                source=r.source if r else None,
+                city=ad.city if ad else None,
+                state=ad.state if ad else None,
+                posted_at=ad.posted_at if ad else None,
+                source=ad.source if ad else None,
                 network_id=None if m.lead_type == "ad" else m.lead_ref,
             )
         )
@@ -274,11 +257,10 @@ def _scored_any(conn: Connection) -> bool:
 
 def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offset: int = 0) -> list[LeadRow]:
     """Highest-risk leads first (newest ads first until ads are scored), with review marks."""
-    mod = score_leads()
     if filters.reviewed == "yes":
         rows = _reviewed_queue(conn, limit, offset)
-    elif mod is not None and _scored_any(conn):
-        rows = _from_stage(conn, mod, filters, limit, offset)
+    elif _scored_any(conn):
+        rows = _from_scores(conn, filters, limit, offset)
     else:
         rows = _fallback_queue(conn, filters, limit, offset)
     keys = [r.ad_key for r in rows if r.ad_key is not None]
@@ -303,11 +285,7 @@ def filter_choices(conn: Connection) -> dict[str, list[str]]:
     ]
     indicators: list[str] = []
     try:
-        from safeharbor.score import catalogue  # type: ignore[attr-defined]
-
-        load = getattr(catalogue, "load_catalogue", None)
-        if load is not None:
-            indicators = [str(attr(i, "id")) for i in attr(load(), "indicators", default=[])]
-    except Exception:  # noqa: BLE001 - the drop-down is a convenience only
-        indicators = []
+        indicators = [i.id for i in load_catalogue().indicators]
+    except Exception:  # noqa: BLE001 - the drop-down is a convenience: a broken catalogue must not hide the queue
+        log.exception("workspace: the indicator catalogue failed to load; the filter lists no indicators")
     return {"sources": sources, "states": states, "indicators": indicators}

@@ -1,17 +1,26 @@
-"""What the network page shows, built on the linking stage's read API (empty until it is installed)."""
+"""What the network page shows: the linking stage's record, the score stage's view, a timeline.
+
+The record is the page; the score stage's parts (risk, persons) are fragments: if reading one fails,
+it is logged and the page is shown without it.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Connection, select
+from sqlalchemy import Connection
 
-from safeharbor.storage.reads import parse_time
-from safeharbor.storage.schema import ads
-from safeharbor.workspace.stages import attr, network_persons, network_record, network_scores
+from safeharbor.link.movement import Stay
+from safeharbor.link.queries import NetworkRecord, network_record
+from safeharbor.score.person_model import reason_text
+from safeharbor.score.queries import network_persons, network_scores
+from safeharbor.storage.reads import AdSummary, ad_summaries
+from safeharbor.storage.times import parse_time
+
+log = logging.getLogger(__name__)
 
 TIMELINE_WIDTH, TIMELINE_HEIGHT = 900, 120
 
@@ -25,36 +34,26 @@ class TimelineBar:
     label: str
 
 
+@dataclass(frozen=True, slots=True)
+class PersonRow:
+    """One person as the person model sees them (a ranking for review, not a finding)."""
+
+    person: str
+    score: float
+    ads: int
+    reasons: list[str]
+
+
 @dataclass(slots=True)
 class NetworkView:
     network_id: str
-    record: Any
+    record: NetworkRecord
     risk: float | None
-    stays: list[dict[str, Any]]
-    ads: list[dict[str, Any]]
+    stays: list[Stay]
+    ads: list[AdSummary]  # newest first
     bars: list[TimelineBar] = field(default_factory=list)
     span_label: str = ""
-    persons: list[dict[str, Any]] = field(default_factory=list)  # the person model's view, strongest first
-
-
-def stays_of(record: Any) -> list[dict[str, Any]]:
-    out = []
-    for s in attr(record, "stays", default=[]) or []:
-        out.append(
-            {
-                "city": attr(s, "city"),
-                "state": attr(s, "state"),
-                "lat": attr(s, "lat"),
-                "lon": attr(s, "lon"),
-                "first_seen": str(attr(s, "first_seen") or ""),
-                "last_seen": str(attr(s, "last_seen") or ""),
-                "ads": attr(s, "ads", default=0),
-            }
-        )
-    for s in out:  # Stay.ads may be a list of keys or a count
-        if isinstance(s["ads"], list | tuple | set):
-            s["ads"] = len(s["ads"])
-    return out
+    persons: list[PersonRow] = field(default_factory=list)  # the person model's view, strongest first
 
 
 def timeline(
@@ -92,38 +91,39 @@ def timeline(
     return bars, label
 
 
+def _risk(conn: Connection, network_id: str) -> float | None:
+    try:
+        score = network_scores(conn, [network_id]).get(network_id)
+    except Exception:  # noqa: BLE001 - a fault in the score stage must not take the network page down
+        log.exception("workspace: network risk of %s failed; showing the page without it", network_id)
+        return None
+    return score.risk if score is not None else None
+
+
+def _persons(conn: Connection, keys: list[int]) -> list[PersonRow]:
+    try:
+        found = network_persons(conn, keys)  # empty until the score stage has run
+    except Exception:  # noqa: BLE001 - as above: the persons panel is left out, the page stays
+        log.exception("workspace: network persons failed; showing the page without them")
+        return []
+    return [PersonRow(p.person, p.score, p.ads, [reason_text(r) for r in p.reasons]) for p in found]
+
+
 def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> NetworkView | None:
     record = network_record(conn, network_id)
     if record is None:
         return None
-    keys = [int(k) for k in attr(record, "ad_keys", default=[]) or []]
-    rows = []
-    posted: list[str] = []
-    for i in range(0, len(keys), 2000):
-        chunk = keys[i : i + 2000]
-        for r in conn.execute(
-            select(ads.c.ad_key, ads.c.source, ads.c.ad_id, ads.c.posted_at, ads.c.title).where(
-                ads.c.ad_key.in_(chunk)
-            )
-        ):
-            posted.append(r.posted_at)
-            rows.append(dict(r._mapping))
-    rows.sort(key=lambda r: r["posted_at"], reverse=True)
+    keys = list(record.ad_keys)
+    rows = sorted(ad_summaries(conn, keys).values(), key=lambda ad: ad.posted_at, reverse=True)
+    posted = [ad.posted_at for ad in rows]
     bars, label = timeline(posted)
-    score = network_scores(conn, [network_id]).get(network_id)
-    risk = attr(score, "risk", default=None) if score is not None else None
-    if risk is None and isinstance(score, float | int):
-        risk = float(score)
-    found = network_persons(conn, keys)  # empty until the score stage is installed and has run
-    if found:
-        from safeharbor.score.person_model import reason_text
-    persons = [
-        {
-            "person": attr(p, "person"),
-            "score": attr(p, "score"),
-            "ads": attr(p, "ads"),
-            "reasons": [reason_text(r) for r in attr(p, "reasons", default=()) or ()],
-        }
-        for p in found
-    ]
-    return NetworkView(network_id, record, risk, stays_of(record), rows[:max_ads], bars, label, persons)
+    return NetworkView(
+        network_id,
+        record,
+        _risk(conn, network_id),
+        list(record.stays),
+        rows[:max_ads],
+        bars,
+        label,
+        _persons(conn, keys),
+    )

@@ -18,11 +18,10 @@ from typing import Any
 from fpdf import FPDF
 from sqlalchemy import Connection, select
 
-from safeharbor.storage.reads import extractions_for
-from safeharbor.storage.schema import ad_places, ads
+from safeharbor.score.queries import scores_for_ads
+from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.times import now_iso
 from safeharbor.workspace.cases import CaseError, _case_ad_keys, get_case
-from safeharbor.workspace.stages import attr, scores_for_ads
 from safeharbor.workspace.tables import referral_exports
 
 HOTLINES = [
@@ -55,25 +54,7 @@ def build_referral(
     if detail is None:
         raise CaseError(f"no case {case_id}")
     keys = sorted(_case_ad_keys(conn, case_id))
-    rows = (
-        conn.execute(
-            select(
-                ads.c.ad_key,
-                ads.c.source,
-                ads.c.ad_id,
-                ads.c.url,
-                ads.c.posted_at,
-                ads.c.title,
-                ad_places.c.city,
-                ad_places.c.state,
-            )
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(keys))
-            .order_by(ads.c.posted_at.desc())
-        ).all()
-        if keys
-        else []
-    )
+    rows = sorted(ad_summaries(conn, keys).values(), key=lambda r: r.posted_at, reverse=True)
     listed = rows[:MAX_ADS]
     listed_keys = [r.ad_key for r in listed]
     found = extractions_for(conn, listed_keys, kinds=["phone", "email", "handle", "name", "age"])
@@ -93,14 +74,15 @@ def build_referral(
     scores = scores_for_ads(conn, listed_keys)
     indicators = []
     for key in listed_keys:
-        for flag in attr(scores.get(key), "flags", default=[]) or []:
+        score = scores.get(key)
+        for flag in score.flags if score is not None else []:
             indicators.append(
                 {
                     "adKey": key,
-                    "indicator": attr(flag, "indicator"),
-                    "evidence": attr(flag, "evidence"),
-                    "weight": attr(flag, "weight"),
-                    "why": attr(flag, "note") or "",
+                    "indicator": flag.indicator,
+                    "evidence": flag.evidence,
+                    "weight": flag.weight,
+                    "why": flag.note,
                 }
             )
     dates = [r.posted_at for r in rows]

@@ -15,7 +15,8 @@ from typing import Any, Literal
 import phonenumbers
 from sqlalchemy import Connection, func, select, text
 
-from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
+from safeharbor.storage.reads import ad_summaries
+from safeharbor.storage.schema import ad_images, ads, extractions
 
 SearchKind = Literal["auto", "text", "phone", "email", "handle", "image"]
 
@@ -197,28 +198,13 @@ def search(conn: Connection, query: str, *, kind: SearchKind = "auto", limit: in
     result = SearchResult(query=query, kind=taken, normalised=normalised, total=total)
     if not keys:
         return result
-    rows = {
-        r.ad_key: r
-        for r in conn.execute(
-            select(
-                ads.c.ad_key,
-                ads.c.source,
-                ads.c.ad_id,
-                ads.c.posted_at,
-                ads.c.title,
-                ads.c.body,
-                ad_places.c.city,
-                ad_places.c.state,
-            )
-            .select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
-            .where(ads.c.ad_key.in_(keys))
-        )
-    }
+    rows = ad_summaries(conn, keys, with_body=True)
     for key in keys:
         r = rows.get(key)
         if r is None:
             continue
-        snippet = snippets.get(key) or (r.body[:160] + ("…" if len(r.body) > 160 else ""))
+        body = r.body or ""
+        snippet = snippets.get(key) or (body[:160] + ("…" if len(body) > 160 else ""))
         result.hits.append(SearchHit(key, r.source, r.ad_id, r.posted_at, r.title, snippet, r.city, r.state))
     return result
 

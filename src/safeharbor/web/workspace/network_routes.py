@@ -8,6 +8,7 @@ from typing import Any, Literal
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import JSONResponse, Response
 
+from safeharbor.link.queries import list_networks, network_graph, why_linked
 from safeharbor.web.workspace.guard import Access, allow, store_of
 from safeharbor.web.workspace.pages import PAGE_SIZE, _filters
 from safeharbor.web.workspace.render import page
@@ -16,13 +17,6 @@ from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import lead_queue
 from safeharbor.workspace.netview import network_view
 from safeharbor.workspace.search import search as run_search
-from safeharbor.workspace.stages import (
-    attr,
-    link_queries,
-    list_networks,
-    network_graph,
-    why_linked,
-)
 
 router = APIRouter()
 
@@ -53,8 +47,6 @@ def networks_page(
         networks=nets,
         offset=offset,
         page_size=PAGE_SIZE,
-        available=link_queries() is not None,
-        attr=attr,
     )
 
 
@@ -76,7 +68,6 @@ def network_page(
         "network.html",
         view=view,
         rec=view.record,
-        attr=attr,
         in_cases=in_cases,
         open_cases=open_cases,
     )
@@ -92,10 +83,7 @@ def why_page(
 ) -> Response:
     access.note(detail=f"ads {a} and {b}")
     with store_of(request).connect() as conn:
-        evidence = [
-            {**_plain(e), "text": e.describe() if hasattr(e, "describe") else ""}
-            for e in why_linked(conn, a, b)
-        ]
+        evidence = [{**_plain(e), "text": e.describe()} for e in why_linked(conn, a, b)]
     return page(request, access, "why.html", evidence=evidence, a=a, b=b, network_id=network_id)
 
 
@@ -124,7 +112,7 @@ def api_map(
         view = network_view(conn, network_id, max_ads=0)
     if view is None:
         raise HTTPException(404, "no such network")
-    return JSONResponse({"network": network_id, "stays": view.stays})
+    return JSONResponse({"network": network_id, "stays": _plain(view.stays)})
 
 
 @router.get("/api/leads")

@@ -7,6 +7,7 @@ from typing import Literal
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
+from safeharbor.tips import get_tip, list_tips
 from safeharbor.web.workspace.guard import Access, allow, store_of
 from safeharbor.web.workspace.render import is_htmx, page
 from safeharbor.workspace import audit as audit_log
@@ -14,7 +15,6 @@ from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import LeadFilters, filter_choices, lead_queue, reviews_for, set_review
 from safeharbor.workspace.search import search as run_search
-from safeharbor.workspace.stages import tips_module
 
 router = APIRouter()
 PAGE_SIZE = 50
@@ -48,10 +48,7 @@ def leads_page(
     with store_of(request).connect() as conn:
         rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=offset)
         choices = filter_choices(conn)
-        tips = []
-        tips_mod = tips_module()
-        if tips_mod is not None and offset == 0:
-            tips = tips_mod.list_tips(conn, limit=5)
+        tips = list_tips(conn, limit=5) if offset == 0 else []
     access.note(detail=f"{len(rows)} leads, offset {offset}")
     template = "leads_rows.html" if is_htmx(request) else "leads.html"
     return page(
@@ -157,26 +154,18 @@ def ad_page(
 def tips_page(
     request: Request, offset: int = 0, access: Access = allow("tip.read", "tips.view", "tip")
 ) -> Response:
-    mod = tips_module()
-    tips = []
-    if mod is not None:
-        with store_of(request).connect() as conn:
-            tips = mod.list_tips(conn, limit=PAGE_SIZE, offset=max(offset, 0))
+    with store_of(request).connect() as conn:
+        tips = list_tips(conn, limit=PAGE_SIZE, offset=max(offset, 0))
     access.note(detail=f"{len(tips)} tips")
-    return page(
-        request, access, "tips.html", tips=tips, offset=offset, page_size=PAGE_SIZE, available=mod is not None
-    )
+    return page(request, access, "tips.html", tips=tips, offset=offset, page_size=PAGE_SIZE)
 
 
 @router.get("/tips/{tip_id}")
 def tip_page(
     request: Request, tip_id: int, access: Access = allow("tip.read", "tip.view", "tip", "tip_id")
 ) -> Response:
-    mod = tips_module()
-    if mod is None:
-        raise HTTPException(404, "tips are not installed")
     with store_of(request).connect() as conn:
-        tip = mod.get_tip(conn, tip_id)
+        tip = get_tip(conn, tip_id)
         if tip is None:
             raise HTTPException(404, "no such tip")
         in_cases = case_ops.cases_for_item(conn, "tip", str(tip_id))
