@@ -9,23 +9,48 @@ DEMO_ADS ?= 5000
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web clean
+.PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
+        bench-linking bench-risk bench-web fuzz audit lock clean
 
+# Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
+# and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
 setup: $(VENV)/.installed
 
-$(VENV)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
+runtime: $(VENV)/.runtime
+
+$(VENV)/.runtime: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev]'
+	$(PY) -m pip install -q -c requirements.lock -e .
 	touch $@
+
+# requirements.lock pins every dependency's exact version (see SECURITY.md): installs are reproducible.
+$(VENV)/.installed: pyproject.toml requirements.lock
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements.lock -e '.[dev]'
+	touch $@ $(VENV)/.runtime
+
+# Refresh the lock after changing dependencies in pyproject.toml: a fresh venv, newest allowed versions.
+lock:
+	rm -rf .venv-lock && $(PYTHON) -m venv .venv-lock
+	.venv-lock/bin/pip install -q --upgrade pip && .venv-lock/bin/pip install -q -e '.[dev]'
+	{ echo "# Exact versions of every dependency (make lock refreshes it; make setup installs with it)."; \
+	  .venv-lock/bin/pip freeze --exclude-editable | grep -v '^-e '; } > requirements.lock
+	rm -rf .venv-lock
+
+# Known vulnerabilities in the installed dependencies (pip-audit). Fails on a finding; when the
+# vulnerability database cannot be reached it says so and passes (AUDIT_STRICT=0: findings warn only).
+AUDIT_STRICT ?= 1
+audit: setup
+	AUDIT_STRICT=$(AUDIT_STRICT) scripts/audit.sh $(VENV)
 
 # Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
 browser:
 	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
 
 # Builds a demo data set, runs the whole pipeline, starts the app and says where to look.
-demo: setup
+demo: runtime
 	$(SH) demo --dir $(DEMO_DIR) --ads $(DEMO_ADS) --host $(HOST) --port $(PORT)
 
 lint: setup
@@ -39,6 +64,13 @@ pytest: setup browser
 	$(PY) -m pytest -n 2 -q
 
 test: lint typecheck pytest
+
+# Property-based fuzzing with fresh random examples, many more than `make test` replays
+# (tests/conftest.py: the "fuzz" profile). FUZZ_TESTS narrows it to some test files.
+FUZZ_TESTS ?= tests/test_ingest_fuzz.py tests/test_extract_phones.py tests/test_extract_emails.py \
+              tests/test_extract_handles.py
+fuzz: setup
+	HYPOTHESIS_PROFILE=fuzz $(PY) -m pytest -q -p no:cacheprovider $(FUZZ_TESTS)
 
 bench: bench-quality bench-speed bench-linking bench-risk bench-web
 

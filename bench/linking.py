@@ -1,24 +1,30 @@
 """Linking benchmark (`make bench-linking`): accuracy against the true operators, speed and memory.
 
-For each size it generates a fresh demo corpus (hard negatives on: junk numbers, stolen images, shared
-agency lines, copied templates, generic boilerplate), runs the real ingest and extraction, then times
-the link step in a fresh child process (so its peak RSS is the link step's own; wall and CPU time are
-both printed, since the machine may be shared), and prints B-cubed
+For each size and linking world it generates a fresh demo corpus (hard negatives on: junk numbers,
+stolen images, shared agency lines, copied templates, generic boilerplate), runs the real ingest and
+extraction, then times the link step in a fresh child process (so its peak RSS is the link step's own;
+wall and CPU time are both printed, since the machine may be shared), and prints B-cubed
 precision / recall / F1 of the networks against the true operators for:
   - Safe Harbor's linker,
+  - the previous linker (`--previous REV`: the link stage of that commit, run on a copy of the same
+    store, so both see the same ads and extractions),
   - the shared-phone-only baseline (union-find on any shared phone),
   - "any shared identifier" (union-find on any shared phone, email, handle or exact image hash).
-Ads standing alone count as singleton clusters. A scaling run links growing prefixes of the largest
-corpus (default 25k, 50k, 100k ads) to show how the cost grows.
+Ads standing alone count as singleton clusters. Worlds (`safeharbor.demo.link_knobs`): default,
+no-images (dead image links), rotation (2-4 phones per network handed between its persons, writing
+habits, no images), collisions (unrelated operators sharing a handle or phone), hard (all of them).
+Sizes up to 20k run every world; larger sizes run `--large-worlds`. A scaling run links growing
+prefixes of the largest corpus (default 25k, 50k, 100k ads) to show how the cost grows.
 
-    .venv/bin/python bench/linking.py                      # 10k and 100k, plus scaling
-    .venv/bin/python bench/linking.py --sizes 10000 --scaling ""
+    .venv/bin/python bench/linking.py                      # 10k (all worlds) and 100k, plus scaling
+    .venv/bin/python bench/linking.py --sizes 10000 --scaling "" --worlds rotation,hard
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -30,10 +36,14 @@ from typing import Any
 
 from sqlalchemy import select
 
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_images, ads, extractions
+from safeharbor.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
+# The linker before issue 13 (template linking across persons, identifier splitting, confidence).
+PREVIOUS_LINKER = "3702e75"
+WORLDS = ("default", "no-images", "rotation", "collisions", "hard")
+SMALL = 20_000
 
 
 def bcubed(predicted: dict[str, str], truth: dict[str, str]) -> tuple[float, float, float]:
@@ -139,14 +149,15 @@ def truth_of(corpus: Path) -> dict[str, str]:
     return out
 
 
-def prepare(corpus: Path, db: Path, n_ads: int, seed: int) -> None:
+def prepare(corpus: Path, db: Path, n_ads: int, seed: int, world: str = "default") -> None:
     from safeharbor.demo import generate
+    from safeharbor.demo.link_knobs import world as link_world
     from safeharbor.extract.run import extract_pending
     from safeharbor.ingest.run import ingest_file
 
     if not (corpus / "truth.jsonl").exists():
         t0 = time.perf_counter()
-        generate(corpus, n_ads, seed)
+        generate(corpus, n_ads, seed, knobs=link_world(world, n_ads))
         print(f"  generated {n_ads} ads in {time.perf_counter() - t0:.1f} s", flush=True)
     if db.exists():
         db.unlink()
@@ -159,12 +170,32 @@ def prepare(corpus: Path, db: Path, n_ads: int, seed: int) -> None:
     store.dispose()
 
 
-def link_in_child(db: Path, limit: int | None = None, incremental: int | None = None) -> dict[str, Any]:
-    """Run the link step in a fresh process; returns seconds, peak RSS (MB) and its summary."""
+def link_in_child(
+    db: Path, limit: int | None = None, incremental: int | None = None, src: Path | None = None
+) -> dict[str, Any]:
+    """Run the link step in a fresh process; returns seconds, peak RSS (MB) and its summary.
+
+    `src`: run the link stage of another checkout (its `src` folder first on the path).
+    """
     cmd = [sys.executable, __file__, "--link-only", str(db)] + (["--limit", str(limit)] if limit else [])
     cmd += ["--incremental", str(incremental)] if incremental else []
-    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT)
+    env = dict(os.environ, PYTHONPATH=str(src)) if src is not None else None
+    out = subprocess.run(cmd, check=True, capture_output=True, text=True, cwd=ROOT, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def previous_src(rev: str, work: Path) -> Path | None:
+    """The `src` folder of commit `rev`, exported once under the work dir (None if git cannot)."""
+    target = work / f"linker-{rev}"
+    if (target / "src" / "safeharbor").is_dir():
+        return target / "src"
+    target.mkdir(parents=True, exist_ok=True)
+    archive = subprocess.run(["git", "archive", rev, "src"], cwd=ROOT, capture_output=True, check=False)
+    if archive.returncode != 0:
+        print(f"  (previous linker {rev} not available: {archive.stderr.decode().strip()})")
+        return None
+    subprocess.run(["tar", "-x", "-C", str(target)], input=archive.stdout, check=True)
+    return target / "src"
 
 
 def _link_only(db: Path, limit: int | None, incremental: int | None) -> None:
@@ -230,6 +261,9 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--sizes", default="10000,100000")
+    parser.add_argument("--worlds", default=",".join(WORLDS), help="worlds run at sizes up to 20k")
+    parser.add_argument("--large-worlds", default="hard", help="worlds run at sizes above 20k")
+    parser.add_argument("--previous", default=PREVIOUS_LINKER, help="commit of the linker to compare with")
     parser.add_argument("--scaling", default="25000,50000,100000")
     parser.add_argument("--seed", type=int, default=20261129)  # not a seed used for tuning
     parser.add_argument("--workdir", default="var/bench/linking")
@@ -246,23 +280,38 @@ def main() -> None:
     work.mkdir(parents=True, exist_ok=True)
     print(f"linking benchmark, seed {args.seed}, work dir {work}")
     largest: Path | None = None
+    old_src = previous_src(args.previous, work) if args.previous else None
     for n in sizes:
-        print(f"\n== {n} ads ==", flush=True)
-        corpus, db = work / f"corpus-{n}-{args.seed}", work / f"link-{n}.db"
-        prepare(corpus, db, n, args.seed)
-        result = link_in_child(db)
-        print(
-            f"  link step: {result['seconds']:.1f} s wall, {result['cpu']:.1f} s CPU "
-            f"({result['ads'] / result['seconds']:.0f} ads/s), "
-            f"peak RSS {result['peak_mb']:.0f} MB, {result['networks']} networks, {result['cuts']} cuts"
-        )
-        print("  stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in result["timings"].items()))
-        truth = truth_of(corpus)
-        linked, phone_only, any_id = baselines(db)
-        report("Safe Harbor linker", linked, truth)
-        report("shared phone only", phone_only, truth)
-        report("any shared identifier", any_id, truth)
-        largest = db
+        worlds = [w for w in (args.worlds if n <= SMALL else args.large_worlds).split(",") if w]
+        for world in worlds:
+            print(f"\n== {n} ads, world {world} ==", flush=True)
+            suffix = "" if world == "default" else f"-{world}"
+            corpus, db = work / f"corpus-{n}-{args.seed}{suffix}", work / f"link-{n}{suffix}.db"
+            prepare(corpus, db, n, args.seed, world)
+            truth = truth_of(corpus)
+            if old_src is not None:
+                import shutil
+
+                old_db = work / f"previous-{n}{suffix}.db"
+                shutil.copyfile(db, old_db)
+                old = link_in_child(old_db, src=old_src)
+                print(f"  previous linker ({args.previous}): {old['seconds']:.1f} s wall")
+                previous = baselines(old_db)[0]
+                old_db.unlink()
+            result = link_in_child(db)
+            print(
+                f"  link step: {result['seconds']:.1f} s wall, {result['cpu']:.1f} s CPU "
+                f"({result['ads'] / result['seconds']:.0f} ads/s), peak RSS {result['peak_mb']:.0f} MB, "
+                f"{result['networks']} networks, {result['cuts']} identifiers split or cut"
+            )
+            print("  stage times: " + ", ".join(f"{k} {v:.1f}s" for k, v in result["timings"].items()))
+            linked, phone_only, any_id = baselines(db)
+            report("Safe Harbor linker", linked, truth)
+            if old_src is not None:
+                report(f"previous linker {args.previous}", previous, truth)
+            report("shared phone only", phone_only, truth)
+            report("any shared identifier", any_id, truth)
+            largest = db
     if scaling and largest is not None:
         print("\n== scaling (prefixes of the largest corpus) ==", flush=True)
         import shutil

@@ -1,7 +1,7 @@
 """`make bench-quality`: extraction accuracy against the ground truth of a fresh demo corpus.
 
 Generates a corpus with a new seed (printed, so a run can be repeated with --seed), runs the real
-ingest and extraction, exports ads in the CONTRACT.md format and compares them with truth.jsonl:
+ingest and extraction, exports ads in the docs/formats.md format and compares them with truth.jsonl:
 precision, recall and F1 per entity type, and city accuracy.
 """
 
@@ -23,7 +23,7 @@ from common import PRF, corpus, mark, read_jsonl  # noqa: E402
 from safeharbor.export.ads import ad_records  # noqa: E402
 from safeharbor.extract.run import extract_pending  # noqa: E402
 from safeharbor.ingest import ingest_file  # noqa: E402
-from safeharbor.storage import open_store  # noqa: E402
+from safeharbor.store import open_store  # noqa: E402
 
 TARGETS = {"phones": 0.99, "emails": 0.98, "ages": 0.98}
 CITY_TARGET = 0.97

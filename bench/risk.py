@@ -44,8 +44,8 @@ from safeharbor.score.model import save_model
 from safeharbor.score.run import update_scores
 from safeharbor.score.tables import score_ads, score_flags, score_lead_ads, score_leads, score_models
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
+from safeharbor.store import Store, open_store
 
 YOUTH = ("youth_language", "youth_coded", "youth_emoji")
 

@@ -24,7 +24,7 @@ TARGET_PEAK_MB = 1024
 def measure(data: Path) -> dict[str, float]:
     from safeharbor.extract.run import extract_pending
     from safeharbor.ingest import ingest_file
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
 
     with tempfile.TemporaryDirectory(dir=data.parent) as tmp:
         store = open_store(str(Path(tmp) / "speed.db"))

@@ -22,8 +22,8 @@ import pyotp
 import uvicorn
 from sqlalchemy import select
 
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads, extractions
+from safeharbor.store import Store, open_store
 from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import ensure_demo_accounts
 from safeharbor.workspace.stages import list_networks

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from hypothesis import settings
 
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 
 # In CI the property tests replay a fixed set of examples (a red build is then a real regression, not
 # a lucky draw); `make fuzz` runs them with fresh random examples and many more of them.

@@ -12,7 +12,7 @@ from sqlalchemy import text
 from typer.testing import CliRunner
 
 from safeharbor.cli import app
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from safeharbor.workspace import audit
 
 runner = CliRunner()

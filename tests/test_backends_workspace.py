@@ -43,7 +43,7 @@ def test_search_leads_networks_tips_and_audit(analysed: Store) -> None:
         assert lead_queue(conn, limit=10)
         network = list_networks(conn, limit=1, offset=0)[0]
         assert network_record(conn, network.id) is not None
-        assert network_graph(conn, network.id)["edges"]
+        assert network_graph(conn, network.id).edges
         a, b = network.ad_keys[0], network.ad_keys[-1]
         assert a == b or why_linked(conn, a, b)
         city, state = conn.execute(

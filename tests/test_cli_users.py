@@ -8,7 +8,7 @@ import pyotp
 from typer.testing import CliRunner
 
 from safeharbor.cli import app
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.workspace import signin
 from safeharbor.workspace.audit import list_entries
 

@@ -11,8 +11,8 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from safeharbor.cli import app
-from safeharbor.storage import open_store
 from safeharbor.storage.sealing import DataKeyError, new_key_file
+from safeharbor.store import open_store
 from safeharbor.workspace import accounts, signin
 from safeharbor.workspace.tables import users
 

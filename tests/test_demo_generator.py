@@ -43,7 +43,7 @@ def ads_and_truth(corpus: tuple[GenerateSummary, Path]) -> list[tuple[dict[str, 
 
 
 def _parse(line: str) -> dict[str, Any] | None:
-    """A strict CONTRACT.md ingest validator: None for a line that ingest must set aside."""
+    """A strict docs/formats.md ingest validator: None for a line that ingest must set aside."""
     try:
         ad = json.loads(line)
     except json.JSONDecodeError:

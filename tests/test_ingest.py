@@ -8,8 +8,8 @@ from pathlib import Path
 from sqlalchemy import func, select
 
 from safeharbor.ingest import ingest_file
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ad_images, ads, quarantine
+from safeharbor.store import Store, open_store
 from tests.ingest_support import abstract_image, ad, write_jsonl
 
 

@@ -7,11 +7,11 @@ from typing import Any
 
 from sqlalchemy import select
 
-from safeharbor.link import text_sim
 from safeharbor.link.queries import list_networks
 from safeharbor.link.run import update_networks
 from safeharbor.link.tables import link_cuts, link_image_groups, link_image_pairs, link_text_edges
-from safeharbor.storage import Store, open_store
+from safeharbor.link.text import index as text_index
+from safeharbor.store import Store, open_store
 from tests.link_support import CITIES, ad_record, load, operator_text, partition, write_jsonl
 from tests.test_link_networks import operator_ads
 
@@ -72,7 +72,7 @@ def test_increments_within_one_weight_step_recompute_text_only_around_new_ads(tm
     # 68 ads, then new ads in steps (68..75 stays within one rounded corpus size, 64): two reuse an
     # old template whose count stays within a power of two (old ads unchanged), one takes a
     # template's count from 3 to 4 (old ads reweighed), and four are a new operator.
-    assert text_sim.weight_base(68) == text_sim.weight_base(75) == 64
+    assert text_index.weight_base(68) == text_index.weight_base(75) == 64
     first = [r for op in range(13) for r in _plain_ads(op, 5)] + _plain_ads(14, 3)
     later = _plain_ads(5, 7)[5:] + _plain_ads(13, 4) + _plain_ads(14, 4)[3:]
     incremental = open_store(str(tmp_path / "inc.db"))

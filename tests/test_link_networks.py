@@ -18,8 +18,8 @@ from safeharbor.link.queries import (
     why_linked,
 )
 from safeharbor.link.run import update_networks
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.reads import extractions_for, load_ads
+from safeharbor.store import Store, open_store
 from tests.link_support import (
     CITIES,
     NAMES,
@@ -175,10 +175,10 @@ def test_network_record_graph_and_export_describe_the_network(store: Store, tmp_
         assert network_record(conn, "N-999999") is None
     assert record is not None and len(record.ad_keys) == 4 and record.phones == ["+13055550105"]
     assert record.stays and record.stays[0].city == "Miami"
-    assert {"ad", "phone"} <= {n["type"] for n in graph["nodes"]}
-    node_ids = {n["id"] for n in graph["nodes"]}
-    assert all(e["source"] in node_ids and e["target"] in node_ids for e in graph["edges"])
-    assert all({"kind", "weight", "evidence"} <= set(e) for e in graph["edges"])
+    assert {"ad", "phone"} <= {n.kind for n in graph.nodes}
+    node_ids = {n.id for n in graph.nodes}
+    assert all(e.source in node_ids and e.target in node_ids for e in graph.edges)
+    assert all(e.kind and e.weight > 0 and e.evidence for e in graph.edges)
     (obj,) = exported
     contract = {"network", "ads", "phones", "emails", "names", "cities", "risk", "first_seen", "last_seen"}
     assert contract <= set(obj)

@@ -10,7 +10,7 @@ from safeharbor.link.queries import list_networks, network_record, network_recor
 from safeharbor.link.run import update_networks
 from safeharbor.link.summary import compute_records
 from safeharbor.link.tables import link_network_summary, link_networks
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from tests.link_support import load, write_jsonl
 from tests.test_link_networks import operator_ads
 

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from safeharbor.link.text_sim import TextItem, ad_tokens, build_index, shingle_hashes, text_edges
+from safeharbor.link.text import text_edges
+from safeharbor.link.text.index import TextItem, build_index
+from safeharbor.link.text.tokens import ad_tokens, shingle_hashes
 from safeharbor.types import Extraction
 from tests.link_support import made_up_words
 
@@ -68,7 +70,7 @@ def test_rare_shared_wording_links_but_generic_boilerplate_and_other_cities_do_n
 def test_weights_use_a_rounded_corpus_size_and_rounded_counts() -> None:
     import numpy as np
 
-    from safeharbor.link.text_sim import rounded_df, weight_base
+    from safeharbor.link.text.index import rounded_df, weight_base
 
     bases = [weight_base(n) for n in range(2, 5000)]
     assert all(b <= n for b, n in zip(bases, range(2, 5000), strict=True))

@@ -1,4 +1,4 @@
-"""The whole pipeline on each backend: demo corpus -> ingest -> analyze -> CONTRACT.md exports."""
+"""The whole pipeline on each backend: demo corpus -> ingest -> analyze -> docs/formats.md exports."""
 
 from __future__ import annotations
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from safeharbor.tips import count_tips, list_tips
 from safeharbor.web.public.pages import learn_pages
 from tests.browser_support import CHROMIUM, CHROMIUM_ARGS, live_server, require_chromium

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.tips import count_tips, list_tips
 from safeharbor.web.app import create_app
 from safeharbor.web.public.pages import learn_pages
@@ -182,7 +182,7 @@ def test_share_page_has_plain_link_and_print_styles(client: TestClient) -> None:
 def test_unknown_public_address_gets_a_readable_page_and_api_stays_json(tmp_path: Path) -> None:
     from fastapi.testclient import TestClient
 
-    from safeharbor.storage import open_store
+    from safeharbor.store import open_store
     from safeharbor.web.app import create_app
 
     client = TestClient(create_app(open_store(str(tmp_path / "nf.db"))))

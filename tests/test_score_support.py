@@ -6,8 +6,8 @@ import hashlib
 from pathlib import Path
 from typing import Any
 
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
+from safeharbor.store import Store, open_store
 
 
 def new_store(tmp_path: Path) -> Store:

@@ -4,9 +4,9 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from safeharbor.storage import open_store
 from safeharbor.storage.engine import normalise_db_url
-from safeharbor.storage.migrations import all_migrations, migrate
+from safeharbor.storage.migrations import migrate
+from safeharbor.store import MIGRATIONS, open_store
 
 
 def test_sqlite_store_uses_wal_full_sync_and_foreign_keys(tmp_path: Path) -> None:
@@ -18,11 +18,11 @@ def test_sqlite_store_uses_wal_full_sync_and_foreign_keys(tmp_path: Path) -> Non
 
 
 def test_migrations_apply_once_and_are_recorded(any_store) -> None:  # type: ignore[no-untyped-def]
-    ids = {m.id for m in all_migrations()}
+    ids = {m.id for m in MIGRATIONS}
     with any_store.connect() as conn:
         applied = set(conn.execute(text("SELECT id FROM schema_migrations")).scalars())
     assert ids == applied
-    assert migrate(any_store) == []  # nothing left to do the second time
+    assert migrate(any_store.engine, MIGRATIONS) == []  # nothing left to do the second time
 
 
 def test_db_option_accepts_paths_and_urls(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]

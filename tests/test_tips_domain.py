@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 import pytest
 from sqlalchemy import inspect, select
 
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions
+from safeharbor.store import open_store
 from safeharbor.tips import (
     RateLimiter,
     count_tips,

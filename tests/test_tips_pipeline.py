@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from safeharbor.link.queries import networks_for_ads
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.tips import get_tip, parse_tip_form, submit_tip
 
 

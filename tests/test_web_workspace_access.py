@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
 from safeharbor.storage import Store
-from safeharbor.web import workspace as workspace_side
+from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.tables import audit_log

@@ -13,7 +13,7 @@ from pathlib import Path
 import pyotp
 from fastapi.testclient import TestClient
 
-from safeharbor.storage import Store, open_store
+from safeharbor.store import Store, open_store
 from safeharbor.web.app import create_app
 from safeharbor.workspace import accounts
 

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Protocol
 
 from safeharbor.extract.run import extract_pending
+from safeharbor.ingest.unreadable import set_aside_unreadable_ads
 from safeharbor.link.run import update_networks
 from safeharbor.score.run import update_scores
 from safeharbor.storage.engine import Store
@@ -20,9 +21,15 @@ class StageSummary(Protocol):
 @dataclass
 class AnalyzeSummary:
     stages: list[tuple[str, StageSummary]] = field(default_factory=list)
+    set_aside: int = 0  # stored ads that could not be read, moved to the quarantine
 
     def lines(self) -> list[str]:
         out: list[str] = []
+        if self.set_aside:
+            out.append(
+                f"Set aside {self.set_aside:,} stored ads that could not be read "
+                "(moved whole to the quarantine: safeharbor stats --quarantine)"
+            )
         for _, summary in self.stages:
             out.extend(summary.lines())
         return out
@@ -42,6 +49,7 @@ def analyze(
             return None
         return lambda done, total: progress(stage, done, total)
 
+    result.set_aside = set_aside_unreadable_ads(store)
     result.stages.append(("extract", extract_pending(store, rebuild=rebuild, progress=report("extract"))))
     result.stages.append(("index", update_index(store, rebuild=rebuild)))
     result.stages.append(("link", update_networks(store, rebuild=rebuild, progress=report("link"))))

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
-# What an extraction is about. Exported names in CONTRACT.md map onto these kinds.
+# What an extraction is about. Exported names in docs/formats.md map onto these kinds.
 ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city"]
 # Which text of the ad a span points into. "location" is the ad's free-text location field.
 AdField = Literal["title", "body", "location"]
@@ -22,7 +22,7 @@ class Ad:
     """One ingested version of an ad, as the partner sent it (immutable once stored)."""
 
     ad_key: int  # storage row id of this version; stable, used by every derived table
-    id: str  # the ad's id within its source (CONTRACT.md `id`)
+    id: str  # the ad's id within its source (docs/formats.md `id`)
     source: str
     posted_at: datetime  # timezone-aware, UTC
     body: str
@@ -89,5 +89,5 @@ class ImageHash:
 
     ref: str  # the image reference as written in the ad
     phash: str | None  # 64-bit pHash as 16 hex chars; None when the image could not be read
-    status: Literal["ok", "missing", "unreadable"] = "ok"
+    status: Literal["ok", "missing", "unreadable", "refused"] = "ok"
     reason: str | None = None

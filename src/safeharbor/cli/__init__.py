@@ -6,10 +6,14 @@ CLI stays a list of small files rather than one large one.
 
 from __future__ import annotations
 
+import logging
+from typing import Annotated
+
 import typer
 
 from safeharbor.cli import (
     audit_cmds,
+    backup_cmds,
     data_cmds,
     demo_cmd,
     export_cmds,
@@ -18,8 +22,11 @@ from safeharbor.cli import (
     user_cmds,
     web_cmds,
 )
+from safeharbor.cli.errors import SafeHarborGroup
+from safeharbor.settings import Settings
 
 app = typer.Typer(
+    cls=SafeHarborGroup,
     name="safeharbor",
     help=(
         "Safe Harbor: load ad data, extract contacts and places, link ads into the networks behind "
@@ -32,6 +39,22 @@ app = typer.Typer(
     rich_markup_mode="rich",
 )
 
+
+@app.callback()
+def root(
+    ctx: typer.Context,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show each stage's log lines (timings, counts) on stderr.")
+    ] = False,
+) -> None:
+    """Read the settings once (safeharbor.settings; see the README's "Settings") for every command."""
+    ctx.obj = Settings.from_env()
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(name)s %(levelname)s %(message)s",
+    )
+
+
 # In pipeline order; each module defines register(app).
 for _commands in (
     demo_cmd,  # demo (everything, for a new user)
@@ -42,6 +65,7 @@ for _commands in (
     web_cmds,  # serve
     user_cmds,  # users, keys
     audit_cmds,  # audit verify | list | export
+    backup_cmds,  # backup, restore
 ):
     _commands.register(app)
 

@@ -12,8 +12,8 @@ from rich.console import Console
 from rich.table import Table
 
 from safeharbor.cli.options import DbOption
-from safeharbor.storage import open_store
 from safeharbor.storage.times import day_bounds
+from safeharbor.store import open_store
 from safeharbor.workspace import audit
 
 console = Console()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -10,13 +11,17 @@ from rich.console import Console
 from rich.table import Table
 from sqlalchemy import func, select
 
+from safeharbor.cli.errors import CliError, printable
 from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
 from safeharbor.demo import generate
+from safeharbor.demo.link_knobs import world as link_world
 from safeharbor.ingest import ingest_file
+from safeharbor.ingest.readers import InputFileError, check_input_file
+from safeharbor.ingest.run import mark_interrupted_runs
 from safeharbor.pipeline import analyze as run_analyze
-from safeharbor.storage import open_store
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
+from safeharbor.store import open_store
 
 console = Console()
 
@@ -33,9 +38,54 @@ def demo_data(
     bad_lines: Annotated[
         int, typer.Option("--bad-lines", min=0, help="Broken lines to mix in (to see quarantine).")
     ] = 0,
+    world: Annotated[
+        str,
+        typer.Option(
+            "--world",
+            help="Linking world preset: default, no-images (dead image links), rotation (2-4 phones "
+            "per network handed between persons, writing habits, no images), collisions (unrelated "
+            "operators sharing a handle or phone), hard (all of these). Options below override it.",
+        ),
+    ] = "default",
+    dead_images: Annotated[
+        bool | None,
+        typer.Option("--dead-images/--image-files", help="Ads list image links whose files are gone."),
+    ] = None,
+    phone_rotation: Annotated[
+        str | None,
+        typer.Option("--phone-rotation", help="operator (one phone at a time) or persons (2-4, rotating)."),
+    ] = None,
+    collisions: Annotated[
+        int | None,
+        typer.Option("--collisions", min=0, help="Pairs of unrelated operators sharing one identifier."),
+    ] = None,
+    habits: Annotated[
+        bool | None,
+        typer.Option("--habits/--fixed-templates", help="Operators write with habits sampled per ad."),
+    ] = None,
 ) -> None:
-    """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people)."""
-    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines)
+    """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people).
+
+    The linking knobs (see safeharbor.demo.link_knobs) move the world to where linking is hard.
+    """
+    try:
+        knobs = link_world(world, n_ads)
+    except ValueError as exc:
+        console.print(f"[red]error:[/] {exc}")
+        raise typer.Exit(2) from exc
+    if phone_rotation is not None and phone_rotation not in ("operator", "persons"):
+        console.print("[red]error:[/] --phone-rotation is operator or persons")
+        raise typer.Exit(2)
+    knobs = replace(
+        knobs,
+        images="dead" if dead_images else ("files" if dead_images is False else knobs.images),
+        phone_rotation=phone_rotation or knobs.phone_rotation,  # type: ignore[arg-type]
+        collisions=knobs.collisions if collisions is None else collisions,
+        habits=knobs.habits if habits is None else habits,
+    )
+    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines, knobs=knobs)
+    if not knobs.is_default:
+        console.print(f"Linking world: {knobs.describe()}")
     console.print(
         f"Wrote {summary.ads:,} ads from {summary.operators:,} operators "
         f"({summary.minor_ads:,} involving a child "
@@ -46,7 +96,9 @@ def demo_data(
 
 
 def ingest(
-    files: Annotated[list[Path], typer.Argument(help="JSON Lines or CSV files (CONTRACT.md ingest format).")],
+    files: Annotated[
+        list[Path], typer.Argument(help="JSON Lines or CSV files (ingest format: docs/formats.md).")
+    ],
     db: DbOption = None,
     workers: Annotated[
         int | None, typer.Option(help="Worker processes for parsing and image hashing (default: auto).")
@@ -56,14 +108,18 @@ def ingest(
 
     Ingesting the same file twice adds nothing; an ad seen again with a changed body becomes a new version.
     """
+    for path in files:  # every file is checked before anything is stored
+        try:
+            check_input_file(path)
+        except InputFileError as exc:
+            raise CliError(f"{path}: {exc}") from exc
     store = open_store(db)
     for path in files:
-        if not path.is_file():
-            console.print(f"[red]error:[/] no such file: {path}")
-            raise typer.Exit(2)
-    for path in files:
         with progress_bar(f"Ingesting {path.name}") as update:
-            summary = ingest_file(store, path, workers=workers, progress=update)
+            try:
+                summary = ingest_file(store, path, workers=workers, progress=update)
+            except InputFileError as exc:
+                raise CliError(f"{path}: {exc}") from exc
         for line in summary.lines():
             console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Database: {store.describe()}")
@@ -95,6 +151,7 @@ def stats(
 ) -> None:
     """What the store holds: ads, versions, extractions, networks, quarantined lines, recent ingests."""
     store = open_store(db)
+    mark_interrupted_runs(store)  # a run whose process was killed shows as such, not as "running"
     with store.connect() as conn:
         if show_quarantine:
             query = select(quarantine).order_by(quarantine.c.file, quarantine.c.line).limit(limit)
@@ -102,7 +159,7 @@ def stats(
                 query = query.where(quarantine.c.file.like(f"%{file}"))
             table = Table("file", "line", "reason", "line as read", title="Lines set aside at ingest")
             for r in conn.execute(query):
-                table.add_row(r.file, str(r.line), r.reason, r.raw[:80])
+                table.add_row(printable(r.file), str(r.line), printable(r.reason), printable(r.raw[:80]))
             console.print(table)
             return
         n_versions = conn.execute(select(func.count()).select_from(ads)).scalar_one()

@@ -14,7 +14,7 @@ from safeharbor.demo import generate
 from safeharbor.export.ads import ad_records
 from safeharbor.ingest import ingest_file
 from safeharbor.pipeline import analyze
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import ensure_demo_accounts
 
@@ -28,7 +28,7 @@ def demo(
     n_ads: Annotated[int, typer.Option("--ads", min=100, help="Size of the demo corpus.")] = 5000,
     seed: Annotated[int, typer.Option(help="Seed of the demo corpus.")] = 7,
     host: Annotated[str, typer.Option(help="Address the web app listens on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port of the web app.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port of the web app.")] = 8000,
     serve: Annotated[bool, typer.Option("--serve/--no-serve", help="Start the web app at the end.")] = True,
 ) -> None:
     """Generate a demo corpus, ingest and analyse it, create demo accounts, and start the web app."""
@@ -59,7 +59,7 @@ def demo(
         f"set aside: {ingest.counts.rejected:,} lines (safeharbor stats --quarantine)",
         f"Database: {store.describe()}",
         f"Corpus and ground truth: {data_dir}",
-        f"Export of every ad (CONTRACT.md format): {export_path}",
+        f"Export of every ad (docs/formats.md format): {export_path}",
         "",
         "Try next (the command is .venv/bin/safeharbor, or run `source .venv/bin/activate` first;",
         f"add --db {db_path} to each):",

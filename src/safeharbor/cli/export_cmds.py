@@ -1,4 +1,4 @@
-"""`safeharbor export ads|networks`: the JSON Lines partners read (CONTRACT.md)."""
+"""`safeharbor export ads|networks`: the JSON Lines partners read (docs/formats.md)."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from safeharbor.cli.errors import CliError
 from safeharbor.cli.options import DbOption
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 
 console = Console()
 export_app = typer.Typer(
@@ -30,7 +31,8 @@ def _write(records: Iterable[dict[str, Any]], out: Path) -> int:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
         return count
-    out.parent.mkdir(parents=True, exist_ok=True)
+    if not out.parent.is_dir():  # a mistyped path must not create folders
+        raise CliError(f"cannot write {out}: the folder {out.parent} does not exist (create it first)")
     tmp = out.with_suffix(out.suffix + ".part")
     with open(tmp, "w", encoding="utf-8") as fh:
         for record in records:

@@ -11,7 +11,7 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from safeharbor.cli.options import DbOption
-from safeharbor.storage import open_store
+from safeharbor.store import open_store
 
 console = Console()
 

@@ -6,12 +6,17 @@ from typing import Annotated
 
 import typer
 
+from safeharbor.cli.errors import check_db
+
 DbOption = Annotated[
     str | None,
     typer.Option(
         "--db",
-        envvar="SAFEHARBOR_DB",
-        help="Database: a SQLite file path or a SQLAlchemy URL. Default ./var/safeharbor.db.",
+        help=(
+            "Database: a SQLite file path or a SQLAlchemy URL "
+            "(default: SAFEHARBOR_DB, else var/safeharbor.db)."
+        ),
         show_default=False,
+        callback=check_db,
     ),
 ]

@@ -30,8 +30,8 @@ from safeharbor.score.person_fit import write_catalogue_with
 from safeharbor.score.person_model import basis_line
 from safeharbor.score.run import update_scores
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
-from safeharbor.storage import Store, open_store
 from safeharbor.storage.schema import ads
+from safeharbor.store import Store, open_store
 
 console = Console()
 

@@ -17,8 +17,8 @@ from rich.table import Table
 from sqlalchemy import Connection
 
 from safeharbor.cli.options import DbOption
-from safeharbor.storage import open_store
 from safeharbor.storage.sealing import DataKeyError, SecretBox, new_key_file
+from safeharbor.store import open_store
 from safeharbor.workspace import accounts
 from safeharbor.workspace.passwords import MIN_LENGTH
 from safeharbor.workspace.tables import ROLES

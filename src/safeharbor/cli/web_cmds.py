@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import ipaddress
 from typing import Annotated
 
 import typer
+import uvicorn
 from rich.console import Console
 
 from safeharbor.cli.options import DbOption
+from safeharbor.settings import Settings
 from safeharbor.storage.sealing import DataKeyError
+from safeharbor.store import open_store
+from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import check_data_key
 
 console = Console()
@@ -18,20 +23,51 @@ def register(app: typer.Typer) -> None:
     app.command("serve")(serve)
 
 
+LOOPBACK_NAMES = {"localhost", "localhost.localdomain"}
+
+
+def is_loopback(host: str) -> bool:
+    """Is `host` reachable only from this machine (127.0.0.0/8, ::1, localhost)?"""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
 def serve(
+    ctx: typer.Context,
     db: DbOption = None,
     host: Annotated[
         str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log every request (uvicorn's access log). Off by default: the public side logs no one.",
+        ),
+    ] = False,
 ) -> None:
-    """Start the web app: the public side at / and the analyst workspace at /login."""
-    import uvicorn
+    """Start the web app: the public side at / and the analyst workspace at /login.
 
-    from safeharbor.storage import open_store
-    from safeharbor.web.app import create_app
-
-    store = open_store(db)
+    Beyond loopback it needs SAFEHARBOR_SECRET_KEY (see the README's "Settings")."""
+    settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+    if not settings.secret_key:
+        if not is_loopback(host):
+            console.print(
+                f"[red]Refusing to serve on {host}: SAFEHARBOR_SECRET_KEY is not set.[/] Beyond this machine "
+                "the app needs a fixed secret (for example `export SAFEHARBOR_SECRET_KEY=$(python3 -c "
+                "'import secrets; print(secrets.token_urlsafe(32))')`), kept out of the repository."
+            )
+            raise typer.Exit(2)
+        console.print(
+            "[yellow]SAFEHARBOR_SECRET_KEY is not set: using a random secret for this run.[/] Tip forms "
+            "opened before a restart will not be accepted after it; set the secret to keep them working."
+        )
+    store = open_store(db, settings=settings)
     try:
         with store.connect() as conn:
             unsealed = check_data_key(conn)
@@ -46,4 +82,10 @@ def serve(
     console.print(
         f"Safe Harbor on [bold]http://{host}:{port}/[/] (workspace: /login) over {store.describe()}"
     )
-    uvicorn.run(create_app(store), host=host, port=port, log_level="warning")
+    uvicorn.run(
+        create_app(store, settings=settings),
+        host=host,
+        port=port,
+        log_level="info" if access_log else "warning",
+        access_log=access_log,
+    )

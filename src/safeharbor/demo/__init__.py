@@ -1,6 +1,6 @@
 """Synthetic demo corpus with ground truth (non-explicit, fictional contacts, abstract images).
 
-`generate(out_dir, n_ads, seed)` writes ads.jsonl (CONTRACT.md ingest format), truth.jsonl,
+`generate(out_dir, n_ads, seed)` writes ads.jsonl (docs/formats.md ingest format), truth.jsonl,
 operators.jsonl, meta.json and images/. Rates are documented in `safeharbor.demo.rates`.
 """
 

@@ -10,11 +10,21 @@ from __future__ import annotations
 import json
 import random
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TextIO
 
 from safeharbor.demo import rates
 from safeharbor.demo.images import ImageBank
+from safeharbor.demo.link_knobs import (
+    Collision,
+    LinkKnobs,
+    PersonPhones,
+    knob_rng,
+    make_habits,
+    plant_collisions,
+    rotate_between_persons,
+)
 from safeharbor.demo.obfuscate import e164
 from safeharbor.demo.operators import END, START, Cast, Operator, PhonePool, make_operator, split_counts
 from safeharbor.demo.plan import AdPlan, SharedUse, plan_operator
@@ -165,21 +175,51 @@ def _write_line(fh: TextIO, obj: Any) -> None:
     fh.write("\n")
 
 
+def apply_link_knobs(
+    seed: int, knobs: LinkKnobs, ops: list[Operator], templates: dict[str, Template]
+) -> tuple[dict[str, PersonPhones], list[Collision]]:
+    """Move the world as the linking knobs say (own random streams: the main one is untouched)."""
+    person_phones: dict[str, PersonPhones] = {}
+    if knobs.phone_rotation == "persons":
+        person_phones = rotate_between_persons(knob_rng(seed, "rotation"), ops)
+    collisions = plant_collisions(knob_rng(seed, "collisions"), ops, knobs.collisions)
+    if knobs.habits:
+        habit_rng = knob_rng(seed, "habits")
+        for tid in sorted(templates):
+            templates[tid] = replace(templates[tid], habits=make_habits(habit_rng))
+    return person_phones, collisions
+
+
 def generate(
-    out_dir: Path, n_ads: int, seed: int, *, images: bool = True, bad_lines: int = 0
+    out_dir: Path,
+    n_ads: int,
+    seed: int,
+    *,
+    images: bool = True,
+    bad_lines: int = 0,
+    knobs: LinkKnobs | None = None,
 ) -> GenerateSummary:
-    """Write a synthetic corpus of exactly `n_ads` good ads (+ `bad_lines` broken lines) to out_dir."""
+    """Write a synthetic corpus of exactly `n_ads` good ads (+ `bad_lines` broken lines) to out_dir.
+
+    `knobs` move the world for linking (`safeharbor.demo.link_knobs`); `images=False` is the same
+    as `knobs.images == "none"`.
+    """
+    knobs = knobs or LinkKnobs()
+    image_mode = knobs.images if images else "none"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
     ops, templates = build_operators(rng, n_ads)
     uses = assign_shared(rng, ops)
+    person_phones, collisions = apply_link_knobs(seed, knobs, ops, templates)
     plans: list[AdPlan] = []
     for op in ops:
-        plans.extend(plan_operator(op, rng.getrandbits(63), op.sources, uses[op.id]))
+        plans.extend(
+            plan_operator(op, rng.getrandbits(63), op.sources, uses[op.id], person_phones.get(op.id))
+        )
     plans.sort(key=lambda p: (p.t, p.op.id))
     _assign_ids(rng, plans)
-    bank = ImageBank(out_dir, seed, enabled=images)
+    bank = ImageBank(out_dir, seed, enabled=image_mode == "files")  # "dead": links, no files
     bad_at = set(rng.sample(range(len(plans) + bad_lines), bad_lines)) if bad_lines > 0 else set()
     bad_rng = random.Random(rng.getrandbits(63))
     tally = Tally()
@@ -205,8 +245,9 @@ def generate(
                 plan.edit_seed,
                 source.location_seed,
             )
-            refs = [bank.ref(key, v) for key, v in plan.images] if images else []
-            keys = list(dict.fromkeys(key for key, _ in plan.images)) if images else []
+            with_refs = image_mode != "none"
+            refs = [bank.ref(key, v) for key, v in plan.images] if with_refs else []
+            keys = list(dict.fromkeys(key for key, _ in plan.images)) if with_refs else []
             _write_line(ads_fh, _ad_record(plan, ad.title, ad.body, ad.location, refs))
             truth = ad_truth(plan, ad, keys)
             _write_line(tr_fh, truth)
@@ -223,6 +264,17 @@ def generate(
         for op in sorted(ops, key=lambda o: o.id):
             _write_line(fh, operator_truth(op))
     meta = _meta(seed, n_ads, ops, uses, shown_by, bank, tally, templates)
+    if not knobs.is_default:
+        meta["link_knobs"] = {
+            "images": image_mode,
+            "phone_rotation": knobs.phone_rotation,
+            "habits": knobs.habits,
+            "collisions": [
+                {"kind": c.kind, "value": e164(c.value) if c.kind == "phone" else c.value,
+                 "operators": list(c.operators)}
+                for c in collisions
+            ],
+        }  # fmt: skip
     meta_path = out_dir / "meta.json"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return GenerateSummary(

@@ -11,6 +11,7 @@ import random
 from dataclasses import dataclass
 
 from safeharbor.demo import rates
+from safeharbor.demo.link_knobs import PersonPhones
 from safeharbor.demo.operators import DAY, Operator, Person
 from safeharbor.demo.text import AdContext, Shown
 
@@ -58,8 +59,18 @@ def _stated_age(
     return max(18, person.claimed_age + drift_cache[key])
 
 
-def plan_operator(op: Operator, seed: int, sources: list[str], shared: SharedUse) -> list[AdPlan]:
-    """All ads of one operator: chains of an original and its reposts 1-2 days apart in one stay."""
+def plan_operator(
+    op: Operator,
+    seed: int,
+    sources: list[str],
+    shared: SharedUse,
+    person_phones: PersonPhones | None = None,
+) -> list[AdPlan]:
+    """All ads of one operator: chains of an original and its reposts 1-2 days apart in one stay.
+
+    `person_phones` (linking world knob `phone_rotation="persons"`): the phone each person uses at
+    each stay, instead of the operator's one phone of the moment.
+    """
     rng = random.Random(seed)
     stays = op.circuit
     lengths = [s.depart - s.arrive for s in stays]
@@ -77,7 +88,7 @@ def plan_operator(op: Operator, seed: int, sources: list[str], shared: SharedUse
         s = bisect.bisect_right(cumulative, u)
         stay = stays[s]
         t = stay.arrive + u - (cumulative[s] - lengths[s])
-        original = _original(rng, op, t, s, sources, shared, pools, drift)
+        original = _original(rng, op, t, s, sources, shared, pools, drift, person_phones)
         plans.append(original)
         while len(plans) < op.n_ads and rng.random() < rates.REPOST_CONTINUE:
             t += int(rng.uniform(0.8, 2.2) * DAY)
@@ -110,6 +121,7 @@ def _original(
     shared: SharedUse,
     pools: dict[str, list[tuple[str, int]]],
     drift: dict[tuple[str, int], int],
+    person_phones: PersonPhones | None = None,
 ) -> AdPlan:
     stay = op.circuit[s]
     lead = rng.choice(op.persons)
@@ -125,10 +137,14 @@ def _original(
         )
         for p in persons
     )
-    current = op.phone_at(t)
-    phones = [op.phones[current]]
-    if len(op.phones) > 1 and rng.random() < 0.12:
-        phones.append(op.phones[current - 1] if current else op.phones[1])
+    if person_phones is not None:  # each person has the phone handed to them for this stay
+        phones = [op.phones[person_phones.phone_of(s, lead.id)]]
+        rng.random()  # the draw the other mode makes: the rest of the plan stays as in that world
+    else:
+        current = op.phone_at(t)
+        phones = [op.phones[current]]
+        if len(op.phones) > 1 and rng.random() < 0.12:
+            phones.append(op.phones[current - 1] if current else op.phones[1])
     if shared.agency_phone and rng.random() < 0.6:
         phones.insert(0 if rng.random() < 0.5 else len(phones), shared.agency_phone)
     if shared.junk_phone and rng.random() < rates.SHARED_SHOWN:

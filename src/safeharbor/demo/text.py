@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from safeharbor.demo import obfuscate, rates, vocab
+from safeharbor.demo.link_knobs import Habits
 from safeharbor.demo.vocab import City
 
 TITLE_FORMS = 8
@@ -46,6 +47,7 @@ class Template:
     separator: str
     emoji: tuple[str, ...]
     order: tuple[str, ...]  # order of the middle lines
+    habits: Habits | None = None  # linking world knob: phrases sampled per ad (see demo.link_knobs)
 
     @property
     def html(self) -> bool:
@@ -172,6 +174,10 @@ class _Writer:
             obf = min(0.95, obf / 2 + rates.MINOR_OBFUSCATION_BOOST)
         self.obscure = rng.random() < obf
         self.youth_done = False
+        self.adjectives = tpl.adjectives
+        if tpl.habits is not None:
+            picked = rng.sample(tpl.habits.descriptors, 2)
+            self.adjectives = (picked[0], picked[1])
 
     def plant(self, category: str, phrase: str) -> str:
         self.out.indicators.append({"category": category, "phrase": phrase})
@@ -196,7 +202,7 @@ class _Writer:
 
     def intro(self) -> str:
         rng, tpl, ctx = self.rng, self.tpl, self.ctx
-        a1, a2 = tpl.adjectives
+        a1, a2 = self.adjectives
         lead = ctx.shown[0]
         who = self.person_text(lead)
         if self.youth and rng.random() < 0.6:
@@ -251,6 +257,8 @@ class _Writer:
             return self.plant("hotel", self.rng.choice(vocab.HOTEL))
         if self.ctx.business:
             return "walk-ins welcome, open 10am-10pm"
+        if self.tpl.habits is not None:
+            return self.rng.choice(self.tpl.habits.venues)
         return self.rng.choice(("private incall", "outcall only", "incall & outcall", None, None))
 
     def price_line(self, edit: random.Random | None) -> str | None:
@@ -299,7 +307,7 @@ class _Writer:
         emoji = tpl.emoji[0] if tpl.emoji else "✨"
         if edit is not None and edit.random() < 0.3:
             emoji = edit.choice(vocab.DECOR_EMOJI)
-        adj = tpl.adjectives[0].capitalize()
+        adj = self.adjectives[0].capitalize()
         if ctx.business:
             tail = rng.choice(("open late", "grand opening", "new staff", ctx.city.name))
             return f"{ctx.business[0]} - {tail}"
@@ -313,7 +321,7 @@ class _Writer:
         if form == 3:
             return f"{self.name_only(lead)} ~ {rng.choice(vocab.BOILERPLATE)}"
         if form == 4:
-            return f"{adj} and {tpl.adjectives[1]} {emoji}"
+            return f"{adj} and {self.adjectives[1]} {emoji}"
         if form == 5:
             return f"{self.person_text(lead)} {emoji} {ctx.city.name}"
         if form == 6:
@@ -323,6 +331,22 @@ class _Writer:
     def name_only(self, s: Shown) -> str:
         _add(self.out.names, s.name)
         return s.name
+
+
+def _with_habits(rng: random.Random, habits: Habits, lines: list[str]) -> list[str]:
+    """The operator's sign-off and emoji habit (linking world knob `habits`)."""
+    if rng.random() >= habits.drop_rate:
+        lines = [*lines, rng.choice(habits.sign_offs)]
+    out = []
+    for line in lines:
+        if rng.random() < habits.emoji_rate:
+            mark = rng.choice(habits.emoji)
+            if habits.emoji_place in ("start", "both"):
+                line = f"{mark} {line}"
+            if habits.emoji_place in ("end", "both"):
+                line = f"{line} {mark}"
+        out.append(line)
+    return out
 
 
 def _escape(line: str, html: bool) -> str:
@@ -341,6 +365,9 @@ def render(
     title = w.title(edit)
     lines: list[str] = []
     greeting = tpl.greeting
+    habits = tpl.habits
+    if habits is not None:
+        greeting = rng.choice(habits.openers) if rng.random() >= habits.drop_rate else None
     if greeting and edit is not None and edit.random() < 0.4:
         greeting = edit.choice(vocab.GREETINGS)
     if greeting:
@@ -358,6 +385,8 @@ def render(
     price_edit = edit if edit is not None and edit.random() < 0.5 else None
     for part in tpl.order:
         line: str | None
+        if habits is not None and part in ("venue", "boiler") and rng.random() < habits.drop_rate:
+            continue
         if part == "city":
             line = w.city_line()
         elif part == "venue":
@@ -373,6 +402,8 @@ def render(
             line = ". ".join(words)
         if line:
             lines.append(line)
+    if habits is not None:
+        lines = _with_habits(rng, habits, lines)
     lines = [_escape(line, tpl.html) for line in lines]
     lines.extend(w.contact_lines())
     if edit is not None and edit.random() < 0.5:

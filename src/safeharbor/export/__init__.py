@@ -1,1 +1,1 @@
-"""Exports partners rely on (CONTRACT.md): ads and networks as JSON Lines."""
+"""Exports partners rely on (docs/formats.md): ads and networks as JSON Lines."""

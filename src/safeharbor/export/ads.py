@@ -1,4 +1,4 @@
-"""`safeharbor export ads`: one JSON object per ingested ad (its latest version), as in CONTRACT.md."""
+"""`safeharbor export ads`: one JSON object per ingested ad (its latest version), as in docs/formats.md."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ def _unique(values: Iterator[Any]) -> list[Any]:
     return list(dict.fromkeys(values))
 
 
+def _prices(ex: list[Any]) -> list[dict[str, Any]]:
+    """Each distinct price the ad states: {amount, currency, minutes, unit}, in text order."""
+    found: dict[tuple[Any, ...], dict[str, Any]] = {}
+    for e in ex:
+        if e.kind != "price":
+            continue
+        a = e.attrs
+        price = {"amount": int(e.value), "currency": a.get("currency", "USD"), "minutes": a.get("minutes"),
+                 "unit": a.get("unit")}  # fmt: skip
+        found.setdefault(tuple(price.values()), price)
+    return list(found.values())
+
+
 def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
     keys = latest_version_keys(conn)
     for chunk in chunks(keys):
@@ -66,10 +79,14 @@ def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
             yield {
                 "id": ad_id,
                 "source": source,
-                "phones": values("phone"),
+                "phones": [v for v in values("phone") if v.startswith("+")],  # E.164 only
                 "emails": values("email"),
                 "handles": values("handle"),
-                "ages": [int(v) for v in values("age")],
+                # Stated ages only; a range ("18-35") states no one's age and stays in the workspace.
+                "ages": _unique(
+                    int(e.value) for e in ex if e.kind == "age" and e.attrs.get("form") != "range"
+                ),
+                "prices": _prices(ex),
                 "names": values("name"),
                 "city": city,
                 "state": state,

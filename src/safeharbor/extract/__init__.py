@@ -13,7 +13,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import cast
 
-from safeharbor.extract import ages, emails, handles, names, phones, places, prices
+from safeharbor.extract import ages, countries, emails, handles, names, phones, places, prices
 from safeharbor.types import Ad, AdField, Extraction, ExtractionKind, Span
 
 # Extractors that read one text (title or body) and return spans, with the kind they produce.
@@ -62,7 +62,7 @@ _Found = tuple[tuple[ExtractionKind, str, str, Span], ...]
 
 
 @lru_cache(maxsize=8192)
-def _text_spans(text: str) -> _Found:
+def _text_spans(text: str, regions: tuple[str, ...]) -> _Found:
     """Every extractor's spans for one title or body text.
 
     Cached by the text itself: reposted ads and shared templates repeat titles verbatim (in demo
@@ -73,7 +73,7 @@ def _text_spans(text: str) -> _Found:
     return tuple(
         (kind, module.EXTRACTOR, module.VERSION, span)
         for kind, module, find in TEXT_EXTRACTORS
-        for span in find(text)
+        for span in (phones.find_phones(text, regions) if module is phones else find(text))
     )
 
 
@@ -83,11 +83,13 @@ def extract_ad(ad: Ad) -> list[Extraction]:
     phone_refs: list[tuple[str, int, int, str]] = []
     ad_key = ad.ad_key
     fields: tuple[tuple[AdField, str | None], ...] = (("title", ad.title), ("body", ad.body))
+    # Countries the ad gives outside its text: national phone forms ("07700 900123") need one.
+    regions = countries.ad_regions(ad.location, ad.url)
     for field, text in fields:
         if not text:
             continue
         # Positional arguments: building Extractions is a measurable share of the per-ad cost.
-        for kind, extractor, version, span in _text_spans(text):
+        for kind, extractor, version, span in _text_spans(text, regions):
             found.append(
                 Extraction(ad_key, kind, span.value, span.raw, field, span.start, span.end, extractor,
                            version, span.confidence, dict(span.attrs))

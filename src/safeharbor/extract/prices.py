@@ -1,9 +1,14 @@
-"""Prices in an ad: "$200/hr", "150 hh", "200 per hour", "$300 overnight", "roses: 200", "hh 150".
+"""Prices in an ad: "$200/hr", "150 hh", "HH120", "Qv-60", "150 roses/hr", "$300 overnight", "2hrs 380".
 
-A number counts as a price only with a sign of money or time around it: a `$` (or "usd", "dollars"),
-a rate unit after or before it, or a "roses"/"donation" word. Phone digits, "24/7", "100%", "5 min
-away" and "open 10-2" are not prices. value is the amount ("200", commas dropped); attrs carry the
-unit ("hour" | "half_hour" | "quarter_hour" | "overnight" | "session" | None) and currency "USD".
+A number counts as a price only with a sign of money or time around it: a `$`, `£`, `€` (or "usd",
+"dollars"), a rate unit after or before it (glued, dashed, after ":" or "." too), or a "roses" /
+"donation" word. Phone digits, "24/7", "100%", "5 min away", "available 24hr" and "open 10-2" are not
+prices. value is the amount ("200", commas dropped); attrs carry
+- "unit": "hour" | "half_hour" | "quarter_hour" | "minutes" | "overnight" | "short_stay" | "session" | None
+- "minutes": the duration the amount pays for (60, 30, 15, 45, 90, 120, ...) or None
+- "unit_text": the unit as written ("hh", "Qv", "2hrs", "hr"), "currency": "USD" unless "£"/"€" say so.
+Amounts from 40 to 20,000; from 20 when a rate abbreviation ("hh", "qv") or a money sign makes a
+smaller number a price.
 """
 
 from __future__ import annotations
@@ -13,16 +18,20 @@ import re
 from safeharbor.types import Span
 
 EXTRACTOR = "prices"
-VERSION = "1"
+VERSION = "2"
 
 MIN_AMOUNT, MAX_AMOUNT = 40, 20_000
+MIN_WITH_UNIT = 20  # "$30 qv": a rate abbreviation or money sign makes a small number a price
 
+# A duration with its count: "2hrs", "90 min", "1.5 hours", "one hour", "45min".
+_DURATION = r"(?:\d{1,3}(?:\.5)?|one|two|three|four|an?)\s*-?\s*(?:h(?:ou)?rs?|hours?|min(?:ute)?s?|mins?)"
+# Rate abbreviations that are never anything but a rate: they lower the amount floor.
+_ABBREVIATION = r"(?:hhr|hh|hf|qv|qk|qq|ss|fh|ovn)"
 # Rate units as ads write them. Longer alternatives first.
 _UNIT = (
-    r"(?:half\s*(?:an?\s*)?h(?:ou)?r|half|hh|1/2\s*h(?:ou)?rs?|30\s*min(?:ute)?s?|"
-    r"quick\s*visit|quickie|qv|qk|15\s*min(?:ute)?s?|20\s*min(?:ute)?s?|"
-    r"over\s*night|ovn|all\s*night|"
-    r"(?:1|one)\s*h(?:ou)?r|60\s*min(?:ute)?s?|hour|hr|h|session)\b"
+    rf"(?:half\s*(?:an?\s*)?h(?:ou)?r|{_DURATION}|half|{_ABBREVIATION}|1/2\s*h(?:ou)?rs?|"
+    r"quick\s*visit|quickie|short\s*stay|full\s*hour|"
+    r"over\s*night|all\s*night|hour|hr|h|session)(?![a-z])"
 )
 _MONEY_WORD = r"(?:roses?|donations?|gifts?|rates?|price|fee|contributions?)"
 
@@ -30,24 +39,50 @@ _MONEY_WORD = r"(?:roses?|donations?|gifts?|rates?|price|fee|contributions?)"
 # digits first is several times faster than one big alternation over the whole text.
 _NUMBER = re.compile(r"\d+")
 _THOUSANDS = re.compile(r",\d{3}(?!\d)")
-_NOT_BEFORE = re.compile(r"[\w.,:#+\-]")
+_NEVER_BEFORE = frozenset("#+,'")
 _BAD_AFTER = re.compile(r"%|[-,/:]\d|\.(?!00(?!\d))\d")
 _CENTS = re.compile(r"\.00(?!\d)")
-# What may stand before an amount: a unit ("hh 150", "1hr: $200"), a money word ("roses: 200"), a "$".
+# What may stand before an amount: a unit ("hh 150", "1hr: $200", "HH120", "Qv-60"), a money word
+# ("roses: 200", "Rates:150"), a currency sign.
 _BEFORE = re.compile(
-    rf"(?:(?<![\w/])(?P<unit>{_UNIT})\s*(?:[:=\-\u2013@]|is\b|for\b)?\s*\$?\s?"
-    rf"|\b(?P<word>{_MONEY_WORD})\s*[:=\-\u2013]?\s*\$?\s?"
-    r"|(?P<dollar>\$)\s?)\Z",
+    rf"(?:(?<![\w/])(?P<unit>{_UNIT})\s*(?:[:=\-\u2013@.]|is\b|for\b)?\s*(?P<sign>[$\u00a3\u20ac])?\s?"
+    rf"|\b(?P<word>{_MONEY_WORD})\s*[:=\-\u2013.]?\s*(?P<wsign>[$\u00a3\u20ac])?\s?"
+    r"|(?P<dollar>[$\u00a3\u20ac])\s?)\Z",
     re.IGNORECASE,
 )
-# What may follow it: a currency ("200$", "200 usd"), then a unit joined by "/", "per", "an", "for"...
+# What may follow it: a currency ("200$", "200 usd"), a money word ("150 roses"), then a unit joined by
+# "/", "per", "an", "for"... ("150 roses/hr", "$150 an hour", "120hh").
 _AFTER = re.compile(
-    r"(?P<currency>\s?(?:\$|usd\b|dollars?\b|bucks\b))?"
-    rf"(?:\s*(?:/|per\b|an?\b|for\s+(?:an?\b|one\b)?)?\s*(?P<unit>{_UNIT})|\s*(?P<word>roses?|donations?|gifts?)\b)?",
+    r"(?P<currency>\s?(?:[$\u00a3\u20ac]|usd\b|dollars?\b|bucks\b|gbp\b|eur\b|euros?\b))?"
+    r"(?:\s*(?P<word>roses?|donations?|gifts?)\b)?"
+    rf"(?:\s*(?:/|-|per\b|an?\b|for\s+(?:an?\b|one\b)?)?\s*(?P<unit>{_UNIT}))?",
     re.IGNORECASE,
 )
+_ABBREVIATION_RE = re.compile(_ABBREVIATION, re.IGNORECASE)
 _BEFORE_REACH = 20
-_BEFORE_ENDS = frozenset("$=\u2013@")
+_CURRENCY = {"$": "USD", "\u00a3": "GBP", "\u20ac": "EUR", "gbp": "GBP", "eur": "EUR", "euro": "EUR",
+             "euros": "EUR"}  # fmt: skip
+_COUNT_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "a": 1, "an": 1}
+_COUNT_RE = re.compile(r"(\d{1,3}(?:\.5)?|one|two|three|four|an?)\s*-?\s*(h|m)", re.IGNORECASE)
+
+
+def minutes_of(written: str | None) -> int | None:
+    """Minutes a written unit stands for ("hh" 30, "qv" 15, "2hrs" 120, "45min" 45); None if none."""
+    if not written:
+        return None
+    word = re.sub(r"\s+", "", written.lower())
+    count = _COUNT_RE.match(word)
+    if count is not None:
+        n = count.group(1)
+        value = float(_COUNT_WORDS.get(n, 0) or n)
+        return int(value * 60) if count.group(2) == "h" else int(value)
+    if word.startswith(("half", "hh", "hf", "1/2")):
+        return 30
+    if word.startswith(("qv", "qk", "qq", "quick")):
+        return 15
+    if word.startswith(("over", "ovn", "allnight", "ss", "short", "session")):
+        return None
+    return 60  # "hr", "h", "hour", "fh", "full hour"
 
 
 def unit_of(written: str | None) -> str | None:
@@ -55,15 +90,21 @@ def unit_of(written: str | None) -> str | None:
     if not written:
         return None
     word = re.sub(r"\s+", "", written.lower())
-    if word.startswith(("half", "hh", "1/2", "30min")):
-        return "half_hour"
-    if word.startswith(("qv", "qk", "quick", "15min", "20min")):
-        return "quarter_hour"
     if word.startswith(("over", "ovn", "allnight")):
         return "overnight"
+    if word.startswith(("ss", "short")):
+        return "short_stay"
     if word == "session":
         return "session"
-    return "hour"
+    minutes = minutes_of(written)
+    return {15: "quarter_hour", 30: "half_hour", 60: "hour"}.get(minutes or 0, "minutes")
+
+
+def _currency(*signs: str | None) -> str:
+    for sign in signs:
+        if sign:
+            return _CURRENCY.get(sign.strip().lower(), "USD")
+    return "USD"
 
 
 def find_prices(text: str) -> list[Span]:
@@ -74,28 +115,23 @@ def find_prices(text: str) -> list[Span]:
     last_end = 0
     for m in _NUMBER.finditer(text):
         start, end = m.span()
-        if start < last_end or (start and _NOT_BEFORE.match(text, start - 1)):
+        lead = text[start - 1] if start else ""
+        if start < last_end or lead in _NEVER_BEFORE:
             continue
         if end - start <= 2 and text.startswith(",", end):
             thousands = _THOUSANDS.match(text, end)  # "$1,000"
             end = thousands.end() if thousands else end
         digits = text[start:end]
-        if not 2 <= len(digits) <= 6:
+        if not 2 <= len(digits) <= 6 or _BAD_AFTER.match(text, end):
             continue
-        if _BAD_AFTER.match(text, end):
+        amount = int(digits.replace(",", ""))
+        if not MIN_WITH_UNIT <= amount <= MAX_AMOUNT:
             continue
         cents = _CENTS.match(text, end)
         end = cents.end() if cents else end
-        amount = int(digits.replace(",", ""))
-        if not MIN_AMOUNT <= amount <= MAX_AMOUNT:
-            continue
-        # Past _NOT_BEFORE, a _BEFORE match can only end in "$", "=", "\u2013", "@" or a space.
-        lead = text[start - 1] if start else ""
-        before = (
-            _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start)
-            if lead in _BEFORE_ENDS or lead.isspace()
-            else None
-        )
+        before = _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start) if start else None
+        if before is None and lead and (lead.isalnum() or lead in "-:.@"):
+            continue  # inside a word or a code ("I-35", "abc123"), with no unit or money word glued to it
         after = _AFTER.match(text, end)
         if before is not None and before.group("unit"):
             # "hh 150 hr 250": a unit before the amount is its own; the one after belongs to the next.
@@ -107,10 +143,21 @@ def find_prices(text: str) -> list[Span]:
             unit = after.group("unit") if after else None
         else:
             continue
+        signs = (
+            before.group("sign") or before.group("wsign") or before.group("dollar") if before else None,
+            after.group("currency") if after else None,
+        )
+        money = any(signs) or bool(before and before.group("word")) or bool(after and after.group("word"))
+        if amount < MIN_AMOUNT and not (unit and (money or _ABBREVIATION_RE.fullmatch(unit.strip()))):
+            continue  # "$20 off", "24hr": small numbers are prices only with a rate unit
         raw = text[span_start:span_end].rstrip()
         span_end = span_start + len(raw)
-        spans.append(
-            Span(span_start, span_end, raw, str(amount), 0.9, {"unit": unit_of(unit), "currency": "USD"})
-        )
+        attrs = {
+            "unit": unit_of(unit),
+            "minutes": minutes_of(unit),
+            "unit_text": unit,
+            "currency": _currency(*signs),
+        }
+        spans.append(Span(span_start, span_end, raw, str(amount), 0.9, attrs))
         last_end = span_end
     return spans

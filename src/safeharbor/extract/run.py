@@ -7,20 +7,24 @@ versions. Results for an ad are replaced whole, in the same transaction that mar
 from __future__ import annotations
 
 import json
+import logging
 import os
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.extract import EXTRACT_VERSION, extract_ads
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
 from safeharbor.storage.schema import ad_places, ads, extract_state, extractions
 from safeharbor.storage.times import now_iso
+from safeharbor.storage.workers import worker_pool
 from safeharbor.types import Extraction
+
+log = logging.getLogger(__name__)
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
 PLURAL = {"city": "places", "age": "ages"}
@@ -136,7 +140,7 @@ def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
     """Load these ads, extract them and build the rows; runs in a worker (WAL: readers never block)."""
     store = _worker_stores.get(db_url)
     if store is None:
-        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+        store = _worker_stores[db_url] = open_store(db_url, migrations=())
     with store.connect() as conn:
         batch = load_ads(conn, keys)
     return (keys, *_rows(extract_ads(batch)))
@@ -172,7 +176,7 @@ def extract_pending(
     summary = ExtractSummary()
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
-    batches = [keys[i : i + BATCH] for i in range(0, len(keys), BATCH)]
+    batches = [list(batch) for batch in chunks(keys, BATCH)]
     for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
         with store.begin() as conn:
             _store_batch(conn, batch_keys, rows, places)
@@ -182,15 +186,22 @@ def extract_pending(
             summary.counts[kind] = summary.counts.get(kind, 0) + n
         if progress:
             progress(summary.ads, len(keys))
+    log.info(
+        "extract: %d ads (%d placed) in %d batches, %d workers",
+        summary.ads,
+        summary.placed,
+        len(batches),
+        workers,
+    )
     return summary
 
 
 def _extract_batches(store: Store, batches: list[list[int]], workers: int) -> Iterator[BatchResult]:
-    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+    if workers <= 1 or not store.backend.supports_worker_processes:
         for batch_keys in batches:
             yield extract_keys_in(store, batch_keys)
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for batch_keys in batches:  # bounded look-ahead: memory stays flat however many ads
             pending.append(pool.submit(extract_keys, store.url, batch_keys))

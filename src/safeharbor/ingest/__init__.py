@@ -1,4 +1,4 @@
-"""Ingest: read partner/crawler ad files (CONTRACT.md), set bad lines aside, hash images, store raw ads."""
+"""Ingest: read partner/crawler ad files (docs/formats.md), set bad lines aside, hash images, store ads."""
 
 from safeharbor.ingest.run import IngestSummary, ingest_file
 

@@ -20,12 +20,22 @@ from safeharbor.types import ImageHash
 Image.MAX_IMAGE_PIXELS = 40_000_000  # refuse decompression bombs rather than hashing them
 
 
-def resolve(ref: str, base_dir: Path) -> Path:
-    """Images are files relative to the input file's folder; a URL means the file downloaded there."""
+def resolve(ref: str, base_dir: Path) -> Path | None:
+    """Images are files inside the input file's folder; a URL means the file downloaded there.
+
+    None for a path that leads outside that folder (`../../…`, an absolute path, a symbolic link out):
+    a feed names images, it does not get to make ingest open any file on the machine.
+    """
     if ref.startswith(("http://", "https://")):
-        name = Path(urlparse(ref).path).name
-        return base_dir / name
-    return base_dir / ref
+        ref = Path(urlparse(ref).path).name
+    if not ref or "\x00" in ref:
+        return None
+    try:
+        base = base_dir.resolve()
+        path = (base / ref).resolve()
+    except (OSError, ValueError, RuntimeError):
+        return None
+    return path if path.is_relative_to(base) and path != base else None
 
 
 @lru_cache(maxsize=50_000)
@@ -41,9 +51,13 @@ def _phash_file(path: str, size: int, mtime_ns: int) -> str:
 
 def hash_image(ref: str, base_dir: Path) -> ImageHash:
     path = resolve(ref, base_dir)
+    if path is None:
+        return ImageHash(
+            ref=ref, phash=None, status="refused", reason="outside the input file's folder (not opened)"
+        )
     try:
         stat = os.stat(path)
-    except OSError:
+    except (OSError, ValueError):
         return ImageHash(ref=ref, phash=None, status="missing", reason=f"file not found: {path.name}")
     if not path.is_file():
         return ImageHash(ref=ref, phash=None, status="missing", reason=f"not a file: {path.name}")

@@ -1,4 +1,4 @@
-"""Validation of one input record against the ingest contract (CONTRACT.md).
+"""Validation of one input record against the ingest contract (docs/formats.md).
 
 Returns either a ValidAd or the reason the record is set aside; never raises on bad data.
 """
@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -18,6 +19,13 @@ CONTRACT_FIELDS = ("id", "source", "url", "posted_at", "location", "title", "bod
 REQUIRED = ("id", "source", "posted_at", "body")
 OPTIONAL_TEXT = ("url", "location", "title")
 MAX_IMAGES = 50
+MAX_DEPTH = 32  # nesting of objects/lists in a record (extra fields); deeper is no ad
+# Lengths the store's columns hold (storage.schema): longer would fail the whole write on PostgreSQL.
+MAX_LENGTH = {"id": 300, "source": 200}
+# An online ad posted before 1990 or after 2099 is a broken clock or a typo, not an ad: set aside,
+# so an odd year (0001, 9999 moved past the year's end by its offset) never reaches the store.
+EARLIEST = "1990-01-01T00:00:00Z"
+LATEST = "2099-12-31T23:59:59Z"
 
 
 @dataclass(slots=True)
@@ -59,6 +67,53 @@ def parse_posted_at(value: str) -> str | None:
         return None
 
 
+def _walk(value: object, where: str) -> Iterator[tuple[str, object, int]]:
+    """Every value inside a record with the field it sits in and its depth (iterative: no recursion)."""
+    stack: list[tuple[str, object, int]] = [(where, value, 0)]
+    while stack:
+        name, item, depth = stack.pop()
+        yield name, item, depth
+        if isinstance(item, dict):
+            stack.extend((name, k, depth + 1) for k in item)
+            stack.extend((name, v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((name, v, depth + 1) for v in item)
+
+
+def text_problem(record: dict[str, Any]) -> str | None:
+    """Why a record's values cannot be stored as text (lone surrogates, NUL, nesting), or None.
+
+    A lone surrogate (a JSON escape such as \\ud800 with no pair) cannot be encoded as UTF-8 and a
+    NUL cannot be stored in PostgreSQL text: either would fail the write of every ad beside it.
+    """
+    for field_name, value in record.items():
+        for _, item, depth in _walk(value, str(field_name)):
+            if depth > MAX_DEPTH:
+                return f"`{_shown(field_name)}` is nested more than {MAX_DEPTH} levels deep"
+            if not isinstance(item, str):
+                continue
+            try:
+                item.encode("utf-8")
+            except UnicodeEncodeError as exc:
+                code = ord(item[exc.start])
+                where = _shown(field_name)
+                return f"`{where}` contains a lone surrogate escape (\\u{code:04x}), which is not text"
+            if "\x00" in item:
+                return f"`{_shown(field_name)}` contains a NUL character (\\u0000)"
+        if isinstance(field_name, str):
+            try:
+                field_name.encode("utf-8")
+            except UnicodeEncodeError:
+                return "a field name contains a lone surrogate escape, which is not text"
+            if "\x00" in field_name:
+                return "a field name contains a NUL character (\\u0000)"
+    return None
+
+
+def _shown(name: object) -> str:
+    return str(name).encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\u0000")[:60]
+
+
 def content_hash(title: str | None, body: str) -> str:
     """What makes a new version: a changed title or body (reposts with a new id are new ads)."""
     data = json.dumps([title or "", body], ensure_ascii=False).encode("utf-8")
@@ -82,6 +137,14 @@ def validate(record: object) -> ValidAd | str:
     for name in ("id", "source"):
         if not record[name].strip():
             return f"`{name}` is empty"
+    problem = text_problem(record)
+    if problem is not None:
+        return problem
+    for name, limit in MAX_LENGTH.items():
+        if len(record[name].strip()) > limit:
+            return (
+                f"`{name}` is {len(record[name].strip()):,} characters long, over the {limit}-character limit"
+            )
     for name in OPTIONAL_TEXT:
         value = record.get(name)
         if value is not None and not isinstance(value, str):
@@ -89,6 +152,11 @@ def validate(record: object) -> ValidAd | str:
     posted = parse_posted_at(record["posted_at"])
     if posted is None:
         return f"`posted_at` is not an ISO 8601 date-time: {record['posted_at'][:60]!r}"
+    if not EARLIEST <= posted <= LATEST:
+        return (
+            f"`posted_at` {record['posted_at'][:60]!r} is implausible for an online ad "
+            f"(accepted: years 1990 to 2099)"
+        )
     images = record.get("images")
     if images is None:
         images = []

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select, update
@@ -18,6 +19,7 @@ from safeharbor.ingest.prepare import PreparedChunk
 from safeharbor.storage.engine import bulk_insert, insert_ignoring_duplicates
 from safeharbor.storage.schema import ad_images, ads, ingest_runs, quarantine
 from safeharbor.storage.times import now_iso
+from safeharbor.types import Rejected
 
 AD_COLUMNS = (
     "source",
@@ -52,27 +54,37 @@ class ChunkCounts:
         self.image_problems += other.image_problems
 
 
+def _storable(text: str) -> str:
+    """Text any database stores: no NUL (PostgreSQL refuses it), no lone surrogates (not UTF-8)."""
+    return text.encode("utf-8", "replace").decode("utf-8").replace("\x00", "\\x00")
+
+
+def set_aside(conn: Connection, run_id: int | None, rejected: Sequence[Rejected], stamp: str) -> None:
+    """Quarantine these records (a record set aside twice, same file, line and text, is kept once)."""
+    insert_ignoring_duplicates(
+        conn,
+        quarantine,
+        [
+            {
+                "run_id": run_id,
+                "file": _storable(r.file),
+                "line": r.line,
+                "reason": _storable(r.reason),
+                "raw": _storable(r.raw),
+                "line_hash": hashlib.sha256(_storable(r.raw).encode("utf-8")).hexdigest()[:32],
+                "created_at": stamp,
+            }
+            for r in rejected
+        ],
+    )
+
+
 def write_chunk(conn: Connection, run_id: int, chunk: PreparedChunk) -> ChunkCounts:
     counts = ChunkCounts()
     stamp = now_iso()
     if chunk.rejected:
         counts.rejected = len(chunk.rejected)
-        insert_ignoring_duplicates(
-            conn,
-            quarantine,
-            [
-                {
-                    "run_id": run_id,
-                    "file": r.file,
-                    "line": r.line,
-                    "reason": r.reason,
-                    "raw": r.raw,
-                    "line_hash": hashlib.sha256(r.raw.encode("utf-8", "replace")).hexdigest()[:32],
-                    "created_at": stamp,
-                }
-                for r in chunk.rejected
-            ],
-        )
+        set_aside(conn, run_id, chunk.rejected, stamp)
     if chunk.ads:
         _write_ads(conn, run_id, chunk, counts, stamp)
     conn.execute(

@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from safeharbor.link.cluster import UnionFind
-from safeharbor.link.text_sim import TextIndex
+from safeharbor.link.text.index import TextIndex
 
 CHECK_FROM = 3  # identifiers in fewer postings than this are joined unchecked
 CUT_GROUPS = 2

@@ -21,7 +21,8 @@ from safeharbor.link.tables import (
     link_image_groups,
     link_text_edges,
 )
-from safeharbor.link.text_sim import Token, ad_tokens, longest_common_passage
+from safeharbor.link.text.tokens import Token, ad_tokens, longest_common_passage
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.types import Ad
 
@@ -61,8 +62,7 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
     adjacency: Adjacency = defaultdict(list)
     posting_of: dict[int, str] = {}
     members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for i in range(0, len(keys), 2000):
-        chunk = keys[i : i + 2000]
+    for chunk in chunks(keys):
         for key, posting in conn.execute(
             select(link_features.c.ad_key, link_features.c.posting).where(link_features.c.ad_key.in_(chunk))
         ):
@@ -85,8 +85,7 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
         for a, va in found:
             adjacency[a].extend((b, kind, (va, vb)) for b, vb in found if b != a)  # type: ignore[misc]
     rows: list[tuple[int, int, float]] = []
-    for i in range(0, len(keys), 2000):
-        chunk = keys[i : i + 2000]
+    for chunk in chunks(keys):
         query = select(link_text_edges.c.ad_a, link_text_edges.c.ad_b, link_text_edges.c.similarity)
         rows.extend(conn.execute(query.where(link_text_edges.c.ad_a.in_(chunk))).all())  # type: ignore[arg-type]
     for a, b, sim in rows:

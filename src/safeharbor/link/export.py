@@ -1,4 +1,4 @@
-"""`export networks` objects (CONTRACT.md), built from the link stage's network records."""
+"""`export networks` objects (docs/formats.md), built from the link stage's network records."""
 
 from __future__ import annotations
 
@@ -9,15 +9,16 @@ from sqlalchemy import Connection, select
 
 from safeharbor.link.queries import NetworkRecord, network_records_for
 from safeharbor.link.tables import link_networks
+from safeharbor.storage.batching import chunks
 
 BATCH = 500
 
 
 def record_to_export(record: NetworkRecord) -> dict[str, Any]:
-    """One CONTRACT.md network object (risk left None: the score stage fills it), plus optional fields."""
+    """One docs/formats.md network object (risk left None: the score stage fills it), plus optional fields."""
     return {
         "network": record.id,
-        "ads": record.postings,  # ads as CONTRACT.md counts them: postings (source, id), not versions
+        "ads": record.postings,  # ads as docs/formats.md counts them: postings (source, id), not versions
         "phones": record.phones,
         "emails": record.emails,
         "names": record.names,
@@ -39,6 +40,6 @@ def network_records(conn: Connection) -> Iterator[dict[str, Any]]:
     ids = list(
         conn.execute(select(link_networks.c.network_id).order_by(link_networks.c.network_id)).scalars()
     )
-    for i in range(0, len(ids), BATCH):
-        for record in network_records_for(conn, ids[i : i + BATCH]):
+    for batch in chunks(ids, BATCH):
+        for record in network_records_for(conn, batch):
             yield record_to_export(record)

@@ -14,7 +14,8 @@ import numpy as np
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.link.tables import link_features, link_idents
-from safeharbor.link.text_sim import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.link.text.tokens import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import format_time
 from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
@@ -82,8 +83,7 @@ def feature_rows(
 
 def places_for(conn: Connection, ad_keys: Sequence[int]) -> dict[int, Place]:
     out: dict[int, Place] = {}
-    for i in range(0, len(ad_keys), 2000):
-        chunk = list(ad_keys[i : i + 2000])
+    for chunk in chunks(ad_keys):
         query = select(
             ad_places.c.ad_key, ad_places.c.city, ad_places.c.state, ad_places.c.lat, ad_places.c.lon
         )
@@ -197,7 +197,7 @@ def feature_rows_in_worker(
     """feature_rows_for in a worker process (WAL: readers never block the writer)."""
     store = _worker_stores.get(db_url)
     if store is None:
-        store = _worker_stores[db_url] = open_store(db_url, migrate=False)
+        store = _worker_stores[db_url] = open_store(db_url, migrations=())
     with store.connect() as conn:
         return (keys, *feature_rows_for(conn, keys, versions))
 

@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, select
 
-from safeharbor.link import bridges, images, text_sim
+from safeharbor.link import bridges, images
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -27,11 +27,13 @@ from safeharbor.link.tables import (
     link_state,
     link_text_edges,
 )
+from safeharbor.link.text.index import TextEdge
+from safeharbor.storage.backends import backend_of
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.reads import format_time
 
 INSERT_BATCH = 20000
-CHUNK = 2000
 NEXT_ID_KEY = "next_network_number"
 
 
@@ -39,7 +41,7 @@ NEXT_ID_KEY = "next_network_number"
 class Graph:
     """Everything a run derived, keyed by ad key (not corpus position)."""
 
-    edges: Sequence[text_sim.TextEdge]
+    edges: Sequence[TextEdge]
     pairs: Sequence[images.ImagePair]
     group_of: dict[str, str]
     cuts: Sequence[bridges.Cut]
@@ -54,18 +56,8 @@ class Graph:
 def _insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[tuple[object, ...]]
 ) -> None:
-    for i in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, table, columns, rows[i : i + INSERT_BATCH])
-
-
-def _delete_keys(
-    conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[tuple[object, ...]]
-) -> None:
-    if not keys:
-        return
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    where = " AND ".join(f"{c} = {placeholder}" for c in columns)
-    conn.exec_driver_sql(f"DELETE FROM {table.name} WHERE {where}", list(keys))  # type: ignore[arg-type]
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, table, columns, batch)
 
 
 def _sync(
@@ -78,7 +70,7 @@ def _sync(
     }
     stale = [k for k, v in old.items() if new.get(k) != v]
     fresh = [(*k, *v) for k, v in new.items() if old.get(k) != v]
-    _delete_keys(conn, table, key_columns, stale)
+    backend_of(conn).delete_by_keys(conn, table, key_columns, stale)
     _insert(conn, table, (*key_columns, *value_columns), fresh)
     return len(fresh)
 
@@ -165,8 +157,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
     existing = set(conn.execute(select(link_networks.c.network_id)).scalars())
     now = format_time(datetime.now(UTC))
     rewrite = sorted((changed | gone | (existing - set(graph.ids))) & existing)
-    for i in range(0, len(rewrite), CHUNK):
-        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(rewrite[i : i + CHUNK])))
+    for ids in chunks(rewrite):
+        conn.execute(delete(link_networks).where(link_networks.c.network_id.in_(ids)))
     rows: list[tuple[object, ...]] = []
     for group, nid in zip(graph.groups, graph.ids, strict=True):
         if nid in changed or nid not in existing:
@@ -180,8 +172,8 @@ def _write_networks(conn: Connection, graph: Graph, changed: set[str], gone: set
 
 def delete_ad_rows(conn: Connection, table: Table, ad_keys: Sequence[int]) -> None:
     """Delete the rows of these ads from a per-ad table (one with an ad_key column)."""
-    for i in range(0, len(ad_keys), CHUNK):
-        conn.execute(delete(table).where(table.c.ad_key.in_(ad_keys[i : i + CHUNK])))
+    for keys in chunks(ad_keys):
+        conn.execute(delete(table).where(table.c.ad_key.in_(keys)))
 
 
 def set_state(conn: Connection, key: str, value: str) -> None:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, select
 
 from safeharbor.link.explain import why_linked
+from safeharbor.link.graph import Graph, MemberAd, NetworkMembers, TextLink, build_graph
 from safeharbor.link.summary import NetworkRecord, load_records
 from safeharbor.link.tables import (
     link_ad_network,
@@ -19,23 +19,24 @@ from safeharbor.link.tables import (
     link_networks,
     link_text_edges,
 )
+from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.schema import ads
 
 __all__ = [
     "CutRecord",
+    "Graph",
     "NetworkRecord",
     "ad_keys_for_posting",
     "cut_identifiers",
     "image_groups",
     "list_networks",
     "network_graph",
+    "network_members",
     "network_record",
     "network_records_for",
     "networks_for_ads",
     "why_linked",
 ]
-
-CHUNK = 2000
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,15 +54,10 @@ class CutRecord:
     reason: str
 
 
-def _chunks(keys: Sequence[int]) -> Iterable[list[int]]:
-    for i in range(0, len(keys), CHUNK):
-        yield list(keys[i : i + CHUNK])
-
-
 def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
     """Network id of each ad that belongs to one (ads standing alone are absent)."""
     out: dict[int, str] = {}
-    for chunk in _chunks(sorted(set(ad_keys))):
+    for chunk in sorted_chunks(ad_keys):
         query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
         out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
     return out
@@ -121,29 +117,22 @@ def network_records_for(conn: Connection, network_ids: Sequence[str]) -> list[Ne
     return load_records(conn, list(network_ids))
 
 
-def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str, object]]]:
-    """Ads and the identifiers that join them, as Cytoscape-ready nodes and edges.
+def network_members(conn: Connection, network_id: str) -> NetworkMembers:
+    """What the network's graph is drawn from: its ads, their identifiers, image groups, cuts, text links.
 
-    nodes: {id, type ("ad"|"phone"|"email"|"handle"|"image"), label}; edges: {source, target, kind,
-    weight, evidence}. Identifiers cut as junk/shared and identifiers seen in only one ad are left out.
+    An unknown network has no ads (and so an empty graph).
     """
-    from safeharbor.link.evidence import KIND_WEIGHTS
-
-    keys = [
-        k
-        for k in conn.execute(
+    keys = sorted(
+        conn.execute(
             select(link_ad_network.c.ad_key).where(link_ad_network.c.network_id == network_id)
         ).scalars()
-    ]
+    )
     if not keys:
-        return {"nodes": [], "edges": []}
-    nodes: list[dict[str, object]] = []
-    edges: list[dict[str, object]] = []
-    label_of: dict[int, str] = {}
-    by_posting: dict[str, list[int]] = defaultdict(list)
-    cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
-    members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for chunk in _chunks(sorted(keys)):
+        return NetworkMembers(ads=[], identifiers=[])
+    member_ads: list[MemberAd] = []
+    identifiers: list[tuple[int, str, str]] = []
+    text_links: list[TextLink] = []
+    for chunk in sorted_chunks(keys):
         q = (
             select(
                 ads.c.ad_key,
@@ -158,70 +147,22 @@ def network_graph(conn: Connection, network_id: str) -> dict[str, list[dict[str,
             .join(link_features, link_features.c.ad_key == ads.c.ad_key)
             .where(ads.c.ad_key.in_(chunk))
         )
-        for key, source, ad_id, version, posted_at, city, state, posting in conn.execute(q):
-            where = f"{city}, {state}" if city else "unplaced"
-            label_of[key] = f"{source}:{ad_id}" + (f" v{version}" if version > 1 else "")
-            nodes.append(
-                {
-                    "id": f"ad:{key}",
-                    "type": "ad",
-                    "label": label_of[key],
-                    "ad_key": key,
-                    "posted_at": posted_at,
-                    "place": where,
-                }
-            )
-            by_posting[posting].append(key)
+        member_ads.extend(MemberAd(*row) for row in conn.execute(q))
         q2 = select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
             link_idents.c.ad_key.in_(chunk)
         )
-        for key, kind, value in conn.execute(q2):
-            members[(kind, value)].append((key, value))
-    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
-    grouped: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
-    for (kind, value), found in members.items():
-        name = groups.get(value, value) if kind == "image" else value
-        grouped[(kind, name)].extend(found)
-    for (kind, value), found in sorted(grouped.items()):
-        if (kind, value) in cut or len({k for k, _ in found}) < 2:
-            continue
-        node_id = f"{kind}:{value}"
-        nodes.append({"id": node_id, "type": kind, "label": value})
-        for key, raw in found:
-            evidence = f"ad shows {kind} {raw}" if kind != "image" else f"image hash {raw} (group {value})"
-            edges.append(
-                {
-                    "source": f"ad:{key}",
-                    "target": node_id,
-                    "kind": kind,
-                    "weight": KIND_WEIGHTS[kind],
-                    "evidence": evidence,
-                }
-            )
-    for posting_keys in by_posting.values():
-        for a, b in zip(posting_keys, posting_keys[1:], strict=False):
-            edges.append(
-                {
-                    "source": f"ad:{a}",
-                    "target": f"ad:{b}",
-                    "kind": "version",
-                    "weight": KIND_WEIGHTS["version"],
-                    "evidence": "two versions of the same posting",
-                }
-            )
-    key_set = set(keys)
-    for chunk in _chunks(sorted(keys)):
+        identifiers.extend((key, kind, value) for key, kind, value in conn.execute(q2))
         q3 = select(link_text_edges).where(link_text_edges.c.ad_a.in_(chunk))
-        for row in conn.execute(q3):
-            if row.ad_b in key_set:
-                edges.append(
-                    {
-                        "source": f"ad:{row.ad_a}",
-                        "target": f"ad:{row.ad_b}",
-                        "kind": "text",
-                        "weight": KIND_WEIGHTS["text"],
-                        "evidence": f"near-duplicate text (similarity {row.similarity:.2f}, "
-                        f"{row.shared} distinctive passages shared)",
-                    }
-                )
-    return {"nodes": nodes, "edges": edges}
+        text_links.extend(TextLink(r.ad_a, r.ad_b, r.similarity, r.shared) for r in conn.execute(q3))
+    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
+    cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
+    return NetworkMembers(member_ads, identifiers, groups, cut, text_links)
+
+
+def network_graph(conn: Connection, network_id: str) -> Graph:
+    """Ads and the identifiers that join them, with typed edges (see `link.graph.build_graph`).
+
+    Identifiers cut as junk/shared and identifiers seen in only one ad are left out; an unknown
+    network has no nodes.
+    """
+    return build_graph(network_members(conn, network_id))

@@ -7,7 +7,7 @@ Incremental by design:
   matched are a function of the two hashes alone and are reused from `link_image_pairs`);
 - results are written as differences (`persist`), and network records (`summary`) are recomputed
   only for networks that changed;
-- text edges (`text_update`): rarity weights use the corpus size rounded down to a ~19% step and
+- text edges (`text.update`): rarity weights use the corpus size rounded down to a ~19% step and
   document frequencies rounded down to a power of two, so new ads change the signature (LSH band
   keys, stored in `link_text_bands`) of few old ads (~4k for 1,000 new on 100k) and the weights of
   some more (~25k); only the buckets and candidate pairs around those are re-verified. When the
@@ -21,17 +21,17 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import logging
 import os
 import time
 from collections import defaultdict
 from collections.abc import Callable, Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, features, images, persist, text_sim, text_update
+from safeharbor.link import bridges, cluster, features, images, persist
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
 from safeharbor.link.summary import write_summaries
 from safeharbor.link.tables import (
@@ -41,10 +41,19 @@ from safeharbor.link.tables import (
     link_image_pairs,
     link_state,
     link_text_bands,
+    link_text_edges,
 )
+from safeharbor.link.text import index as text_index_mod
+from safeharbor.link.text import minhash
+from safeharbor.link.text import update as text_update
+from safeharbor.link.text.index import TextEdge, TextIndex, TextItem
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.reads import parse_time
 from safeharbor.storage.schema import extract_state
+from safeharbor.storage.workers import worker_pool
+
+log = logging.getLogger(__name__)
 
 FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
@@ -127,6 +136,9 @@ def update_networks(
         _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
+    for step, seconds in summary.timings.items():
+        log.info("link: %s took %.2f s", step, seconds)
+    log.info("link: %d ads featured; %.2f s in all", summary.ads_featured, summary.seconds)
     return summary
 
 
@@ -153,7 +165,7 @@ def _update_features(
     pending = {key: version for key, version, _had in found}
     refeatured = any(had is not None for _key, _version, had in found)
     keys = sorted(pending)
-    batches = [keys[i : i + FEATURE_BATCH] for i in range(0, len(keys), FEATURE_BATCH)]
+    batches = [list(batch) for batch in chunks(keys, FEATURE_BATCH)]
     done = 0
     for batch_keys, feature_rows, ident_rows in _feature_batches(store, batches, pending):
         with store.begin() as conn:
@@ -168,12 +180,12 @@ def _feature_batches(
 ) -> Iterator[tuple[list[int], features.Rows, features.Rows]]:
     """Feature rows per batch: read and shingled by two worker processes when there are many ads."""
     workers = min(2, os.cpu_count() or 1) if sum(map(len, batches)) >= PARALLEL_FROM else 0
-    if workers <= 1 or store.url.startswith("sqlite:///:memory:"):
+    if workers <= 1 or not store.backend.supports_worker_processes:
         for keys in batches:
             with store.connect() as conn:
                 yield (keys, *features.feature_rows_for(conn, keys, versions))
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    with worker_pool(workers) as pool:
         pending = []
         for keys in batches:  # bounded look-ahead keeps memory flat
             subset = {k: versions[k] for k in keys}
@@ -250,27 +262,32 @@ def _image_pairs(
 
 def _text_edges(
     conn: Connection,
-    items: list[text_sim.TextItem],
-    index: text_sim.TextIndex,
+    items: list[TextItem],
+    index: TextIndex,
     featured: set[int],
     *,
     rebuild: bool,
-) -> tuple[list[text_sim.TextEdge], int]:
+) -> tuple[list[TextEdge], int]:
     """Text edges: recomputed around the new ads when the stored ones allow it, else for all ads."""
     n = len(items)
-    base = str(text_sim.weight_base(n))
+    base = str(text_index_mod.weight_base(n))
     stored_base = conn.execute(select(link_state.c.value).where(link_state.c.key == TEXT_BASE_KEY)).scalar()
     stored = _stored_bands(conn, items) if not rebuild and stored_base == base else None
     is_new = np.fromiter((it.ad_key in featured for it in items), dtype=bool, count=n)
     if stored is not None and not (stored[2] | is_new).all():
         stored = None  # some old ad has no stored keys, or a stored ad is gone: recompute all
     if stored is not None:
-        changed = text_update.changed_ads(items, is_new, text_sim.generic_cap_for(n))
+        changed = text_update.changed_ads(items, is_new, text_index_mod.generic_cap_for(n))
         old_edges = [
-            text_sim.TextEdge(a, b, sim, shared)
-            for a, b, sim, shared in conn.exec_driver_sql(
-                "SELECT ad_a, ad_b, similarity, shared FROM link_text_edges"
-            ).fetchall()
+            TextEdge(a, b, sim, shared)
+            for a, b, sim, shared in conn.execute(
+                select(
+                    link_text_edges.c.ad_a,
+                    link_text_edges.c.ad_b,
+                    link_text_edges.c.similarity,
+                    link_text_edges.c.shared,
+                )
+            ).all()
         ]
         edges, keys, usable = text_update.incremental_edges(
             items, index, changed, stored[0], stored[1], old_edges
@@ -278,26 +295,24 @@ def _text_edges(
         rewrite = np.flatnonzero(changed.signature).tolist()
         persist.delete_ad_rows(conn, link_text_bands, [items[i].ad_key for i in rewrite])
     else:
-        keys, usable = text_sim.band_keys(items, index.distinctive)
-        edges = text_sim.verify_pairs(items, index, text_sim.candidate_pairs(items, keys, usable))
+        keys, usable = minhash.band_keys(items, index.distinctive)
+        edges = text_index_mod.verify_pairs(items, index, minhash.candidate_pairs(items, keys, usable))
         rewrite = list(range(n))
         conn.execute(link_text_bands.delete())
     rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
-    for start in range(0, len(rows), INSERT_BATCH):
-        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), rows[start : start + INSERT_BATCH])
+    for batch in chunks(rows, INSERT_BATCH):
+        bulk_insert(conn, link_text_bands, ("ad_key", "bands"), batch)
     persist.set_state(conn, TEXT_BASE_KEY, base)
     return edges, len(rewrite)
 
 
-def _stored_bands(
-    conn: Connection, items: list[text_sim.TextItem]
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _stored_bands(conn: Connection, items: list[TextItem]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Last run's band keys aligned with `items` (sorted by ad key): keys, usable, present."""
     n = len(items)
-    keys = np.zeros((n, text_sim.BANDS), dtype=np.uint64)
+    keys = np.zeros((n, minhash.BANDS), dtype=np.uint64)
     usable = np.zeros(n, dtype=bool)
     present = np.zeros(n, dtype=bool)
-    rows = conn.exec_driver_sql("SELECT ad_key, bands FROM link_text_bands").fetchall()
+    rows = conn.execute(select(link_text_bands.c.ad_key, link_text_bands.c.bands)).all()
     if not rows or n == 0:
         return keys, usable, present
     ad_keys = np.fromiter((it.ad_key for it in items), dtype=np.int64, count=n)
@@ -310,7 +325,7 @@ def _stored_bands(
     with_bands = [i for i, r in enumerate(rows) if r[1] is not None and found[i]]
     if with_bands:
         matrix = np.frombuffer(b"".join(rows[i][1] for i in with_bands), dtype="<u8").reshape(
-            -1, text_sim.BANDS
+            -1, minhash.BANDS
         )
         target = where[np.array(with_bands, dtype=np.int64)]
         keys[target] = matrix.astype(np.uint64)
@@ -321,6 +336,7 @@ def _stored_bands(
 def _link_all(
     conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
 ) -> None:
+
     t0 = time.perf_counter()
     corpus = _load(conn)
     n = len(corpus.ad_keys)
@@ -345,7 +361,7 @@ def _link_all(
 
     t0 = time.perf_counter()
     items = [
-        text_sim.TextItem(
+        TextItem(
             ad_key=corpus.ad_keys[i],
             posting=corpus.postings[i],
             place=corpus.places[i],
@@ -356,7 +372,7 @@ def _link_all(
         for i in range(n)
     ]
     summary.timings["text_items"] = time.perf_counter() - t0
-    text_index = text_sim.build_index(items)
+    text_index = text_index_mod.build_index(items)
     summary.timings["text_index"] = time.perf_counter() - t0 - summary.timings["text_items"]
     summary.generic_shingles = text_index.generic
     edges, summary.text_recomputed = _text_edges(

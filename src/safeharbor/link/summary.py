@@ -25,6 +25,7 @@ from safeharbor.link.tables import (
     link_idents,
     link_network_summary,
 )
+from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.schema import ads, extractions
 
@@ -65,9 +66,9 @@ class NetworkRecord:
     shared_identifiers: list[str] = field(default_factory=list)  # in its ads but cut as junk/shared
 
 
-def _chunks(items: Sequence[object]) -> Iterable[list[object]]:
-    for i in range(0, len(items), CHUNK):
-        yield list(items[i : i + CHUNK])
+def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
+    for chunk in chunks(items, CHUNK):
+        yield list(chunk)
 
 
 def members_of(conn: Connection, network_ids: Sequence[str]) -> dict[str, list[int]]:
@@ -82,17 +83,32 @@ def members_of(conn: Connection, network_ids: Sequence[str]) -> dict[str, list[i
     return members
 
 
-def compute_records(
-    conn: Connection, network_ids: Sequence[str], members: dict[str, list[int]] | None = None
-) -> list[NetworkRecord]:
-    """Records of these networks derived from their ads (in the order given; unknown ids skipped)."""
-    if members is None:
-        members = members_of(conn, network_ids)
-    all_keys = sorted(k for nid in network_ids for k in members.get(nid, ()))
-    feats: dict[int, tuple[str, str | None, str | None, float | None, float | None, str]] = {}
-    values: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    postings: dict[int, tuple[str, str]] = {}
-    for key_chunk in _chunks(all_keys):
+@dataclass(frozen=True, slots=True)
+class MemberVisit:
+    """When and where one ad was posted (its place may be unknown)."""
+
+    posted_at: str
+    city: str | None
+    state: str | None
+    lat: float | None
+    lon: float | None
+
+
+@dataclass(slots=True)
+class MemberFacts:
+    """What a network record needs of one member ad."""
+
+    visit: MemberVisit | None = None
+    posting: str | None = None  # link_features' posting key
+    source_id: tuple[str, str] | None = None  # (source, ad id)
+    values: list[tuple[str, str]] = field(default_factory=list)  # (kind, value): names, contacts, images
+
+
+def load_member_facts(conn: Connection, keys: Sequence[int]) -> dict[int, MemberFacts]:
+    """Place, time, posting, extracted names and contacts, and image hashes of these ads (batched)."""
+    facts: dict[int, MemberFacts] = defaultdict(MemberFacts)
+    for chunk in chunks(sorted(set(keys))):
+        key_chunk = list(chunk)
         q = select(
             link_features.c.ad_key,
             link_features.c.posted_at,
@@ -103,7 +119,8 @@ def compute_records(
             link_features.c.posting,
         ).where(link_features.c.ad_key.in_(key_chunk))
         for key, posted_at, city, state, lat, lon, posting in conn.execute(q):
-            feats[key] = (posted_at, city, state, lat, lon, posting)
+            facts[key].visit = MemberVisit(posted_at, city, state, lat, lon)
+            facts[key].posting = posting
         # No kind filters in SQL on these two: with one, SQLite prefers the (kind, value) index and
         # walks every phone/name (or image hash) in the store instead of the per-ad index (~0.5 s
         # per query on 100k ads); the few other rows per ad are cheaper to skip here.
@@ -112,58 +129,70 @@ def compute_records(
         )
         for key, kind, value in conn.execute(q2):
             if kind in RECORD_KINDS:
-                values[key].append((kind, value))
+                facts[key].values.append((kind, value))
         q3 = select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
             link_idents.c.ad_key.in_(key_chunk)
         )
         for key, kind, value in conn.execute(q3):
             if kind == "image":
-                values[key].append(("image", value))
+                facts[key].values.append(("image", value))
         for key, source, ad_id in conn.execute(
             select(ads.c.ad_key, ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(key_chunk))
         ):
-            postings[key] = (source, ad_id)
+            facts[key].source_id = (source, ad_id)
+    return dict(facts)
+
+
+def record_of(
+    nid: str, keys: list[int], facts: dict[int, MemberFacts], cut: set[tuple[str, str]]
+) -> NetworkRecord:
+    """The record of one network from its members' facts (pure)."""
+    by_kind: dict[str, set[str]] = defaultdict(set)
+    shared: set[str] = set()
+    empty = MemberFacts()
+    for k in keys:
+        for kind, value in facts.get(k, empty).values:
+            norm = value if kind in ("name", "phone") else value.lower()
+            if (kind, norm) in cut:
+                shared.add(f"{kind} {norm}")
+            else:
+                by_kind[kind].add(norm)
+    latest: dict[str, int] = {}  # one visit per posting: its latest version
+    for k in keys:
+        posting = facts.get(k, empty).posting
+        if posting is not None and facts[k].visit is not None:
+            latest[posting] = max(k, latest.get(posting, k))
+    visits = [facts[k].visit for k in sorted(latest.values())]
+    rows = [(v.posted_at, v.city, v.state, v.lat, v.lon) for v in visits if v is not None]
+    times = [r[0] for r in rows]
+    stays = stays_from(rows)
+    return NetworkRecord(
+        id=nid,
+        ad_keys=keys,
+        postings=len({facts.get(k, empty).source_id or (str(k), "") for k in keys}),
+        names=sorted(by_kind["name"]),
+        phones=sorted(by_kind["phone"]),
+        emails=sorted(by_kind["email"]),
+        handles=sorted(by_kind["handle"]),
+        image_hashes=sorted(by_kind["image"]),
+        first_seen=min(times) if times else "",
+        last_seen=max(times) if times else "",
+        stays=stays,
+        distance_km=distance_travelled(stays),
+        circuits=circuits(stays),
+        shared_identifiers=sorted(shared),
+    )
+
+
+def compute_records(
+    conn: Connection, network_ids: Sequence[str], members: dict[str, list[int]] | None = None
+) -> list[NetworkRecord]:
+    """Records of these networks derived from their ads (in the order given; unknown ids skipped)."""
+    if members is None:
+        members = members_of(conn, network_ids)
+    facts = load_member_facts(conn, [k for nid in network_ids for k in members.get(nid, ())])
     cut = {(k, v) for k, v in conn.execute(select(link_cuts.c.kind, link_cuts.c.value))}
-    out: list[NetworkRecord] = []
-    for nid in network_ids:
-        keys = members.get(nid)
-        if not keys:
-            continue
-        by_kind: dict[str, set[str]] = defaultdict(set)
-        shared: set[str] = set()
-        for k in keys:
-            for kind, value in values.get(k, []):
-                norm = value if kind in ("name", "phone") else value.lower()
-                if (kind, norm) in cut:
-                    shared.add(f"{kind} {norm}")
-                else:
-                    by_kind[kind].add(norm)
-        latest: dict[str, int] = {}  # one visit per posting: its latest version
-        for k in keys:
-            if k in feats:
-                latest[feats[k][5]] = max(k, latest.get(feats[k][5], k))
-        visits = [feats[k][:5] for k in sorted(latest.values())]
-        times = [v[0] for v in visits]
-        stays = stays_from(visits)
-        out.append(
-            NetworkRecord(
-                id=nid,
-                ad_keys=keys,
-                postings=len({postings.get(k, (str(k), "")) for k in keys}),
-                names=sorted(by_kind["name"]),
-                phones=sorted(by_kind["phone"]),
-                emails=sorted(by_kind["email"]),
-                handles=sorted(by_kind["handle"]),
-                image_hashes=sorted(by_kind["image"]),
-                first_seen=min(times) if times else "",
-                last_seen=max(times) if times else "",
-                stays=stays,
-                distance_km=distance_travelled(stays),
-                circuits=circuits(stays),
-                shared_identifiers=sorted(shared),
-            )
-        )
-    return out
+    return [record_of(nid, members[nid], facts, cut) for nid in network_ids if members.get(nid)]
 
 
 def _row(record: NetworkRecord) -> tuple[object, ...]:
@@ -192,7 +221,7 @@ def write_summaries(conn: Connection, network_ids: Iterable[str], *, drop: Itera
         conn.execute(delete(link_network_summary).where(link_network_summary.c.network_id.in_(chunk)))
     written = 0
     for chunk in _chunks(ids):
-        records = compute_records(conn, [str(x) for x in chunk])
+        records = compute_records(conn, chunk)
         bulk_insert(conn, link_network_summary, SUMMARY_COLUMNS, [_row(r) for r in records])
         written += len(records)
     return written

@@ -8,7 +8,7 @@ Ranking score (documented in docs/indicators.md): a network involves a child vic
 *persons* it advertises is a child, so a lead ranks by the person model's estimate for the strongest
 person behind it (score/person_model.py: counts over that person's distinct ads of what is shown and
 what is not), `rank = sigmoid(max over persons of person logit)`. A stand-alone ad is one person with
-one ad. The maximum over ads (the exported network `risk`, CONTRACT.md) lets one ad's chance phrases in
+one ad. The maximum over ads (the exported network `risk`, docs/formats.md) lets one ad's chance phrases in
 a large adult network put the whole network on top; the person model weighs them against the
 person's other ads. Without a `person_model` in the catalogue, a network ranks by its strongest
 person's mean log-odds and a stand-alone ad by its risk.

@@ -44,7 +44,7 @@ class Lead:
     source: str | None = None
     # `risk` is the lead's ranking score: the person model's 0..1 score for the strongest person behind
     # it (a stand-alone ad is a person with one ad; lead_table.py). The network's exported risk (the
-    # highest of its ads', CONTRACT.md) is `max_ad_risk`; `rank_basis` says what the score rests on.
+    # highest of its ads', docs/formats.md) is `max_ad_risk`; `rank_basis` says what the score rests on.
     max_ad_risk: float | None = None
     rank_basis: dict[str, Any] = field(default_factory=dict)
 

@@ -1,4 +1,4 @@
-"""Network scores: a network's risk is the highest of its ads' risks (CONTRACT.md), and its flags
+"""Network scores: a network's risk is the highest of its ads' risks (docs/formats.md), and its flags
 gather the evidence across its ads (which indicators fired in how many ads, with an example)."""
 
 from __future__ import annotations

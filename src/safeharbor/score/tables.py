@@ -115,7 +115,7 @@ score_leads = Table(
     Column("kind", String(10), nullable=False),  # network | ad
     Column("ref", String(80), nullable=False),  # the network id, or the ad_key of a stand-alone ad
     Column("rank", Float, nullable=False),  # ranking score 0..1 (see leads.py); the queue's order
-    Column("risk", Float, nullable=False),  # the ad's risk, or the network's (max of its ads, CONTRACT.md)
+    Column("risk", Float, nullable=False),  # ad risk, or the network's (max of its ads, docs/formats.md)
     Column("top_ad_key", Integer),
     Column("n_ads", Integer, nullable=False),
     Column("first_seen", String(32)),

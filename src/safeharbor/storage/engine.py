@@ -1,8 +1,10 @@
-"""Opening a store: URL resolution, SQLite pragmas, migrations on open.
+"""Opening a store: URL resolution, the backend for that database, migrations on open.
 
-SQLite is the embedded default (WAL so readers never block the one writer, synchronous=FULL so a
-committed batch survives power loss, foreign keys on). Any SQLAlchemy URL works, so a team can point
-SAFEHARBOR_DB at PostgreSQL without the stages changing.
+SQLite is the embedded default; any SQLAlchemy URL with a backend in `storage.backends` works, so a
+team can point SAFEHARBOR_DB at PostgreSQL without the stages changing.
+
+The storage layer does not know which stages own tables: the caller passes the migrations to apply
+(`safeharbor.store.open_store` passes every stage's, in order; a worker process passes none).
 """
 
 from __future__ import annotations
@@ -10,15 +12,26 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, Table, create_engine, event
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Connection, Engine, Table
 
 from safeharbor.settings import DEFAULT_DB_PATH, default_db_url
+from safeharbor.storage.backends import Backend, backend_for_url, backend_of
+from safeharbor.storage.migrations import migrate
 
-__all__ = ["DEFAULT_DB_PATH", "Store", "default_db_url", "open_store"]
+if TYPE_CHECKING:
+    from safeharbor.storage.migrations import Migration
+
+__all__ = [
+    "DEFAULT_DB_PATH",
+    "Store",
+    "bulk_insert",
+    "default_db_url",
+    "insert_ignoring_duplicates",
+    "normalise_db_url",
+    "open_store",
+]
 
 
 def normalise_db_url(db: str | None) -> str:
@@ -30,29 +43,14 @@ def normalise_db_url(db: str | None) -> str:
     return f"sqlite:///{db}"
 
 
-def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
-    cur = dbapi_conn.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=FULL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=30000")
-    cur.close()
-
-
 @dataclass
 class Store:
-    """A handle on one database. Stages take a Store and use its engine with SQLAlchemy Core."""
+    """A handle on one database. Stages take a Store and use its engine with SQLAlchemy Core;
+    whatever differs by database is asked of `backend`."""
 
     engine: Engine
     url: str
-
-    @property
-    def dialect(self) -> str:
-        return self.engine.dialect.name
-
-    @property
-    def is_sqlite(self) -> bool:
-        return self.dialect == "sqlite"
+    backend: Backend
 
     @contextmanager
     def begin(self) -> Iterator[Connection]:
@@ -68,9 +66,7 @@ class Store:
 
     def describe(self) -> str:
         """Where the data lives, for summaries (no password)."""
-        if self.is_sqlite:
-            return str(Path(self.engine.url.database or ":memory:").resolve())
-        return self.engine.url.render_as_string(hide_password=True)
+        return self.backend.describe(self.engine)
 
     def dispose(self) -> None:
         self.engine.dispose()
@@ -78,49 +74,25 @@ class Store:
 
 def insert_ignoring_duplicates(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) -> int:
     """Insert rows, skipping any that collide with a unique constraint; returns rows inserted."""
-    if not rows:
-        return 0
-    name = conn.dialect.name
-    if name == "sqlite":
-        stmt: Any = sqlite.insert(table).on_conflict_do_nothing()
-    elif name == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
-    else:  # pragma: no cover - other engines are not supported yet
-        raise NotImplementedError(f"no duplicate-ignoring insert for {name}")
-    result = conn.execute(stmt, list(rows))
-    return max(result.rowcount or 0, 0)
+    return backend_of(conn).insert_ignoring_duplicates(conn, table, rows)
 
 
 def bulk_insert(
     conn: Connection, table: Table, columns: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:
-    """Insert many rows given as tuples in `columns` order, straight through the driver's executemany.
+    """Insert many plain rows (tuples in `columns` order) through the driver's executemany."""
+    backend_of(conn).bulk_insert(conn, table, columns, rows)
 
-    For the hot paths (ads, extractions), where SQLAlchemy's per-row parameter processing costs more
-    than the database does. Values must already be plain (JSON columns passed as json.dumps text).
+
+def open_store(db: str | None = None, *, migrations: Sequence[Migration]) -> Store:
+    """Open the store at `db` (URL or SQLite path) and apply those of `migrations` not yet applied.
+
+    Most callers want `safeharbor.store.open_store`, which passes every stage's migrations; a worker
+    process opening a store its parent already migrated passes `migrations=()`.
     """
-    if not rows:
-        return
-    placeholder = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    quote = conn.dialect.identifier_preparer.quote
-    sql = (
-        f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
-        f"VALUES ({', '.join([placeholder] * len(columns))})"
-    )
-    conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
-
-
-def open_store(db: str | None = None, *, migrate: bool = True) -> Store:
-    """Open (and by default create or upgrade) the store at `db` (URL or SQLite path)."""
     url = normalise_db_url(db)
-    if url.startswith("sqlite:///") and not url.startswith("sqlite:///:memory:"):
-        Path(url.removeprefix("sqlite:///")).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, future=True, pool_pre_ping=not url.startswith("sqlite"))
-    if engine.dialect.name == "sqlite":
-        event.listen(engine, "connect", _sqlite_pragmas)
-    store = Store(engine=engine, url=url)
-    if migrate:
-        from safeharbor.storage.migrations import migrate as run_migrations
-
-        run_migrations(store)
+    backend = backend_for_url(url)
+    store = Store(engine=backend.create_engine(), url=url, backend=backend)
+    if migrations:
+        migrate(store.engine, migrations)
     return store

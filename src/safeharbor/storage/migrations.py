@@ -1,22 +1,21 @@
 """Versioned schema migrations.
 
-Each stage owns its tables and lists its migrations in its own module as
+Each stage owns its tables and lists its migrations in its own `tables` module as
 `MIGRATIONS: list[Migration]`; ids are unique strings ("core_0001", "link_0001", ...), applied once,
-in the order of MIGRATION_MODULES and then of each list, and recorded in `schema_migrations`.
-A new schema change is a new Migration appended to its stage's list, never an edit of an old one.
+in the order given (`safeharbor.store.MIGRATIONS` lists the stages in dependency order), and recorded
+in `schema_migrations`. A new schema change is a new Migration appended to its stage's list, never an
+edit of an old one.
 """
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from sqlalchemy import Column, Connection, MetaData, String, Table, select
+from sqlalchemy import Column, Connection, Engine, MetaData, String, Table, inspect, select
 
-from safeharbor.storage.engine import Store
+from safeharbor.storage.backends import backend_for_url
+from safeharbor.storage.times import now_iso
 
 
 @dataclass(frozen=True)
@@ -25,15 +24,6 @@ class Migration:
     description: str
     apply: Callable[[Connection], None]
 
-
-# Stage modules that own tables, in dependency order (later ones may reference earlier tables).
-MIGRATION_MODULES = [
-    "safeharbor.storage.schema",
-    "safeharbor.link.tables",
-    "safeharbor.score.tables",
-    "safeharbor.workspace.tables",
-    "safeharbor.tips.tables",
-]
 
 _migrations_meta = MetaData()
 schema_migrations = Table(
@@ -45,45 +35,42 @@ schema_migrations = Table(
 )
 
 
-def all_migrations() -> list[Migration]:
-    found: list[Migration] = []
-    for name in MIGRATION_MODULES:
-        if importlib.util.find_spec(name.rsplit(".", 1)[0]) is None:
-            continue
-        try:
-            module = importlib.import_module(name)
-        except ModuleNotFoundError as exc:  # a stage that has no tables yet
-            if exc.name == name:
-                continue
-            raise
-        found.extend(getattr(module, "MIGRATIONS", []))
-    ids = [m.id for m in found]
+def check_unique(migrations: Sequence[Migration]) -> None:
+    ids = [m.id for m in migrations]
     duplicates = {i for i in ids if ids.count(i) > 1}
     if duplicates:
         raise RuntimeError(f"duplicate migration ids: {sorted(duplicates)}")
-    return found
 
 
 def applied_ids(conn: Connection) -> set[str]:
     return set(conn.execute(select(schema_migrations.c.id)).scalars())
 
 
-def migrate(store: Store) -> list[str]:
-    """Apply every migration not yet applied; returns the ids applied now."""
+def migrate(engine: Engine, migrations: Sequence[Migration]) -> list[str]:
+    """Apply every one of `migrations` not yet applied, in order; returns the ids applied now.
+
+    Safe when several processes open a new store at once: each migration is re-checked under the
+    backend's lock (`Backend.exclusive`); otherwise both would apply it ("table already exists").
+    """
+    check_unique(migrations)
     done: list[str] = []
-    with store.begin() as conn:
+    with engine.connect() as conn:  # the common case, a store already up to date, takes no lock
+        ready = inspect(conn).has_table("schema_migrations")
+        already = applied_ids(conn) if ready else set()
+    pending = [m for m in migrations if m.id not in already]
+    if not pending:
+        return done
+    backend = backend_for_url(engine.url.render_as_string(hide_password=False))
+    with backend.exclusive(engine) as conn:
         _migrations_meta.create_all(conn)
-        already = applied_ids(conn)
-    for migration in all_migrations():
-        if migration.id in already:
-            continue
-        with store.begin() as conn:  # one transaction per migration
+    for migration in pending:
+        with backend.exclusive(engine) as conn:  # one transaction per migration, re-checked under the lock
+            if migration.id in applied_ids(conn):
+                continue
             migration.apply(conn)
             conn.execute(
                 schema_migrations.insert().values(
-                    id=migration.id,
-                    description=migration.description,
-                    applied_at=datetime.now(UTC).isoformat(timespec="seconds"),
+                    id=migration.id, description=migration.description, applied_at=now_iso()
                 )
             )
         done.append(migration.id)

@@ -20,6 +20,8 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
+    text,
 )
 
 from safeharbor.storage.migrations import Migration
@@ -33,13 +35,16 @@ ingest_runs = Table(
     Column("file", Text, nullable=False),
     Column("started_at", String(32), nullable=False),
     Column("finished_at", String(32)),
-    Column("status", String(20), nullable=False, default="running"),  # running | done | failed
+    # running | done | failed | interrupted (killed: found "running" with its process gone)
+    Column("status", String(20), nullable=False, default="running"),
     Column("lines_read", Integer, nullable=False, default=0),
     Column("ads_added", Integer, nullable=False, default=0),
     Column("new_versions", Integer, nullable=False, default=0),
     Column("duplicates", Integer, nullable=False, default=0),
     Column("rejected", Integer, nullable=False, default=0),
     Column("image_problems", Integer, nullable=False, default=0),
+    Column("pid", Integer),  # the process running it, so a killed run can be told from a live one
+    Column("host", String(255)),
 )
 
 ads = Table(
@@ -137,4 +142,16 @@ def _create_core(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-MIGRATIONS = [Migration("core_0001", "ads, images, ingest runs, quarantine, extractions", _create_core)]
+def _add_run_owner(conn: Connection) -> None:
+    # core_0001 creates ingest_runs from the current definition, so the columns may already be there.
+    have = {c["name"] for c in inspect(conn).get_columns("ingest_runs")}
+    if "pid" not in have:
+        conn.execute(text("ALTER TABLE ingest_runs ADD COLUMN pid INTEGER"))
+    if "host" not in have:
+        conn.execute(text("ALTER TABLE ingest_runs ADD COLUMN host VARCHAR(255)"))
+
+
+MIGRATIONS = [
+    Migration("core_0001", "ads, images, ingest runs, quarantine, extractions", _create_core),
+    Migration("core_0002", "ingest runs: the process and host running each", _add_run_owner),
+]

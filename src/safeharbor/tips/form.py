@@ -11,8 +11,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-import phonenumbers
-
+from safeharbor.extract import phones
 from safeharbor.tips.model import TipInput, TipPlace
 from safeharbor.tips.signs import APPARENT_AGES, SIGNS, US_STATES, Variant, roles_for
 
@@ -69,19 +68,19 @@ def parse_phones(text: str) -> tuple[list[str], list[str]]:
     """E.164 numbers in `text` (US by default), and the pieces that are not phone numbers."""
     found: list[str] = []
     bad: list[str] = []
+    # The extractor's reading first ("510/555/0172" is one number), so a tip's number matches the ad's.
+    for span in phones.find_phones(text):
+        if span.value.startswith("+"):  # not a number whose country is unknown: that one stays "bad"
+            found += [span.value] if span.value not in found else []
+            text = text[: span.start] + "\n" * (span.end - span.start) + text[span.end :]
     for piece in _PHONE_SPLIT.split(text):
         piece = piece.strip()
         if not piece:
             continue
-        try:
-            number = phonenumbers.parse(piece, "US")
-        except phonenumbers.NumberParseException:
+        e164 = phones.normalise(piece)
+        if e164 is None:
             bad.append(piece)
             continue
-        if not phonenumbers.is_valid_number(number):
-            bad.append(piece)
-            continue
-        e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
         if e164 not in found:
             found.append(e164)
     return found, bad

@@ -7,14 +7,14 @@ sent. `submit_tip` records the nonce with the tip it created; the same token aga
 
 from __future__ import annotations
 
-import os
 import secrets
 from dataclasses import dataclass
 
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from safeharbor.settings import Settings
+
 MAX_AGE_SECONDS = 12 * 3600  # long enough to write a careful tip, short enough to limit replays
-SECRET_ENV = "SAFEHARBOR_SECRET_KEY"
 
 
 class FormTokenError(ValueError):
@@ -28,9 +28,14 @@ class FormTokens:
     secret: str
 
     @classmethod
+    def from_settings(cls, settings: Settings) -> FormTokens:
+        """The app's secret (SAFEHARBOR_SECRET_KEY), or a random one for this process: forms issued
+        before a restart then stop working (`safeharbor serve` says so when it starts)."""
+        return cls(settings.secret_key or secrets.token_urlsafe(32))
+
+    @classmethod
     def from_env(cls) -> FormTokens:
-        """The app's secret from SAFEHARBOR_SECRET_KEY, or a random one for this process."""
-        return cls(os.environ.get(SECRET_ENV) or secrets.token_urlsafe(32))
+        return cls.from_settings(Settings.from_env())
 
     def _serializer(self) -> URLSafeTimedSerializer:
         return URLSafeTimedSerializer(self.secret, salt="safeharbor.tip-form")

@@ -12,8 +12,11 @@ from collections.abc import Awaitable, Callable
 from fastapi import FastAPI, Request, Response
 from fastapi.staticfiles import StaticFiles
 
-from safeharbor.storage import Store, open_store
-from safeharbor.web import public, workspace
+from safeharbor.settings import Settings
+from safeharbor.store import Store, open_store
+from safeharbor.web import public
+from safeharbor.web.deps import install
+from safeharbor.web.workspace import routes as workspace
 
 # Nothing is loaded from third parties: every script, style and font is served from here.
 CONTENT_SECURITY_POLICY = (
@@ -32,10 +35,15 @@ SECURITY_HEADERS = {
 }
 
 
-def create_app(store: Store | None = None, *, db: str | None = None) -> FastAPI:
-    """Build the app over `store` (or open the one at `db` / SAFEHARBOR_DB)."""
+def create_app(
+    store: Store | None = None, *, db: str | None = None, settings: Settings | None = None
+) -> FastAPI:
+    """Build the app over `store` (or open the one at `db`, else the settings' SAFEHARBOR_DB).
+
+    `settings` default to `Settings.from_env()`; the secret key signs the public side's form tokens."""
+    settings = settings if settings is not None else Settings.from_env()
     app = FastAPI(title="Safe Harbor", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
-    app.state.store = store or open_store(db)
+    install(app, store or open_store(db, settings=settings), settings)
 
     @app.middleware("http")
     async def security_headers(

@@ -2,8 +2,8 @@
 
 Everything here is either analyst work (cases, notes, reviews — not derivable from ads, so never
 dropped by a rebuild) or security state (users, sessions, audit). The full-text index over ads is
-derived: an SQLite FTS5 external-content table kept in sync by a trigger on `ads` and rebuildable
-with `safeharbor.workspace.search.rebuild_index`.
+derived, and the backend's (`storage.backends`: an FTS5 table on SQLite, rebuildable with
+`safeharbor.workspace.search.rebuild_index`; a tsvector expression index on PostgreSQL).
 """
 
 from __future__ import annotations
@@ -24,6 +24,7 @@ from sqlalchemy import (
     text,
 )
 
+from safeharbor.storage.backends import backend_of
 from safeharbor.storage.migrations import Migration
 from safeharbor.storage.schema import ads as core_ads
 from safeharbor.workspace.chain import CHAINED_FIELDS, GENESIS, row_digest
@@ -197,66 +198,15 @@ WORKSPACE_TABLES = [
     referral_exports,
 ]
 
-_SQLITE_AUDIT_GUARDS = [
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-    """CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
-       BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END""",
-]
-
-_PG_AUDIT_GUARDS = [
-    """CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger AS $$
-       BEGIN RAISE EXCEPTION 'audit_log is append-only'; END; $$ LANGUAGE plpgsql""",
-    """CREATE TRIGGER audit_log_no_change BEFORE UPDATE OR DELETE ON audit_log
-       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
-]
-
-# External-content FTS5 index over the ads' text. New ads are indexed by `safeharbor analyze`
-# (search.update_index), not by an insert trigger: indexing is derived work like extraction, and
-# keeping it out of the ingest transaction keeps ingest fast. Deletes (rare) are kept in step here.
-_SQLITE_FTS = [
-    """CREATE VIRTUAL TABLE IF NOT EXISTS ads_fts USING fts5(
-         title, body, location, content='ads', content_rowid='ad_key',
-         tokenize='unicode61 remove_diacritics 2')""",
-    """CREATE TABLE IF NOT EXISTS ws_search_state (
-         id INTEGER PRIMARY KEY CHECK (id = 1), last_ad_key INTEGER NOT NULL)""",
-    "INSERT OR IGNORE INTO ws_search_state (id, last_ad_key) VALUES (1, 0)",
-    """CREATE TRIGGER IF NOT EXISTS ads_fts_delete AFTER DELETE ON ads BEGIN
-         INSERT INTO ads_fts(ads_fts, rowid, title, body, location)
-         VALUES ('delete', old.ad_key, old.title, old.body, old.location); END""",
-    "INSERT INTO ads_fts(ads_fts) VALUES ('rebuild')",
-    "UPDATE ws_search_state SET last_ad_key = (SELECT coalesce(max(ad_key), 0) FROM ads)",
-]
-
 
 def _create_workspace(conn: Connection) -> None:
     for table in WORKSPACE_TABLES:
         table.create(conn, checkfirst=True)
-    guards = _SQLITE_AUDIT_GUARDS if conn.dialect.name == "sqlite" else _PG_AUDIT_GUARDS
-    for statement in guards:
-        conn.execute(text(statement))
+    # The database itself refuses UPDATE and DELETE on the audit log (the DDL is the backend's).
+    backend_of(conn).create_append_only_guard(conn, audit_log.name)
 
 
 _CHAIN_COLUMNS = {"seq": "INTEGER", "prev_hash": "VARCHAR(64)", "row_hash": "VARCHAR(64)"}
-
-_SQLITE_CHAIN_GUARDS = [
-    """CREATE TRIGGER IF NOT EXISTS audit_head_no_delete BEFORE DELETE ON audit_head
-       BEGIN SELECT RAISE(ABORT, 'audit_head is append-only'); END""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_seq ON audit_log (seq)",
-]
-
-# TRUNCATE skips row triggers, so it gets a statement trigger of its own; the head may move forward
-# (the app updates it) but never be deleted or truncated.
-_PG_CHAIN_GUARDS = [
-    """CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log
-       FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
-    """CREATE TRIGGER audit_head_no_delete BEFORE DELETE ON audit_head
-       FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()""",
-    """CREATE TRIGGER audit_head_no_truncate BEFORE TRUNCATE ON audit_head
-       FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()""",
-    "CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_seq ON audit_log (seq)",
-    "ALTER TABLE ws_users ALTER COLUMN totp_secret TYPE TEXT",
-]
 
 
 def backfill_chain(conn: Connection) -> tuple[int, str]:
@@ -302,36 +252,27 @@ def _chain_audit_log(conn: Connection) -> None:
         if name not in present:
             conn.execute(text(f"ALTER TABLE audit_log ADD COLUMN {name} {sql_type}"))
     audit_head.create(conn, checkfirst=True)
-    sqlite = conn.dialect.name == "sqlite"
+    backend = backend_of(conn)
     # The existing rows get their chain values once, here, with the update guard lifted for this
     # transaction only (the migration runs in one transaction: no other writer sees it lifted).
-    if sqlite:
-        conn.execute(text("DROP TRIGGER IF EXISTS audit_log_no_update"))
-    else:
-        conn.execute(text("ALTER TABLE audit_log DISABLE TRIGGER audit_log_no_change"))
+    backend.suspend_update_guard(conn, audit_log.name)
     head_seq, head_hash = backfill_chain(conn)
+    backend.restore_update_guard(conn, audit_log.name)
     conn.execute(audit_head.insert().values(id=1, seq=head_seq, row_hash=head_hash))
-    if sqlite:
-        conn.execute(text(_SQLITE_AUDIT_GUARDS[0]))
-        for statement in _SQLITE_CHAIN_GUARDS:
-            conn.execute(text(statement))
-    else:
-        conn.execute(text("ALTER TABLE audit_log ENABLE TRIGGER audit_log_no_change"))
-        for statement in _PG_CHAIN_GUARDS:
-            conn.execute(text(statement))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_seq ON audit_log (seq)"))
+    backend.create_truncate_guard(conn, audit_log.name)
+    backend.create_no_delete_guard(conn, audit_head.name)  # the head moves forward, never away
+    backend.widen_to_text(conn, users.name, "totp_secret")  # sealed secrets are longer
 
 
 def _create_search_index(conn: Connection) -> None:
-    if conn.dialect.name == "sqlite":
-        for statement in _SQLITE_FTS:
-            conn.execute(text(statement))
-    else:  # PostgreSQL: an expression index for to_tsvector search
-        conn.execute(
-            text(
-                "CREATE INDEX IF NOT EXISTS ix_ads_fts ON ads USING gin "
-                "(to_tsvector('simple', coalesce(title,'') || ' ' || body || ' ' || coalesce(location,'')))"
-            )
-        )
+    # SQLite: an FTS5 table kept up to date by `safeharbor analyze`; PostgreSQL: a tsvector index.
+    backend_of(conn).create_text_index(conn)
+
+
+def _guard_search_delete(conn: Connection) -> None:
+    # Deleting an ad analyze has not indexed yet (set aside as unreadable) must not corrupt the index.
+    backend_of(conn).guard_text_index_delete(conn)
 
 
 MIGRATIONS = [
@@ -339,8 +280,9 @@ MIGRATIONS = [
         "workspace_0001", "users, sessions, audit log, cases, reviews, outcomes, referrals", _create_workspace
     ),
     Migration("workspace_0002", "full-text search index over ads", _create_search_index),
+    Migration("workspace_search_0002", "search index: deleting an ad not yet indexed", _guard_search_delete),
     Migration(
-        "workspace_0003",
+        "workspace_0003_audit_chain",
         "hash chain over the audit log; TRUNCATE guard; sealed TOTP secrets",
         _chain_audit_log,
     ),

@@ -12,21 +12,19 @@ from fastapi import FastAPI, Request, Response
 from fastapi.exception_handlers import http_exception_handler
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from safeharbor.tips import FormTokens, RateLimiter
 from safeharbor.web.public.routes import _page, router
+from safeharbor.web.workspace import routes as workspace
 
 static_dir = Path(__file__).parent / "static"
 
 
-# First path segments that belong to the analyst workspace: its errors stay its own.
-WORKSPACE_PREFIXES = {"api", "login", "logout", "workspace", "leads", "search", "ads", "networks", "cases",
-                      "tips", "audit", "static"}  # fmt: skip
+# First path segments that belong to the analyst workspace (and the static files): their errors stay
+# their own.
+WORKSPACE_PREFIXES = workspace.path_prefixes() | {"static"}
 
 
 def setup(app: FastAPI) -> None:
-    """Per-app state (form-token signer, in-memory tip rate limiter) and a readable "not found" page."""
-    app.state.public_form_tokens = FormTokens.from_env()
-    app.state.tip_rate_limiter = RateLimiter()
+    """A readable "not found" page (the side's services are dependencies: safeharbor.web.deps)."""
 
     @app.exception_handler(StarletteHTTPException)
     async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:

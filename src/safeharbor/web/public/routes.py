@@ -18,6 +18,7 @@ from fastapi.templating import Jinja2Templates
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from safeharbor.storage import Store
 from safeharbor.tips import (
     FormTokenError,
     FormTokens,
@@ -36,6 +37,7 @@ from safeharbor.tips.signs import (
     roles_for,
     signs_for,
 )
+from safeharbor.web.deps import FormTokensDep, RateLimiterDep, StoreDep
 from safeharbor.web.public.pages import learn_pages, pages
 
 router = APIRouter()
@@ -53,20 +55,6 @@ def _page(request: Request, template: str, context: dict[str, Any], status_code:
         request, template, context, status_code=status_code, headers=NO_STORE
     )
     return response  # type: ignore[return-value]
-
-
-def _tokens(request: Request) -> FormTokens:
-    tokens = getattr(request.app.state, "public_form_tokens", None)
-    if tokens is None:  # an app built without setup(): give it its own signer
-        tokens = request.app.state.public_form_tokens = FormTokens.from_env()
-    return tokens  # type: ignore[no-any-return]
-
-
-def _limiter(request: Request) -> RateLimiter:
-    limiter = getattr(request.app.state, "tip_rate_limiter", None)
-    if limiter is None:
-        limiter = request.app.state.tip_rate_limiter = RateLimiter()
-    return limiter  # type: ignore[no-any-return]
 
 
 def _today() -> date:
@@ -129,6 +117,7 @@ def share(request: Request) -> HTMLResponse:
 def _form_context(
     request: Request,
     variant: Variant,
+    tokens: FormTokens,
     *,
     values: dict[str, object] | None = None,
     errors: dict[str, str] | None = None,
@@ -142,7 +131,7 @@ def _form_context(
         "title": "Report what you saw at a hotel" if variant == "hotel" else "Report what you saw",
         "variant": variant,
         "action": "/report/hotel" if variant == "hotel" else "/report",
-        "token": _tokens(request).issue(variant),
+        "token": tokens.issue(variant),
         "values": values,
         "errors": errors or {},
         "notice": notice,
@@ -155,16 +144,18 @@ def _form_context(
 
 
 @router.get("/report", response_class=HTMLResponse, include_in_schema=False)
-def report_form(request: Request) -> HTMLResponse:
-    return _page(request, "report.html", _form_context(request, "public"))
+def report_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
+    return _page(request, "report.html", _form_context(request, "public", tokens))
 
 
 @router.get("/report/hotel", response_class=HTMLResponse, include_in_schema=False)
-def report_hotel_form(request: Request) -> HTMLResponse:
-    return _page(request, "report.html", _form_context(request, "hotel"))
+def report_hotel_form(request: Request, tokens: FormTokensDep) -> HTMLResponse:
+    return _page(request, "report.html", _form_context(request, "hotel", tokens))
 
 
-async def _receive_tip(request: Request, variant: Variant) -> Response:
+async def _receive_tip(
+    request: Request, variant: Variant, store: Store, tokens: FormTokens, limiter: RateLimiter
+) -> Response:
     declared = request.headers.get("content-length")
     if declared is not None and declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return _page(request, "problem.html", {"title": "That was too large to send"}, status_code=413)
@@ -190,7 +181,7 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
             "Please describe what you saw in words."
         )
     try:
-        nonce = _tokens(request).check(str(data.get("form_token", "")), variant)
+        nonce = tokens.check(str(data.get("form_token", "")), variant)
     except FormTokenError as exc:
         notice = (
             "This form was open for a long time, so for safety it has expired. Everything you typed is still "
@@ -198,16 +189,14 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
             if exc.expired
             else "We could not accept this form. Everything you typed is still here: please press Send again."
         )
-        context = _form_context(request, variant, values=result.values, errors=errors, notice=notice)
+        context = _form_context(request, variant, tokens, values=result.values, errors=errors, notice=notice)
         return _page(request, "report.html", context, status_code=400)
     if errors or result.tip is None:
-        context = _form_context(request, variant, values=result.values, errors=errors)
+        context = _form_context(request, variant, tokens, values=result.values, errors=errors)
         return _page(request, "report.html", context, status_code=422)
 
-    store = request.app.state.store
     receipt = await run_in_threadpool(receipt_for_form, store, nonce)
     if receipt is None:
-        limiter = _limiter(request)
         if not limiter.allow(request.client.host if request.client else None):
             minutes = max(1, round(limiter.retry_after() / 60))
             notice = (
@@ -215,7 +204,7 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
                 f"again in about {minutes} minute{'s' if minutes != 1 else ''}, or call the National Human "
                 "Trafficking Hotline at 1-888-373-7888 now. Everything you typed is still here."
             )
-            context = _form_context(request, variant, values=result.values, notice=notice)
+            context = _form_context(request, variant, tokens, values=result.values, notice=notice)
             response = _page(request, "report.html", context, status_code=429)
             response.headers["Retry-After"] = str(limiter.retry_after())
             return response
@@ -225,13 +214,17 @@ async def _receive_tip(request: Request, variant: Variant) -> Response:
 
 
 @router.post("/report", include_in_schema=False)
-async def report_submit(request: Request) -> Response:
-    return await _receive_tip(request, "public")
+async def report_submit(
+    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
+) -> Response:
+    return await _receive_tip(request, "public", store, tokens, limiter)
 
 
 @router.post("/report/hotel", include_in_schema=False)
-async def report_hotel_submit(request: Request) -> Response:
-    return await _receive_tip(request, "hotel")
+async def report_hotel_submit(
+    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
+) -> Response:
+    return await _receive_tip(request, "hotel", store, tokens, limiter)
 
 
 templates.env.globals.update(role_labels={r.id: r.label for r in ROLES.values()}, sign_texts=SIGNS)

@@ -8,8 +8,10 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from safeharbor.web.workspace.guard import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, store_of
-from safeharbor.web.workspace.render import page
+from safeharbor.web.deps import StoreDep
+from safeharbor.web.workspace.contexts import LoginPage
+from safeharbor.web.workspace.guard import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, sign_out
+from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import signin
 from safeharbor.workspace.audit import record
 
@@ -23,25 +25,19 @@ _GENERIC = (
 )
 
 
-def _safe_next(target: str | None) -> str:
+def _safe_next(request: Request, target: str | None) -> str:
     # Only same-site paths: never an absolute URL an attacker could bounce a user to.
     if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
         return target
-    return "/leads"
+    return url_path(request, "leads_page")
 
 
 def _login_page(request: Request, *, error: str | None, next_url: str, status: int = 200) -> Response:
     token = secrets.token_urlsafe(32)
-    response = page(
-        request,
-        None,
-        "login.html",
-        status_code=status,
-        error=error,
-        next_url=next_url,
-        login_csrf=token,
-        expired=request.query_params.get("expired") == "1",
+    context = LoginPage(
+        error=error, next_url=next_url, login_csrf=token, expired=request.query_params.get("expired") == "1"
     )
+    response = render(request, None, context, status_code=status)
     response.set_cookie(
         LOGIN_CSRF_COOKIE,
         token,
@@ -55,21 +51,21 @@ def _login_page(request: Request, *, error: str | None, next_url: str, status: i
 
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> Response:  # noqa: A002 - query name
-    return _login_page(request, error=None, next_url=_safe_next(next))
+    return _login_page(request, error=None, next_url=_safe_next(request, next))
 
 
 @router.post("/login")
 async def login(
     request: Request,
+    store: StoreDep,
     username: str = Form(""),
     password: str = Form(""),
     code: str = Form(""),
-    next: str = Form("/leads"),  # noqa: A002 - form field name
+    next: str = Form(""),  # noqa: A002 - form field name (empty: the lead queue)
 ) -> Response:
     form = await request.form()
     sent = form.get(CSRF_FIELD)
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE)
-    store = store_of(request)
     if not (isinstance(sent, str) and cookie and secrets.compare_digest(sent, cookie)):
 
         def refuse() -> None:
@@ -86,7 +82,10 @@ async def login(
 
         await run_in_threadpool(refuse)
         return _login_page(
-            request, error="The form expired; please try again.", next_url=_safe_next(next), status=403
+            request,
+            error="The form expired; please try again.",
+            next_url=_safe_next(request, next),
+            status=403,
         )
 
     def check() -> signin.LoginResult:
@@ -94,8 +93,8 @@ async def login(
 
     result = await run_in_threadpool(check)
     if not result.ok or result.session_id is None:
-        return _login_page(request, error=_GENERIC, next_url=_safe_next(next), status=401)
-    response = RedirectResponse(_safe_next(next), status_code=303)
+        return _login_page(request, error=_GENERIC, next_url=_safe_next(request, next), status=401)
+    response = RedirectResponse(_safe_next(request, next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,
         result.session_id,
@@ -109,39 +108,8 @@ async def login(
 
 
 @router.post("/logout")
-async def logout(request: Request) -> Response:
-    store = store_of(request)
-    session_id = request.cookies.get(SESSION_COOKIE)
-    form = await request.form()
-    sent = form.get(CSRF_FIELD) or request.headers.get("X-CSRF-Token")
-
-    def end() -> None:
-        with store.begin() as conn:
-            session = signin.resume_session(conn, session_id) if session_id else None
-            if session is None:
-                return
-            if not (isinstance(sent, str) and secrets.compare_digest(sent, session.csrf_token)):
-                record(
-                    conn,
-                    user=session.user.username,
-                    action="logout",
-                    object_type="user",
-                    object_id=session.user.username,
-                    outcome="denied",
-                    detail="bad CSRF token",
-                )
-                return
-            signin.end_session(conn, session_id or "")
-            record(
-                conn,
-                user=session.user.username,
-                action="logout",
-                object_type="user",
-                object_id=session.user.username,
-                outcome="ok",
-            )
-
-    await run_in_threadpool(end)
-    response = RedirectResponse("/login", status_code=303)
+async def logout(request: Request, store: StoreDep) -> Response:
+    await sign_out(request, store)
+    response = RedirectResponse(url_path(request, "login_form"), status_code=303)
     response.delete_cookie(SESSION_COOKIE, path="/")
     return response

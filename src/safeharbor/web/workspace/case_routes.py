@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import Connection
 
-from safeharbor.web.workspace.guard import Access, allow, store_of
-from safeharbor.web.workspace.render import page
+from safeharbor.storage import Store
+from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
+from safeharbor.web.workspace.contexts import CasePage, CasesPage
+from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.accounts import list_users
 from safeharbor.workspace.referrals import HOTLINES, export_referral, list_exports
@@ -14,150 +20,145 @@ from safeharbor.workspace.referrals import HOTLINES, export_referral, list_expor
 router = APIRouter()
 
 
-def _back(case_id: int) -> Response:
-    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+def _back(request: Request, case_id: int) -> Response:
+    return RedirectResponse(url_path(request, "case_page", case_id=case_id), status_code=303)
 
 
 @router.get("/cases")
+@rule("case.read", "cases.view", "case")
 def cases_page(
-    request: Request,
-    status: str | None = None,
-    mine: bool = False,
-    access: Access = allow("case.read", "cases.view", "case"),
+    request: Request, access: AccessDep, conn: ConnDep, status: str = "", mine: bool = False
 ) -> Response:
-    with store_of(request).connect() as conn:
-        rows = case_ops.list_cases(conn, status=status or None, assignee=access.username if mine else None)
-    return page(
-        request, access, "cases.html", cases=rows, status=status or "", mine=mine, statuses=case_ops.STATUSES
-    )
+    rows = case_ops.list_cases(conn, status=status or None, assignee=access.username if mine else None)
+    context = CasesPage(cases=rows, status=status, mine=mine, statuses=case_ops.STATUSES)
+    return render(request, access, context)
 
 
 @router.post("/cases")
+@rule("case.write", "case.create", "case")
 def create_case(
     request: Request,
+    access: AccessDep,
+    store: StoreDep,
     title: str = Form(...),
     item_type: str = Form(""),
     item_ref: str = Form(""),
-    access: Access = allow("case.write", "case.create", "case"),
 ) -> Response:
     items = [(item_type, item_ref)] if item_type and item_ref else []
     try:
-        with store_of(request).begin() as conn:
+        with store.begin() as conn:
             case_id = case_ops.open_case(conn, title=title, user=access.username, items=items)
     except case_ops.CaseError as exc:
         raise HTTPException(422, str(exc)) from exc
     access.note(object_id=str(case_id), detail=f"from {item_type} {item_ref}".strip() if items else None)
-    return _back(case_id)
+    return _back(request, case_id)
 
 
 @router.get("/cases/{case_id}")
-def case_page(
-    request: Request, case_id: int, access: Access = allow("case.read", "case.view", "case", "case_id")
-) -> Response:
-    with store_of(request).connect() as conn:
-        detail = case_ops.get_case(conn, case_id)
-        if detail is None:
-            raise HTTPException(404, "no such case")
-        exports = list_exports(conn, case_id)
-        people = [u.username for u in list_users(conn) if u.role in ("admin", "analyst") and not u.disabled]
-    return page(
-        request,
-        access,
-        "case.html",
+@rule("case.read", "case.view", "case", "case_id")
+def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: int) -> Response:
+    detail = case_ops.get_case(conn, case_id)
+    if detail is None:
+        raise HTTPException(404, "no such case")
+    context = CasePage(
         detail=detail,
-        exports=exports,
-        people=people,
+        exports=list_exports(conn, case_id),
+        people=[u.username for u in list_users(conn) if u.role in ("admin", "analyst") and not u.disabled],
         statuses=case_ops.STATUSES,
         outcomes=list(case_ops.OUTCOMES),
         hotlines=HOTLINES,
     )
+    return render(request, access, context)
 
 
-def _mutate(request: Request, case_id: int, action: str, fn: object) -> Response:
+def _change(request: Request, store: Store, case_id: int, change: Callable[[Connection], object]) -> Response:
+    """Apply one change to a case in its own transaction, then go back to the case page."""
     try:
-        with store_of(request).begin() as conn:
-            fn(conn)  # type: ignore[operator]
+        with store.begin() as conn:
+            change(conn)
     except case_ops.CaseError as exc:
         status = 404 if str(exc).startswith("no case") else 422
         raise HTTPException(status, str(exc)) from exc
-    return _back(case_id)
+    return _back(request, case_id)
 
 
 @router.post("/cases/{case_id}/items")
+@rule("case.write", "case.attach", "case", "case_id")
 def add_item(
     request: Request,
+    access: AccessDep,
+    store: StoreDep,
     case_id: int,
     item_type: str = Form(...),
     item_ref: str = Form(...),
-    access: Access = allow("case.write", "case.attach", "case", "case_id"),
 ) -> Response:
     access.note(detail=f"{item_type} {item_ref}")
-    return _mutate(
+    return _change(
         request,
+        store,
         case_id,
-        "attach",
         lambda c: case_ops.attach(c, case_id, item_type=item_type, ref=item_ref, user=access.username),
     )
 
 
 @router.post("/cases/{case_id}/items/remove")
+@rule("case.write", "case.detach", "case", "case_id")
 def remove_item(
     request: Request,
+    access: AccessDep,
+    store: StoreDep,
     case_id: int,
     item_type: str = Form(...),
     item_ref: str = Form(...),
-    access: Access = allow("case.write", "case.detach", "case", "case_id"),
 ) -> Response:
     access.note(detail=f"{item_type} {item_ref}")
-    return _mutate(
+    return _change(
         request,
+        store,
         case_id,
-        "detach",
         lambda c: case_ops.detach(c, case_id, item_type=item_type, ref=item_ref, user=access.username),
     )
 
 
 @router.post("/cases/{case_id}/notes")
+@rule("case.write", "case.note", "case", "case_id")
 def add_note(
-    request: Request,
-    case_id: int,
-    body: str = Form(...),
-    access: Access = allow("case.write", "case.note", "case", "case_id"),
+    request: Request, access: AccessDep, store: StoreDep, case_id: int, body: str = Form(...)
 ) -> Response:
-    return _mutate(
-        request, case_id, "note", lambda c: case_ops.add_note(c, case_id, body=body, user=access.username)
+    return _change(
+        request, store, case_id, lambda c: case_ops.add_note(c, case_id, body=body, user=access.username)
     )
 
 
 @router.post("/cases/{case_id}/assign")
+@rule("case.write", "case.assign", "case", "case_id")
 def assign_case(
-    request: Request,
-    case_id: int,
-    assignee: str = Form(...),
-    access: Access = allow("case.write", "case.assign", "case", "case_id"),
+    request: Request, access: AccessDep, store: StoreDep, case_id: int, assignee: str = Form(...)
 ) -> Response:
     access.note(detail=assignee)
-    return _mutate(
+    return _change(
         request,
+        store,
         case_id,
-        "assign",
         lambda c: case_ops.assign(c, case_id, assignee=assignee, user=access.username),
     )
 
 
 @router.post("/cases/{case_id}/status")
+@rule("case.write", "case.status", "case", "case_id")
 def case_status(
     request: Request,
+    access: AccessDep,
+    store: StoreDep,
     case_id: int,
     status: str = Form(...),
     outcome: str = Form(""),
-    access: Access = allow("case.write", "case.status", "case", "case_id"),
 ) -> Response:
     access.note(detail=f"{status} {outcome}".strip())
-    return _mutate(
+    return _change(
         request,
+        store,
         case_id,
-        "status",
         lambda c: case_ops.set_status(
             c, case_id, status=status, outcome=outcome or None, user=access.username
         ),
@@ -165,16 +166,17 @@ def case_status(
 
 
 @router.post("/cases/{case_id}/referral")
+@rule("referral.export", "referral.export", "case", "case_id")
 def referral(
-    request: Request,
+    access: AccessDep,
+    store: StoreDep,
     case_id: int,
     recipient: str = Form(...),
     fmt: str = Form("pdf"),
     summary: str = Form(""),
-    access: Access = allow("referral.export", "referral.export", "case", "case_id"),
 ) -> Response:
     try:
-        with store_of(request).begin() as conn:
+        with store.begin() as conn:
             export = export_referral(
                 conn, case_id, recipient=recipient, user=access.username, fmt=fmt, summary=summary
             )

@@ -1,21 +1,26 @@
 """Authentication, role checks, CSRF and the one-audit-row-per-access rule for workspace routes.
 
-Every protected route depends on `require(permission, ...)`. The dependency resolves the session
-cookie, checks the role and (for state-changing methods) the CSRF token, and either refuses (writing
-a "denied" audit row) or lets the request through with a pending audit entry that `audit_middleware`
-writes once the response status is known (ok / not_found / error). So each access writes exactly one row.
+Every protected route states its rule (`@rule("lead.read", "leads.view", "lead")`: the permission it
+needs and what its audit row says) and takes `access: AccessDep` (safeharbor.web.deps), which calls
+`admit`: it resolves the session cookie, checks the role and (for state-changing methods) the CSRF
+token, and either refuses (writing a "denied" audit row) or lets the request through with a pending
+audit entry that `audit_middleware` writes once the response status is known (ok / not_found / error).
+So each access writes exactly one row. `check_guarded` refuses to build a router with a route that
+has a rule but no access dependency, or the other way round.
 """
 
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import HTTPException, Request, Response
+from fastapi.routing import APIRoute
 from starlette.concurrency import run_in_threadpool
+from starlette.routing import BaseRoute
 
 from safeharbor.storage import Store
 from safeharbor.workspace import accounts, signin
@@ -89,8 +94,52 @@ class LoginRedirect(Exception):
         self.expired = expired
 
 
-def store_of(request: Request) -> Store:
-    return request.app.state.store  # type: ignore[no-any-return]
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """What a route needs (a permission) and what its audit row says (action, object, id parameter)."""
+
+    permission: str
+    action: str
+    object_type: str
+    object_param: str | None = None
+
+
+_RULES: dict[Callable[..., Any], Rule] = {}
+Endpoint = TypeVar("Endpoint", bound=Callable[..., Any])
+
+
+def rule(
+    permission: str, action: str, object_type: str, object_param: str | None = None
+) -> Callable[[Endpoint], Endpoint]:
+    """Declare a route's access rule (put it under the `@router.get(...)` line)."""
+    if permission not in PERMISSIONS:
+        raise ValueError(f"unknown permission {permission!r}")
+
+    def declare(endpoint: Endpoint) -> Endpoint:
+        _RULES[endpoint] = Rule(permission, action, object_type, object_param)
+        return endpoint
+
+    return declare
+
+
+def rule_of(request: Request) -> Rule:
+    """The rule of the route serving this request (a route without one is a programming error)."""
+    route = request.scope.get("route")
+    endpoint = route.endpoint if isinstance(route, APIRoute) else request.scope.get("endpoint")
+    found = _RULES.get(endpoint) if endpoint is not None else None
+    if found is None:
+        raise RuntimeError(f"{request.url.path}: the route declares no access rule")
+    return found
+
+
+def check_guarded(routes: Iterable[BaseRoute], dependency: Callable[..., Any], open_paths: set[str]) -> None:
+    """Every route outside `open_paths` has a rule and depends on `dependency` (the access check)."""
+    for route in routes:
+        if not isinstance(route, APIRoute) or route.path in open_paths:
+            continue
+        calls = {d.call for d in route.dependant.dependencies}
+        if route.endpoint not in _RULES or dependency not in calls:
+            raise RuntimeError(f"{route.path}: a workspace route needs @rule(...) and `access: AccessDep`")
 
 
 def _is_page(request: Request) -> bool:
@@ -122,14 +171,19 @@ async def _csrf_ok(request: Request, expected: str) -> bool:
     return sent is not None and secrets.compare_digest(sent, expected)
 
 
+async def admit(request: Request, store: Store, rule: Rule) -> Access:
+    """Admit only signed-in users whose role holds the rule's permission (see the module docstring)."""
+    check = require(rule.permission, rule.action, rule.object_type, rule.object_param)
+    return await check(request, store)
+
+
 def require(
     permission: str, action: str, object_type: str, object_param: str | None = None
-) -> Callable[[Request], Awaitable[Access]]:
-    """A dependency that admits only signed-in users whose role holds `permission`."""
+) -> Callable[[Request, Store], Awaitable[Access]]:
+    """The check for one rule: admits only signed-in users whose role holds `permission`."""
     roles = PERMISSIONS[permission]
 
-    async def dependency(request: Request) -> Access:
-        store = store_of(request)
+    async def dependency(request: Request, store: Store) -> Access:
         object_id = str(request.path_params.get(object_param)) if object_param else None
         row = {"action": action, "object_type": object_type, "object_id": object_id}
         session_id = request.cookies.get(SESSION_COOKIE)
@@ -161,9 +215,29 @@ def require(
     return dependency
 
 
-def allow(permission: str, action: str, object_type: str, object_param: str | None = None) -> Any:
-    """`access: Access = allow(...)` in a route signature."""
-    return Depends(require(permission, action, object_type, object_param))
+async def sign_out(request: Request, store: Store) -> None:
+    """End the request's session, with the same CSRF check and audit row as every guarded route.
+
+    Without a live session there is nothing to end and nothing to record; with a wrong token the
+    session stays and a "denied" row says why.
+    """
+    session_id = request.cookies.get(SESSION_COOKIE)
+    session = await run_in_threadpool(_resume, store, session_id) if session_id else None
+    if session is None or session_id is None:
+        return
+    row = {"user": session.user.username, "action": "logout", "object_type": "user"}
+    if not await _csrf_ok(request, session.csrf_token):
+        await run_in_threadpool(
+            _write, store, **row, object_id=session.user.username, outcome="denied", detail="bad CSRF token"
+        )
+        return
+
+    def end() -> None:
+        with store.begin() as conn:
+            signin.end_session(conn, session_id)
+            record(conn, **row, object_id=session.user.username, outcome="ok")
+
+    await run_in_threadpool(end)
 
 
 def _outcome(status: int) -> str:
@@ -176,21 +250,30 @@ def _outcome(status: int) -> str:
     return "error" if status >= 500 else "refused"
 
 
-async def audit_middleware(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-    """Writes the pending audit row of an admitted request once its outcome is known."""
-    pending: dict[str, Any] = {}
-    request.scope[_AUDIT_KEY] = pending
-    try:
-        response = await call_next(request)
-    except Exception:
+Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
+
+
+def audit_middleware(store_of: Callable[[Request], Store]) -> Middleware:
+    """Middleware that writes the pending audit row of an admitted request once its outcome is known."""
+
+    async def write_pending(
+        request: Request, call_next: Callable[[Request], Awaitable[Response]]
+    ) -> Response:
+        pending: dict[str, Any] = {}
+        request.scope[_AUDIT_KEY] = pending
+        try:
+            response = await call_next(request)
+        except Exception:
+            if pending:
+                pending.pop("outcome", None)
+                await run_in_threadpool(_write, store_of(request), outcome="error", **pending)
+            raise
         if pending:
-            pending.pop("outcome", None)
-            await run_in_threadpool(_write, store_of(request), outcome="error", **pending)
-        raise
-    if pending:
-        outcome = pending.pop("outcome", None) or _outcome(response.status_code)
-        await run_in_threadpool(_write, store_of(request), outcome=outcome, **pending)
-    return response
+            outcome = pending.pop("outcome", None) or _outcome(response.status_code)
+            await run_in_threadpool(_write, store_of(request), outcome=outcome, **pending)
+        return response
+
+    return write_pending
 
 
 def login_redirect_response(exc: LoginRedirect) -> Response:

@@ -1,14 +1,22 @@
-"""Template rendering for workspace pages (Jinja2, autoescaped; no inline scripts or styles)."""
+"""Template rendering for workspace pages (Jinja2, autoescaped; no inline scripts or styles).
+
+A page is rendered from its context dataclass (contexts.py). Templates build every link with
+`url(route_name, **path_params)`, the path the router gives that route, never a hand-written one.
+"""
 
 from __future__ import annotations
 
+from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import Response
 
+from safeharbor.web.workspace.contexts import PageContext
 from safeharbor.web.workspace.guard import Access
 
 HERE = Path(__file__).parent
@@ -26,18 +34,39 @@ def _short_time(value: Any) -> str:
     return s.replace("T", " ").removesuffix("Z")[:16]
 
 
+def url_path(request: Request, name: str, /, **params: object) -> str:
+    """The path of the named route (or static mount: `url('static-workspace', path='x.css')`)."""
+    return str(request.app.url_path_for(name, **{k: str(v) for k, v in params.items()}))
+
+
+@pass_context
+def _url(context: Context, name: str, /, **params: object) -> str:
+    request: Request = context["request"]
+    return url_path(request, name, **params)
+
+
 templates.env.filters["risk"] = _risk_label
 templates.env.filters["when"] = _short_time
+templates.env.globals["url"] = _url
 
 
 def is_htmx(request: Request) -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
-def page(
-    request: Request, access: Access | None, name: str, status_code: int = 200, **context: Any
+def render(
+    request: Request,
+    access: Access | None,
+    context: PageContext,
+    *,
+    template: str | None = None,
+    status_code: int = 200,
 ) -> Response:
-    context.setdefault("access", access)
-    context.setdefault("user", access.user if access else None)
-    context.setdefault("csrf_token", access.csrf_token if access else "")
-    return templates.TemplateResponse(request, name, context, status_code=status_code)
+    """The page (or `template`, a fragment of it) with its context and who is signed in."""
+    values: dict[str, Any] = {f.name: getattr(context, f.name) for f in fields(context)}
+    values.update(
+        access=access,
+        user=access.user if access else None,
+        csrf_token=access.csrf_token if access else "",
+    )
+    return templates.TemplateResponse(request, template or context.template, values, status_code=status_code)

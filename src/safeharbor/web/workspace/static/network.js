@@ -10,18 +10,12 @@
     });
   }
 
-  function kindOf(data) { return data.kind || data.type || "ad"; }
-
+  // The graph API answers Cytoscape's elements JSON: {elements: {nodes: [{data}], edges: [{data}]}},
+  // each data with its kind (cytoscape.py); an ad node also has its page's href.
   function drawGraph(box) {
     var status = document.getElementById("graph-status");
     getJSON(box.getAttribute("data-src")).then(function (graph) {
-      var elements = [];
-      (graph.nodes || []).forEach(function (n) {
-        var d = n.data ? n.data : n; d.kind = kindOf(d); d.label = d.label || d.value || d.id; elements.push({ group: "nodes", data: d });
-      });
-      (graph.edges || []).forEach(function (e) {
-        var d = e.data ? e.data : e; d.kind = kindOf(d); if (!d.id) { d.id = "e" + elements.length; } elements.push({ group: "edges", data: d });
-      });
+      var elements = graph.elements;
       var cy = cytoscape({
         container: box,
         elements: elements,
@@ -43,11 +37,11 @@
           { selector: 'edge[kind = "image"]', style: { "line-color": "#a16207", "line-style": "dashed" } },
           { selector: 'edge[kind = "text"]', style: { "line-color": "#52606d", "line-style": "dotted" } }
         ],
-        layout: { name: elements.length > 600 ? "grid" : "cose", animate: false, nodeRepulsion: 6000 }
+        layout: { name: elements.nodes.length + elements.edges.length > 600 ? "grid" : "cose", animate: false, nodeRepulsion: 6000 }
       });
       cy.on("tap", "node", function (evt) {
         var d = evt.target.data();
-        if (d.kind === "ad" && (d.ad_key || d.adKey)) { window.location.href = "/ads/" + (d.ad_key || d.adKey); }
+        if (d.href) { window.location.href = d.href; }
       });
       cy.on("mouseover", "node", function (evt) {
         var d = evt.target.data();

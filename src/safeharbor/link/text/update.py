@@ -1,7 +1,7 @@
 """Incremental near-duplicate text edges: recompute only what new ads can change.
 
-With the rarity weights taken from the rounded corpus size (`text_sim.weight_base`) and rounded
-document frequencies (`text_sim.rounded_df`), new ads change an old ad in two ways:
+With the rarity weights taken from the rounded corpus size (`index.weight_base`) and rounded
+document frequencies (`rounded_df`), new ads change an old ad in two ways:
 - its *signature* (distinctive shingles, hence MinHash and LSH band keys) changes only when one of its
   shingles becomes shared (count 1 -> 2) or generic (crosses the cap): rare;
 - its *weights* (total weight, weights of shared shingles, hence its similarities) change when the
@@ -24,8 +24,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safeharbor.link import text_sim
-from safeharbor.link.text_sim import TextEdge, TextIndex, TextItem
+from safeharbor.link.text import minhash
+from safeharbor.link.text.index import TextEdge, TextIndex, TextItem, rounded_df, verify_pairs
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,7 +54,7 @@ def changed_ads(items: Sequence[TextItem], is_new: np.ndarray, cap: int) -> Chan
     old_df = total - new_counts
     used_before = (old_df >= 1) & (old_df <= cap)  # counted in some old ad's weights
     sig_change = used_before & ((old_df == 1) | (total > cap))
-    weight_change = sig_change | (used_before & (text_sim.rounded_df(old_df) != text_sim.rounded_df(total)))
+    weight_change = sig_change | (used_before & (rounded_df(old_df) != rounded_df(total)))
     for mask, shingles in ((signature, found[sig_change]), (weights, found[weight_change])):
         if len(shingles):
             mask[sub_owner[np.isin(sub, shingles)]] = True
@@ -75,20 +75,58 @@ def incremental_edges(
     is not new (not usable: too little distinctive wording). Returns the edges and the current band
     keys and usable mask of all ads.
     """
-    n = len(items)
+    signed = _resign(items, index, changed, stored_keys, stored_usable)
+    kept = _kept_edges(items, changed.weights, old_edges)
+    to_verify, still_proposed = _proposals(items, signed, changed.weights, kept)
+    edges = {(e.ad_a, e.ad_b): e for e in verify_pairs(items, index, to_verify)}
+    for edge, ok in zip(kept.edges, still_proposed.tolist(), strict=True):
+        if ok:
+            edges.setdefault((edge.ad_a, edge.ad_b), edge)
+    return [edges[k] for k in sorted(edges)], signed.keys, signed.usable
+
+
+@dataclass(frozen=True, slots=True)
+class _Signed:
+    """Current band keys of every ad, and the keys of buckets whose membership may have changed."""
+
+    keys: np.ndarray
+    usable: np.ndarray
+    flagged: np.ndarray  # band keys (now or last run) of ads whose signature changed
+
+
+def _resign(
+    items: Sequence[TextItem],
+    index: TextIndex,
+    changed: Changed,
+    stored_keys: np.ndarray,
+    stored_usable: np.ndarray,
+) -> _Signed:
+    """New band keys for ads whose signature changed; stored keys for the others."""
     resigned = np.flatnonzero(changed.signature)
     keep = stored_usable & ~changed.signature
     keys = np.where(keep[:, None], stored_keys, np.uint64(0)).astype(np.uint64)
     usable = keep.copy()
     old_flagged = stored_keys[stored_usable & changed.signature]  # band keys re-signed ads had last run
-    new_keys, new_usable = text_sim.band_keys(
+    new_keys, new_usable = minhash.band_keys(
         [items[i] for i in resigned.tolist()], [index.distinctive[i] for i in resigned.tolist()]
     )
     keys[resigned] = new_keys
     usable[resigned] = new_usable
     flagged = np.concatenate([keys[resigned[usable[resigned]]], old_flagged]).astype(np.uint64)
+    return _Signed(keys, usable, flagged)
 
-    reweighed = changed.weights
+
+@dataclass(frozen=True, slots=True)
+class _Kept:
+    """Last run's edges between two ads whose weights did not change, with their positions."""
+
+    edges: list[TextEdge]
+    u: np.ndarray
+    v: np.ndarray
+
+
+def _kept_edges(items: Sequence[TextItem], reweighed: np.ndarray, old_edges: Sequence[TextEdge]) -> _Kept:
+    n = len(items)
     ad_keys = np.fromiter((it.ad_key for it in items), dtype=np.int64, count=n)  # sorted
     edge_a = np.fromiter((e.ad_a for e in old_edges), dtype=np.int64, count=len(old_edges))
     edge_b = np.fromiter((e.ad_b for e in old_edges), dtype=np.int64, count=len(old_edges))
@@ -97,48 +135,61 @@ def incremental_edges(
     keep_edge = (ad_keys[pos_a] == edge_a) & (ad_keys[pos_b] == edge_b) if n else edge_a < 0
     keep_edge &= ~reweighed[pos_a] & ~reweighed[pos_b]
     kept_idx = np.flatnonzero(keep_edge)
-    kept = [old_edges[e] for e in kept_idx.tolist()]
-    kept_u, kept_v = pos_a[kept_idx], pos_b[kept_idx]
-    still_proposed = np.zeros(len(kept), dtype=bool)
-    reweighed_usable = np.flatnonzero(reweighed & usable)
+    return _Kept([old_edges[e] for e in kept_idx.tolist()], pos_a[kept_idx], pos_b[kept_idx])
+
+
+def _proposals(
+    items: Sequence[TextItem], signed: _Signed, reweighed: np.ndarray, kept: _Kept
+) -> tuple[set[tuple[int, int]], np.ndarray]:
+    """Pairs to verify, and which kept edges an untouched bucket still proposes, over all bands."""
+    still_proposed = np.zeros(len(kept.edges), dtype=bool)
+    reweighed_usable = np.flatnonzero(reweighed & signed.usable)
     to_verify: set[tuple[int, int]] = set()
-    for band in range(text_sim.BANDS):
-        buckets = text_sim.band_buckets(keys, usable, band)
-        touched = np.isin(buckets.keys, flagged[:, band])
+    for band in range(minhash.BANDS):
+        buckets = minhash.band_buckets(signed.keys, signed.usable, band)
+        touched = np.isin(buckets.keys, signed.flagged[:, band])
         for b in np.flatnonzero(touched).tolist():
-            to_verify.update(text_sim.bucket_candidates(buckets.members(b), items))
+            to_verify.update(minhash.bucket_candidates(buckets.members(b), items))
         # Untouched buckets propose the same pairs as last run: re-verify those with a reweighed ad.
-        found = buckets.find(keys[reweighed_usable, band])
+        found = buckets.find(signed.keys[reweighed_usable, band])
         for b in sorted(set(found[found >= 0].tolist()) - set(np.flatnonzero(touched).tolist())):
             to_verify.update(
                 (i, j)
-                for i, j in text_sim.bucket_candidates(buckets.members(b), items)
+                for i, j in minhash.bucket_candidates(buckets.members(b), items)
                 if reweighed[i] or reweighed[j]
             )
-        if len(kept) == 0:
-            continue
-        # Last run's edges between unchanged ads: still proposed if an untouched bucket holds both.
-        where = buckets.find(keys[kept_u, band])
-        same = (keys[kept_u, band] == keys[kept_v, band]) & usable[kept_u] & usable[kept_v]
-        in_untouched = same & (where >= 0) & ~touched[np.maximum(where, 0)]
-        open_edges = np.flatnonzero(in_untouched & ~still_proposed).tolist()
-        large: set[int] = set()
+        if kept.edges:
+            _mark_still_proposed(items, signed, buckets, touched, band, kept, still_proposed)
+    return to_verify, still_proposed
+
+
+def _mark_still_proposed(
+    items: Sequence[TextItem],
+    signed: _Signed,
+    buckets: minhash.Buckets,
+    touched: np.ndarray,
+    band: int,
+    kept: _Kept,
+    still_proposed: np.ndarray,
+) -> None:
+    """Last run's edges between unchanged ads: still proposed if an untouched bucket holds both."""
+    keys, usable = signed.keys, signed.usable
+    where = buckets.find(keys[kept.u, band])
+    same = (keys[kept.u, band] == keys[kept.v, band]) & usable[kept.u] & usable[kept.v]
+    in_untouched = same & (where >= 0) & ~touched[np.maximum(where, 0)]
+    open_edges = np.flatnonzero(in_untouched & ~still_proposed).tolist()
+    large: set[int] = set()
+    for e in open_edges:
+        b = int(where[e])
+        if int(buckets.ends[b] - buckets.starts[b]) <= minhash.SMALL_BUCKET:
+            still_proposed[e] = True
+        else:
+            large.add(b)
+    if large:
+        proposed = {
+            pair for b in sorted(large) for pair in minhash.bucket_candidates(buckets.members(b), items)
+        }
         for e in open_edges:
-            b = int(where[e])
-            if int(buckets.ends[b] - buckets.starts[b]) <= text_sim.SMALL_BUCKET:
+            u, v = int(kept.u[e]), int(kept.v[e])
+            if (min(u, v), max(u, v)) in proposed:
                 still_proposed[e] = True
-            else:
-                large.add(b)
-        if large:
-            proposed = {
-                pair for b in sorted(large) for pair in text_sim.bucket_candidates(buckets.members(b), items)
-            }
-            for e in open_edges:
-                u, v = int(kept_u[e]), int(kept_v[e])
-                if (min(u, v), max(u, v)) in proposed:
-                    still_proposed[e] = True
-    edges = {(e.ad_a, e.ad_b): e for e in text_sim.verify_pairs(items, index, to_verify)}
-    for edge, ok in zip(kept, still_proposed.tolist(), strict=True):
-        if ok:
-            edges.setdefault((edge.ad_a, edge.ad_b), edge)
-    return [edges[k] for k in sorted(edges)], keys, usable

@@ -1,0 +1,162 @@
+"""What each workspace page is given: one dataclass per page, so mypy checks every page's context.
+
+As datasette's `RowContext` does, a page's context is declared once with its template; a route builds
+it and `render.render` hands its fields to the template (plus the signed-in user and CSRF token that
+every page gets). A template reads these fields and nothing else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from safeharbor.link.evidence import EdgeEvidence
+from safeharbor.link.queries import NetworkRecord
+from safeharbor.tips import Tip
+from safeharbor.workspace.adview import AdView
+from safeharbor.workspace.audit import AuditEntry
+from safeharbor.workspace.cases import CaseDetail, CaseSummary
+from safeharbor.workspace.leads import LeadFilters, LeadRow
+from safeharbor.workspace.netview import NetworkView
+from safeharbor.workspace.search import SearchResult
+
+
+@dataclass(frozen=True, slots=True)
+class LoginPage:
+    template: ClassVar[str] = "login.html"
+    error: str | None
+    next_url: str
+    login_csrf: str
+    expired: bool
+
+
+@dataclass(frozen=True, slots=True)
+class LeadsPage:
+    template: ClassVar[str] = "leads.html"
+    rows_template: ClassVar[str] = "leads_rows.html"  # the next page of rows, for htmx
+    rows: list[LeadRow]
+    filters: LeadFilters
+    choices: dict[str, list[str]]
+    offset: int
+    page_size: int
+    tips: list[Tip]  # the newest few, above the queue
+    query: str  # the filters as a query string, for "more"
+
+
+@dataclass(frozen=True, slots=True)
+class ReviewBadge:
+    """A lead's review mark and its buttons (a fragment, swapped in by htmx)."""
+
+    template: ClassVar[str] = "review_badge.html"
+    lead_type: str
+    lead_ref: str
+    review: dict[str, Any] | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class SearchPage:
+    template: ClassVar[str] = "search.html"
+    results_template: ClassVar[str] = "search_results.html"
+    q: str
+    kind: str
+    result: SearchResult | None
+
+
+@dataclass(frozen=True, slots=True)
+class AdPage:
+    template: ClassVar[str] = "ad.html"
+    view: AdView
+    in_cases: list[int]
+    open_cases: list[CaseSummary]  # cases this user may attach the ad to
+    review: dict[str, Any] | None
+
+
+@dataclass(frozen=True, slots=True)
+class NetworksPage:
+    template: ClassVar[str] = "networks.html"
+    networks: list[NetworkRecord]
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkPage:
+    template: ClassVar[str] = "network.html"
+    view: NetworkView
+    in_cases: list[int]
+    open_cases: list[CaseSummary]
+
+
+@dataclass(frozen=True, slots=True)
+class WhyLinked:
+    """The chain of evidence joining two ads of a network (a fragment)."""
+
+    template: ClassVar[str] = "why.html"
+    network_id: str
+    a: int
+    b: int
+    evidence: list[EdgeEvidence]
+
+
+@dataclass(frozen=True, slots=True)
+class TipsPage:
+    template: ClassVar[str] = "tips.html"
+    tips: list[Tip]
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class TipPage:
+    template: ClassVar[str] = "tip.html"
+    tip: Tip
+    in_cases: list[int]
+
+
+@dataclass(frozen=True, slots=True)
+class CasesPage:
+    template: ClassVar[str] = "cases.html"
+    cases: list[CaseSummary]
+    status: str
+    mine: bool
+    statuses: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CasePage:
+    template: ClassVar[str] = "case.html"
+    detail: CaseDetail
+    exports: list[dict[str, Any]]
+    people: list[str]  # who a case can be assigned to
+    statuses: tuple[str, ...]
+    outcomes: list[str]
+    hotlines: list[dict[str, str]]
+
+
+@dataclass(frozen=True, slots=True)
+class AuditPage:
+    template: ClassVar[str] = "audit.html"
+    entries: list[AuditEntry]
+    offset: int
+    total: int
+    user_filter: str
+    action_filter: str
+    outcome_filter: str
+
+
+PageContext = (
+    LoginPage
+    | LeadsPage
+    | ReviewBadge
+    | SearchPage
+    | AdPage
+    | NetworksPage
+    | NetworkPage
+    | WhyLinked
+    | TipsPage
+    | TipPage
+    | CasesPage
+    | CasePage
+    | AuditPage
+)

@@ -1,0 +1,35 @@
+"""Query parameters shared by more than one workspace route (the lead filters, the page size)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import Depends
+
+from safeharbor.workspace.leads import LeadFilters
+
+PAGE_SIZE = 50
+
+
+def lead_filters(
+    city: str = "",
+    state: str = "",
+    since: str = "",
+    until: str = "",
+    source: str = "",
+    indicator: str = "",
+    reviewed: str = "no",
+) -> LeadFilters:
+    """The lead queue's filters from the query string (empty: no filter; an unknown `reviewed`: "no")."""
+    return LeadFilters(
+        city=city or None,
+        state=state or None,
+        since=since or None,
+        until=until or None,
+        source=source or None,
+        indicator=indicator or None,
+        reviewed="yes" if reviewed == "yes" else "all" if reviewed == "all" else "no",
+    )
+
+
+LeadFiltersDep = Annotated[LeadFilters, Depends(lead_filters)]

@@ -1,0 +1,71 @@
+"""The analyst workspace side, assembled: `router`, `static_dir` (mounted at /static/workspace),
+`setup(app)`, which installs the audit middleware and the redirect-to-login handler, and
+`path_prefixes()`, the first path segments its routes use (so the public side knows which "not found"
+pages are not its own).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.responses import Response
+from fastapi.routing import APIRoute
+
+from safeharbor.web.deps import current_access, store_of
+from safeharbor.web.workspace import (
+    ad_routes,
+    api_routes,
+    audit_routes,
+    auth_routes,
+    case_routes,
+    leads_routes,
+    network_routes,
+    search_routes,
+    tip_routes,
+)
+from safeharbor.web.workspace.guard import (
+    LoginRedirect,
+    audit_middleware,
+    check_guarded,
+    login_redirect_response,
+)
+
+static_dir = Path(__file__).parent / "static"
+
+_ROUTERS = [
+    auth_routes.router,
+    leads_routes.router,
+    search_routes.router,
+    ad_routes.router,
+    tip_routes.router,
+    audit_routes.router,
+    case_routes.router,
+    network_routes.router,
+    api_routes.router,
+]
+_ROUTES = [route for sub in _ROUTERS for route in sub.routes]
+# Every route but signing in and out states its access rule and takes the access dependency.
+check_guarded(_ROUTES, current_access, open_paths={"/login", "/logout"})
+
+router = APIRouter()
+for _sub in _ROUTERS:
+    router.include_router(_sub)
+
+
+def path_prefixes() -> frozenset[str]:
+    """First path segments of the workspace's routes ("leads", "api", ...)."""
+    return frozenset(
+        route.path.strip("/").split("/", 1)[0] for route in _ROUTES if isinstance(route, APIRoute)
+    )
+
+
+def setup(app: FastAPI) -> None:
+    app.middleware("http")(audit_middleware(store_of))
+
+    @app.exception_handler(LoginRedirect)
+    async def _to_login(_request: Request, exc: LoginRedirect) -> Response:
+        return login_redirect_response(exc)
+
+
+__all__ = ["path_prefixes", "router", "setup", "static_dir"]

@@ -1,0 +1,30 @@
+"""Search over ads (full text and exact identifiers)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request
+from fastapi.responses import Response
+
+from safeharbor.web.deps import AccessDep, ConnDep
+from safeharbor.web.workspace.contexts import SearchPage
+from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.render import is_htmx, render
+from safeharbor.workspace.search import SearchKind
+from safeharbor.workspace.search import search as run_search
+
+router = APIRouter()
+
+
+@router.get("/search")
+@rule("search", "search", "ads")
+def search_page(
+    request: Request, access: AccessDep, conn: ConnDep, q: str = "", kind: SearchKind = "auto"
+) -> Response:
+    result = None
+    if q.strip():
+        result = run_search(conn, q, kind=kind, limit=100)
+        access.note(detail=f"{result.kind} {q[:100]!r}: {result.total} hits")
+    context = SearchPage(q=q, kind=kind, result=result)
+    return render(
+        request, access, context, template=SearchPage.results_template if is_htmx(request) else None
+    )
