@@ -54,7 +54,7 @@ def test_rows_cannot_be_updated_deleted_or_truncated(any_store: Store) -> None:
         "DELETE FROM audit_log",
         "DELETE FROM audit_head",
     ]
-    if any_store.dialect == "postgresql":
+    if any_store.engine.dialect.name == "postgresql":
         statements += ["TRUNCATE audit_log", "TRUNCATE audit_head", "TRUNCATE audit_log CASCADE"]
     for statement in statements:
         with pytest.raises(Exception, match="append-only"), any_store.begin() as conn:
