@@ -37,7 +37,11 @@ from typing import Any
 from sqlalchemy import select
 
 from safeharbor.storage.schema import ad_images, ads, extractions
-from safeharbor.store import open_store
+
+try:
+    from safeharbor.store import open_store
+except ImportError:  # the previous linker's checkout (`--previous`) predates safeharbor.store
+    from safeharbor.storage import open_store  # type: ignore[attr-defined,no-redef]
 
 ROOT = Path(__file__).resolve().parent.parent
 # The linker before issue 13 (template linking across persons, identifier splitting, confidence).

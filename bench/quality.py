@@ -1,5 +1,6 @@
 """`make bench-quality`: extraction accuracy against the ground truth of a fresh demo corpus.
 
+Prices are scored too (amounts, hourly prices, unit accuracy) against the demo's price truth.
 Generates a corpus with a new seed (printed, so a run can be repeated with --seed), runs the real
 ingest and extraction, exports ads in the docs/formats.md format and compares them with truth.jsonl:
 precision, recall and F1 per entity type, and city accuracy.
@@ -13,6 +14,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 from rich.console import Console
 from rich.table import Table
@@ -27,6 +29,21 @@ from safeharbor.store import open_store  # noqa: E402
 
 TARGETS = {"phones": 0.99, "emails": 0.98, "ages": 0.98}
 CITY_TARGET = 0.97
+
+
+def _score_prices(got: list[dict[str, Any]], truth: list[dict[str, Any]], scores: dict[str, PRF]) -> None:
+    """Amounts (any unit), hourly prices (60 minutes) and, for amounts found, whether minutes match."""
+    predicted = {p["amount"] for p in got}
+    expected = {p["amount"] for p in truth}
+    scores["price amounts"].add(predicted, expected)
+    hourly = {p["amount"] for p in got if p["minutes"] == 60}
+    scores["hourly prices"].add(hourly, {p["amount"] for p in truth if p["minutes"] == 60})
+    minutes = {p["amount"]: p["minutes"] for p in truth}
+    for p in got:
+        if p["amount"] in minutes:
+            right = minutes[p["amount"]] == p["minutes"]
+            scores["unit"].tp += right
+            scores["unit"].fp += not right
 
 
 def main() -> None:
@@ -47,6 +64,7 @@ def main() -> None:
         with store.connect() as conn:
             exported = {(r["source"], r["id"]): r for r in ad_records(conn)}
     scores = {k: PRF() for k in ("phones", "emails", "handles", "ages", "names")}
+    price_scores = {"price amounts": PRF(), "hourly prices": PRF(), "unit": PRF()}
     city_total = city_right = 0
     misses: dict[str, list[str]] = {k: [] for k in scores}
     for truth in read_jsonl(data / "truth.jsonl"):
@@ -65,6 +83,8 @@ def main() -> None:
             prf.add(predicted, expected)
             if predicted != expected and len(misses[kind]) < 3:
                 misses[kind].append(f"{truth['id']}: got {sorted(predicted)} want {sorted(expected)}")
+        if "prices" in truth:  # corpora generated before prices had truth have none to compare
+            _score_prices(got["prices"], truth["prices"], price_scores)
         if truth.get("city"):
             city_total += 1
             city_right += (got["city"], got["state"]) == (truth["city"], truth["state"])
@@ -81,6 +101,12 @@ def main() -> None:
             f"F1 ≥ {target}" if target else "-",
             mark(prf.f1 >= target) if target else "",
         )
+    for kind, prf in price_scores.items():
+        if kind == "unit":  # of the amounts found, how many carry the right duration
+            right = prf.tp / (prf.tp + prf.fp) if prf.tp + prf.fp else 1.0
+            table.add_row("price unit", "", "", f"acc {right:.4f}", "-", "")
+            continue
+        table.add_row(kind, f"{prf.precision:.4f}", f"{prf.recall:.4f}", f"{prf.f1:.4f}", "-", "")
     accuracy = city_right / city_total if city_total else 0.0
     table.add_row(
         "city", "", "", f"acc {accuracy:.4f}", f"acc ≥ {CITY_TARGET}", mark(accuracy >= CITY_TARGET)

@@ -22,11 +22,11 @@ import pyotp
 import uvicorn
 from sqlalchemy import select
 
+from safeharbor.link.queries import list_networks
 from safeharbor.storage.schema import ads, extractions
 from safeharbor.store import Store, open_store
 from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import ensure_demo_accounts
-from safeharbor.workspace.stages import list_networks
 
 BENCH_DIR = Path("var/bench")
 
@@ -90,7 +90,7 @@ def main() -> None:
                 select(extractions.c.value).where(extractions.c.kind == "phone").distinct().limit(20)
             ).scalars()
         )
-        nets = [str(getattr(x, "id", "")) for x in list_networks(conn, limit=20)]
+        nets = [x.id for x in list_networks(conn, limit=20)]
     print(f"{n:,} ads, {len(nets)} networks sampled")
 
     port = _port()

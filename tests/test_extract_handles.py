@@ -17,7 +17,7 @@ def found(text: str) -> list[tuple[str, str, str | None]]:
 
 def test_module_names_itself_and_its_version() -> None:
     assert handles.EXTRACTOR == "handles"
-    assert handles.VERSION == "1"
+    assert handles.VERSION == "2"
 
 
 def test_labelled_handle_span_value_and_platform() -> None:

@@ -186,4 +186,4 @@ def test_gazetteer_helpers() -> None:
 
 def test_module_identity() -> None:
     assert places.EXTRACTOR == "places"
-    assert places.VERSION == "1"
+    assert places.VERSION == "2"

@@ -21,14 +21,16 @@ def test_an_installed_extractor_plugin_joins_the_built_in_ones(tmp_path: Path) -
     script = textwrap.dedent(
         """
         from datetime import datetime, timezone
-        from safeharbor.extract import EXTRACT_VERSION, TEXT_EXTRACTORS, extract_ad
+        from safeharbor.extract import extract_ad, extract_version, load_plugins
         from safeharbor.types import Ad
         now = datetime.now(timezone.utc)
         ad = Ad(ad_key=1, id="x", source="s", posted_at=now, body="Hi, tg: velvet_rose")
+        assert not [e for e in extract_ad(ad) if e.extractor == "example-telegram"]  # not on import
+        assert load_plugins() == ["telegram"]
         found = [e for e in extract_ad(ad) if e.extractor == "example-telegram"]
         assert [e.value for e in found] == ["@velvet_rose"], found
         assert ad.body[found[0].start:found[0].end] == found[0].raw
-        print(EXTRACT_VERSION)
+        print(extract_version())
         """
     )
     env_path = f"{tmp_path}:{ROOT}"
@@ -36,6 +38,6 @@ def test_an_installed_extractor_plugin_joins_the_built_in_ones(tmp_path: Path) -
         [sys.executable, "-c", script], capture_output=True, text=True, env={"PYTHONPATH": env_path}
     )
     assert with_plugin.returncode == 0, with_plugin.stderr
-    from safeharbor.extract import EXTRACT_VERSION
+    from safeharbor.extract import extract_version
 
-    assert with_plugin.stdout.strip() != EXTRACT_VERSION  # installing a plugin re-extracts stored ads
+    assert with_plugin.stdout.strip() != extract_version()  # installing a plugin re-extracts stored ads

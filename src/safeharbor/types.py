@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 # What an extraction is about. Exported names in docs/formats.md map onto these kinds.
-ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city"]
+ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city", "country"]
 # Which text of the ad a span points into. "location" is the ad's free-text location field.
 AdField = Literal["title", "body", "location"]
 

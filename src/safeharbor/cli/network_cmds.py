@@ -26,7 +26,11 @@ def _short(values: list[str], limit: int = 8) -> str:
 def network(
     network_id: Annotated[str | None, typer.Argument(help="Network id, e.g. N-000012.")] = None,
     cuts: Annotated[
-        bool, typer.Option("--cuts", help="List identifiers cut as shared/junk, and why.")
+        bool,
+        typer.Option(
+            "--cuts",
+            help="List identifiers split between unrelated groups (kept within each, no bridge), and why.",
+        ),
     ] = False,
     top: Annotated[int, typer.Option("--top", help="Without an id: how many networks to list.")] = 20,
     db: DbOption = None,
@@ -37,18 +41,33 @@ def network(
     store = open_store(db)
     with store.connect() as conn:
         if cuts:
-            table = Table(title="Identifiers cut by giant-component control")
-            for col in ("kind", "value", "postings", "groups", "cities", "why"):
+            table = Table(title="Identifiers split by giant-component control (kept within each group)")
+            for col in ("kind", "value", "postings", "groups", "cities", "kept within", "why"):
                 table.add_column(col, overflow="fold")
-            for c in cut_identifiers(conn):
+            for c in cut_identifiers(conn, with_groups=True):
                 table.add_row(
-                    c.kind, c.value, str(c.postings), str(c.groups), str(c.cities), escape(c.reason)
+                    c.kind,
+                    c.value,
+                    str(c.postings),
+                    str(c.groups),
+                    str(c.cities),
+                    escape(c.kept_line()),
+                    escape(c.reason),
                 )
             console.print(table)
             return
         if network_id is None:
             table = Table(title=f"Largest networks (top {top})")
-            for col in ("network", "postings", "ads", "first seen", "last seen", "cities", "phones"):
+            for col in (
+                "network",
+                "postings",
+                "ads",
+                "confidence",
+                "first seen",
+                "last seen",
+                "cities",
+                "phones",
+            ):
                 table.add_column(col, overflow="fold")
             for r in list_networks(conn, limit=top, offset=0):
                 cities = " → ".join(dict.fromkeys(s.label for s in r.stays))
@@ -56,6 +75,7 @@ def network(
                     r.id,
                     str(r.postings),
                     str(len(r.ad_keys)),
+                    f"{r.confidence:.2f}" if r.confidence is not None else "-",
                     r.first_seen[:10],
                     r.last_seen[:10],
                     _short([cities], 1),
@@ -76,6 +96,11 @@ def network(
         f"[bold]Network {record.id}[/]: {record.postings} postings ({len(record.ad_keys)} ad versions), "
         f"{record.first_seen} → {record.last_seen}"
     )
+    if record.confidence is not None:
+        console.print(
+            f"  holds with confidence {record.confidence:.2f}: its weakest link is "
+            f"{escape(record.weakest or '?')} (question this merge first)"
+        )
     console.print(f"  working names: {escape(_short(record.names, 12))}")
     console.print(f"  phones: {_short(record.phones)}")
     console.print(f"  emails: {_short(record.emails)}")
@@ -83,7 +108,7 @@ def network(
     console.print(f"  image hashes: {_short(record.image_hashes, 4)}")
     if record.shared_identifiers:
         console.print(
-            f"  [yellow]shared/junk identifiers in its ads (not used to link):[/] "
+            f"  [yellow]identifiers unrelated groups also show (linked only within this network):[/] "
             f"{escape(_short(record.shared_identifiers))}"
         )
     table = Table(title=f"Movement: {len(record.stays)} stays, {record.distance_km:,.0f} km travelled")

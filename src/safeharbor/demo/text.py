@@ -8,6 +8,7 @@ with every entity it wrote, so the truth is correct by construction.
 from __future__ import annotations
 
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,6 +20,29 @@ TITLE_FORMS = 8
 INTRO_FORMS = 5
 AGE_FORMS = ("{a} yrs", "{a}yo", "age {a}", "{a} years old", "({a})", "{a} y/o", "{a}", "{a} years young")
 PRICE_FORMS = ("{p} hh / {q} h", "Donation ${p}", "{p} roses", "${p} special", "rates: {p}/{q}", "{p}$ qv")
+# Invented spellings of the same prices: glued and dashed units, a unit after "roses", durations.
+_PRICE_VARIANTS = {
+    "{p} hh / {q} h": {1: "HH{p} / H{q}", 2: "{p}hh, 1hr {q}"},
+    "{p} roses": {1: "{p} roses/hr", 3: "{p} roses per hour"},
+    "{p}$ qv": {2: "Qv-{p}"},
+    "${p} special": {3: "${p} special, 2hrs {q}"},
+}
+_HALF_HOUR, _QUARTER, _HOUR = 30, 15, 60
+_PriceTruth = Callable[[int, int], list[tuple[int, int | None]]]
+_PRICE_TRUTH: dict[str, _PriceTruth] = {
+    "{p} hh / {q} h": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
+    "HH{p} / H{q}": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
+    "{p}hh, 1hr {q}": lambda p, q: [(p, _HALF_HOUR), (q, _HOUR)],
+    "Donation ${p}": lambda p, q: [(p, None)],
+    "{p} roses": lambda p, q: [(p, None)],
+    "{p} roses/hr": lambda p, q: [(p, _HOUR)],
+    "{p} roses per hour": lambda p, q: [(p, _HOUR)],
+    "${p} special": lambda p, q: [(p, None)],
+    "${p} special, 2hrs {q}": lambda p, q: [(p, None), (q, 120)],
+    "rates: {p}/{q}": lambda p, q: [(p, None), (q, None)],
+    "{p}$ qv": lambda p, q: [(p, _QUARTER)],
+    "Qv-{p}": lambda p, q: [(p, _QUARTER)],
+}
 CONTACT_FORMS = ("Call or text {ph}", "☎️ {ph}", "Txt me {ph}", "Contact: {ph}", "{ph}", "Call {ph}", "📱{ph}")
 CITY_FORMS = (
     "Now in {c}",
@@ -115,6 +139,7 @@ class RenderedAd:
     phones: list[str] = field(default_factory=list)
     emails: list[str] = field(default_factory=list)
     handles: list[str] = field(default_factory=list)
+    prices: list[dict[str, int | None]] = field(default_factory=list)  # {"amount", "minutes"}
     indicators: list[dict[str, str]] = field(default_factory=list)
     obfuscated_phone: bool = False
 
@@ -265,7 +290,13 @@ class _Writer:
         p = self.rng.choice((80, 100, 120, 150, 160, 180, 200, 250))
         if edit is not None:
             p += edit.choice((-20, -10, 10, 20, 30))
-        return self.tpl.price_form.format(p=p, q=p + self.rng.choice((50, 80, 100)))
+        q = p + self.rng.choice((50, 80, 100))
+        form = self.tpl.price_form
+        # A few forms real ads use, picked from the amount (no extra draw: the rest of the world stays).
+        form = _PRICE_VARIANTS.get(form, {}).get(p % 4, form)
+        for amount, minutes in _PRICE_TRUTH[form](p, q):
+            self.out.prices.append({"amount": amount, "minutes": minutes})
+        return form.format(p=p, q=q)
 
     def terms_line(self) -> str | None:
         parts = []

@@ -51,6 +51,7 @@ def ad_truth(plan: AdPlan, ad: RenderedAd, image_keys: list[str]) -> dict[str, A
         "emails": ad.emails,
         "handles": ad.handles,
         "ages": ad.ages,
+        "prices": ad.prices,
         "names": ad.names,
         "city": plan.ctx.city.name,
         "state": plan.ctx.city.state,

@@ -90,6 +90,7 @@ def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
                 "names": values("name"),
                 "city": city,
                 "state": state,
+                "country": next((e.value for e in ex if e.kind == "country"), None),
                 "risk": round(score.risk, 4) if score is not None else None,
                 "flags": [f.as_export() for f in score.flags] if score is not None else [],
                 "network": networks.get(key),

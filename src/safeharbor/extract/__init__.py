@@ -10,14 +10,26 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from functools import lru_cache
-from types import ModuleType
-from typing import cast
+from importlib.metadata import entry_points
+from typing import Protocol, cast
 
 from safeharbor.extract import ages, countries, emails, handles, names, phones, places, prices
 from safeharbor.types import Ad, AdField, Extraction, ExtractionKind, Span
 
+
+class Extractor(Protocol):
+    """What an extractor module is: its name and version go into every value's provenance.
+
+    Built-in modules and partners' plug-ins (docs/plugins.md) both satisfy it; plug-ins also have
+    KIND and `find(text) -> list[Span]`.
+    """
+
+    EXTRACTOR: str
+    VERSION: str
+
+
 # Extractors that read one text (title or body) and return spans, with the kind they produce.
-TEXT_EXTRACTORS: list[tuple[ExtractionKind, ModuleType, Callable[[str], list[Span]]]] = [
+TEXT_EXTRACTORS: list[tuple[ExtractionKind, Extractor, Callable[[str], list[Span]]]] = [
     ("phone", phones, phones.find_phones),
     ("email", emails, emails.find_emails),
     ("handle", handles, handles.find_handles),
@@ -26,35 +38,41 @@ TEXT_EXTRACTORS: list[tuple[ExtractionKind, ModuleType, Callable[[str], list[Spa
     ("price", prices, prices.find_prices),
 ]
 TEXT_FIELDS: tuple[AdField, ...] = ("title", "body")
-KINDS: tuple[ExtractionKind, ...] = ("phone", "email", "handle", "age", "name", "price", "city")
+KINDS: tuple[ExtractionKind, ...] = ("phone", "email", "handle", "age", "name", "price", "city", "country")
 PLUGIN_GROUP = "safeharbor.extractors"
+_PLUGIN_KINDS = KINDS[:-2]  # not "city" nor "country": places are the gazetteer's
+_loaded: list[str] = []  # entry-point names already loaded (loading is explicit and idempotent)
 
 
-def _load_plugins() -> None:
-    """Partners' extractors, installed as packages with an entry point in `safeharbor.extractors`.
+def load_plugins() -> list[str]:
+    """Load partners' extractors, installed as packages with an entry point in `safeharbor.extractors`.
 
-    Each entry point names a module with KIND (one of KINDS but "city"), EXTRACTOR, VERSION and
-    find(text) -> list[Span] (see docs/plugins.md). Their values join the built-in ones, with their
-    own extractor name in the provenance, and their versions join EXTRACT_VERSION so that installing
-    or upgrading one re-extracts stored ads on the next `safeharbor analyze`.
+    Called explicitly by the extraction stage (`extract.run`), never as a side effect of importing
+    this package. Each entry point names a module with KIND (one of the text kinds), EXTRACTOR, VERSION
+    and find(text) -> list[Span] (see docs/plugins.md). Their values join the built-in ones, with
+    their own extractor name in the provenance, and their versions join `extract_version()` so that
+    installing or upgrading one re-extracts stored ads on the next `safeharbor analyze`. Returns the
+    names of the plug-ins loaded so far.
     """
-    from importlib.metadata import entry_points
-
     for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+        if entry.name in _loaded:
+            continue
         module = entry.load()
-        if module.KIND not in KINDS or module.KIND == "city":
-            raise ValueError(f"extractor plugin {entry.name!r}: KIND must be one of {KINDS[:-1]}")
+        if module.KIND not in _PLUGIN_KINDS:
+            raise ValueError(f"extractor plugin {entry.name!r}: KIND must be one of {_PLUGIN_KINDS}")
         TEXT_EXTRACTORS.append((module.KIND, module, module.find))
+        _loaded.append(entry.name)
+        _text_spans.cache_clear()
+    return list(_loaded)
 
 
-_load_plugins()
-
-# One string that changes whenever any extractor's version does: ads extracted under another
-# version are extracted again by `safeharbor analyze`.
-EXTRACT_VERSION = hashlib.sha1(
-    "|".join(f"{m.EXTRACTOR}:{m.VERSION}" for _, m, _ in TEXT_EXTRACTORS).encode()
-    + f"|{places.EXTRACTOR}:{places.VERSION}".encode()
-).hexdigest()[:12]
+def extract_version() -> str:
+    """One string that changes whenever any extractor's version does (plug-ins loaded included):
+    ads extracted under another version are extracted again by `safeharbor analyze`."""
+    return hashlib.sha1(
+        "|".join(f"{m.EXTRACTOR}:{m.VERSION}" for _, m, _ in TEXT_EXTRACTORS).encode()
+        + f"|{places.EXTRACTOR}:{places.VERSION}".encode()
+    ).hexdigest()[:12]
 
 
 # (kind, extractor, version, span) of every value one text holds.
@@ -102,6 +120,13 @@ def extract_ad(ad: Ad) -> list[Extraction]:
         found.append(
             Extraction(ad_key, "city", span.value, span.raw, cast(AdField, place_field), span.start,
                        span.end, places.EXTRACTOR, places.VERSION, span.confidence, dict(info))
+        )  # fmt: skip
+    country = places.find_country(ad.location, ad.title, ad.body, phone_refs, place)
+    if country is not None:  # none: nothing in the ad says (exported as null, "unknown")
+        country_field, span, _ = country
+        found.append(
+            Extraction(ad_key, "country", span.value, span.raw, cast(AdField, country_field), span.start,
+                       span.end, places.EXTRACTOR, places.VERSION, span.confidence, dict(span.attrs))
         )  # fmt: skip
     return found
 

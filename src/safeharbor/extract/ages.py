@@ -30,7 +30,7 @@ _MONTHS = frozenset(
 # A profile-table label on the line before a number standing alone: the number is that measure.
 _TABLE_LABEL = re.compile(
     r"(?:shoe|size|weight|height|bust|waist|hips?|cup|dress|kg|lbs?|pounds|cm|inches|measurements?|"
-    r"tall|rate|price|hours?|room|floor)\W*\Z",
+    r"tall|rate|price|hours?|room|floor)\b[^\r\n]{0,10}\Z",
     re.IGNORECASE,
 )
 # "... 2016": a year right after the number makes it a day of a date ("June 25, 2016").
@@ -52,7 +52,11 @@ _WORD_NUM = (
 _YEARS = r"(?:y(?:ea)?rs?\b\.?|y\s?/\s?o\b|y\.o\.?|yo\b)"
 _OLD = rf"(?:{_S}[\s-]?(?:old|young|of{_S}age)\b)?"
 # "20 years of experience", "10 years in business": years that are not an age.
-_NOT_AGE_AFTER = rf"(?!{_S}(?:of\b(?!{_S}age)|in\b|exp|ago\b|since\b|together|running|serving|experience))"
+# On the same line: "Luna 40 yrs<newline>in town" is an age.
+_NOT_AGE_AFTER = (
+    rf"(?![ \t]*(?:&nbsp;|<[/!]?[A-Za-z][^<>]{{0,40}}>)*[ \t]*"
+    rf"(?:of\b(?!{_S}age)|in\b|exp|ago\b|since\b|together|running|serving|experience))"
+)
 
 # Every numeric form is found from its two-digit number (an anchor), then the words around it:
 # scanning for digits first is several times faster than one big alternation over the whole text.
@@ -88,7 +92,7 @@ _WORD_FORMS = re.compile(
     rf"(?:\b(?i:age[ds]?|i['\u2019]?m|i\s+am|turned){_S}(?i:only{_S}|just{_S})?[:=]?{_S}(?i:{_WORD_NUM})"
     rf"|(?i:{_WORD_NUM.replace('?P<n>', '?P<m>')}){_S}-?{_S}(?i:{_YEARS}{_OLD}){_NOT_AGE_AFTER}"
     rf"|(?<![A-Za-z'\u2019])(?P<nm>[A-Z][a-z]{{1,14}}),?[ \t]+(?i:{_WORD_NUM.replace('?P<n>', '?P<q>')})"
-    r"(?=[ \t]*(?:[,.;!\r]|$)))",
+    r"(?=[ \t]*(?:[,.;!\r]|$|here\b)))",
     re.MULTILINE,
 )
 _WORD_GATE = ("teen", "twenty", "thirty", "forty", "fifty", "sixty")

@@ -69,6 +69,7 @@ def _names() -> tuple[dict[str, str], dict[str, str]]:
 _FAMOUS = {"london": "GB", "paris": "FR", "toronto": "CA", "vancouver": "CA", "montreal": "CA",
            "sydney": "AU", "melbourne": "AU", "brisbane": "AU", "perth": "AU", "dublin": "IE",
            "auckland": "NZ", "manchester": "GB", "glasgow": "GB", "calgary": "CA",
+           "amsterdam": "NL", "berlin": "DE", "rome": "IT", "athens": "GR", "moscow": "RU",
            "ottawa": "CA"}  # fmt: skip
 
 
@@ -91,7 +92,10 @@ def location_country(location: str) -> str | None:
     """The country a location field names ("London, UK" -> GB, "Dallas, TX" -> US), or None."""
     countries, cities = _names()
     phrases = _phrases(location)
+    states = gz.gazetteer().state_by_name
     for phrase in phrases:
+        if phrase in states:
+            return "US"  # "Atlanta, Georgia", "Newark, New Jersey": a state, not a country
         if phrase in countries:
             return countries[phrase]
     tokens = location.replace(",", " ").split()
@@ -141,3 +145,23 @@ def ad_regions(location: str | None, url: str | None) -> tuple[str, ...]:
         if code and code not in hints:
             hints.append(code)
     return tuple(hints)
+
+
+_SPAN_WORD_RE = re.compile(r"[^\W\d_]+(?:['\u2019.][^\W\d_]+)*")
+
+
+def text_country_span(text: str) -> tuple[int, int, str] | None:
+    """(start, end, code) of the first country word or big city abroad a title or body names."""
+    countries, cities = _names()
+    first = _first_words()
+    words = [(m.start(), m.end(), _key(m.group())) for m in _SPAN_WORD_RE.finditer(text)]
+    for i, (start, _, key) in enumerate(words):
+        if key not in first:
+            continue
+        for n in range(min(MAX_WORDS, len(words) - i), 0, -1):
+            phrase = " ".join(w[2] for w in words[i : i + n])
+            code = countries.get(phrase) if phrase not in _WEAK_NAMES else None
+            code = code or (cities.get(phrase) if text[start].isupper() else None)
+            if code:
+                return start, words[i + n - 1][1], code
+    return None

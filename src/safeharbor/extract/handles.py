@@ -15,7 +15,7 @@ from safeharbor.extract.textnorm import NOT_AFTER_LETTER, NOT_BEFORE_LETTER
 from safeharbor.types import Span
 
 EXTRACTOR = "handles"
-VERSION = "1"
+VERSION = "2"
 
 # Platform words as ads write them. Short abbreviations are ambiguous in prose ("of", "sc" for South
 # Carolina), so they name a bare handle only with an explicit ":" / "-" / "=" / "@" after them.
@@ -27,8 +27,31 @@ _PLATFORM_WORDS: dict[str, tuple[str, ...]] = {
     "kik": ("kik",),
     "whatsapp": ("whatsapp", "whats app", "whatsap", "wa", "wsp"),
     "onlyfans": ("onlyfans", "only fans", "of"),
+    "wechat": ("wechat", "we chat", "weixin", "wx"),
 }
-_SHORT_WORDS = frozenset({"ig", "sc", "tg", "tele", "wa", "wsp", "of"})
+_SHORT_WORDS = frozenset({"ig", "sc", "tg", "tele", "wa", "wsp", "of", "wx"})
+# Profile links: "t.me/velvet_rose", "instagram.com/candy.rose", "onlyfans.com/candyrose".
+_LINK_SITES = {
+    "t.me": "telegram", "telegram.me": "telegram", "instagram.com": "instagram", "onlyfans.com": "onlyfans",
+    "fans.ly": "onlyfans", "fansly.com": "onlyfans", "snapchat.com/add": "snapchat", "kik.me": "kik",
+    "twitter.com": "twitter", "x.com": "twitter",
+}  # fmt: skip
+_LINK_RE = re.compile(
+    r"(?<![\w.])(?:https?://)?(?:www\.)?(?P<site>"
+    + "|".join(re.escape(site) for site in sorted(_LINK_SITES, key=len, reverse=True))
+    + r")/(?P<name>[A-Za-z0-9_](?:[A-Za-z0-9_.]{0,29}))",
+    re.IGNORECASE,
+)
+# English words that follow a platform word in prose ("snapchat me later"): never a bare handle.
+_PROSE_AFTER = frozenset(
+    re.split(
+        r"\s+",
+        """later now tonight today tomorrow anytime babe baby daddy if when only first please asap soon back
+        there more details info pics pictures photos videos free ok okay sometime sweetie hun honey again
+        instead too also maybe thanks thank you your yours us we it this that with without before after
+        then so but not no yes""".strip(),
+    )
+)
 _PLATFORM_OF = {word: platform for platform, words in _PLATFORM_WORDS.items() for word in words}
 _PLATFORM_ALT = "|".join(
     re.escape(w).replace(r"\ ", r"\s?") for w in sorted(_PLATFORM_OF, key=len, reverse=True) if w != "of"
@@ -102,7 +125,13 @@ def _clean_name(name: str) -> str:
 def _plausible(name: str, bare: bool) -> bool:
     if not any(ch.isalpha() for ch in name) or _TIME_OR_PRICE_RE.fullmatch(name):
         return False  # "@200", "@9pm": prices and times
-    return not (bare and (len(name) < 2 or name.lower() in _NOT_NAMES))
+    return not (bare and (len(name) < 2 or name.lower() in _NOT_NAMES or name.lower() in _PROSE_AFTER))
+
+
+def _handle_shaped(name: str) -> bool:
+    """A bare name with no ":"/"-" after the platform word must look like a handle, not a word of
+    prose: a digit, "_" or "." in it, or five letters or more ("snapchat me later" has none)."""
+    return any(ch.isdigit() or ch in "_." for ch in name) or len(name) >= 5
 
 
 def _platform_after(text: str, end: int) -> str | None:
@@ -148,7 +177,7 @@ def find_handles(text: str) -> list[Span]:
         if word.lower() in _SHORT_WORDS and not explicit:
             continue
         name = _clean_name(m.group("name"))
-        if not _plausible(name, bare=not has_at):
+        if not _plausible(name, bare=not has_at) or not (explicit or _handle_shaped(name)):
             continue
         start = m.start("handle")
         end = m.start("name") + len(name)
@@ -170,4 +199,18 @@ def find_handles(text: str) -> list[Span]:
             found[m.start()] = Span(
                 m.start(), end, text[m.start() : end], "@" + name, attrs={"platform": named_after}
             )
-    return [found[k] for k in sorted(found)]
+    lowered = text.lower() if "/" in text else ""
+    if lowered and any(site + "/" in lowered for site in _LINK_SITES):
+        for m in _LINK_RE.finditer(text):
+            name = _clean_name(m.group("name"))
+            end = m.start("name") + len(name)
+            if _plausible(name, bare=False) and m.start("name") not in found:
+                platform = _LINK_SITES[m.group("site").lower()]
+                found[m.start("name")] = Span(
+                    m.start("name"), end, name, "@" + name, attrs={"platform": platform, "link": True}
+                )
+    spans: list[Span] = []
+    for start in sorted(found):  # one reading per stretch of text ("@OF-aa" is one handle)
+        if not spans or start >= spans[-1].end:
+            spans.append(found[start])
+    return spans

@@ -9,6 +9,7 @@ names and need a capital letter. attrs["pattern"] says which phrasing matched.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import cache
 
 from safeharbor.types import Span
@@ -207,14 +208,12 @@ def _signature_name(text: str) -> tuple[int, int, str, str, bool] | None:
     return start, end, text[start:end], "signature", False
 
 
-def find_names(text: str) -> list[Span]:
-    """Working names of advertised persons stated in the text, in text order."""
-    if not text:
-        return []
-    lowered = text.lower()
-    if len(lowered) != len(text):  # a few characters lower-case to two; keep offsets exact
-        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
-    found: list[tuple[int, int, str, str, bool]] = []  # start, end, name, pattern, strong
+_Found = tuple[int, int, str, str, bool]  # start, end, name as written, pattern, strong
+
+
+def _form_names(text: str, lowered: str) -> list[_Found]:
+    """ "my name is Candy", "call me Kiki": a lead-in phrase, then the name."""
+    found: list[_Found] = []
     for pattern, words, lead_in, name_rx, strong in _FORMS:
         if not any(word in lowered for word in words):
             continue
@@ -224,9 +223,16 @@ def find_names(text: str) -> list[Span]:
             m = name_rx.match(text, lead.end())
             if m is not None:
                 found.append((m.start("name"), m.end("name"), m.group("name"), pattern, strong))
-    if "here" in lowered:
-        found.extend(_here_names(text, lowered))
-    found.extend(_duo_names(text, lowered))
+    return found
+
+
+def _here_or_none(text: str, lowered: str) -> list[_Found]:
+    return _here_names(text, lowered) if "here" in lowered else []
+
+
+def _name_age_names(text: str, lowered: str) -> list[_Found]:
+    """ "Candy 21": a name right before a two-digit age."""
+    found: list[_Found] = []
     for m in _TWO_DIGITS.finditer(text):
         start, end = m.span()
         # _NAME_BEFORE_AGE can only end in " ", "\t", "(" or ":": test that before searching.
@@ -234,6 +240,12 @@ def find_names(text: str) -> list[Span]:
             named = _NAME_BEFORE_AGE.search(text, max(0, start - _AGE_REACH), start)
             if named is not None:
                 found.append((named.start("name"), named.end("name"), named.group("name"), "name_age", False))
+    return found
+
+
+def _intro_names(text: str, lowered: str) -> list[_Found]:
+    """ "Candy, sweet and new" and "Candy ~ new in town": a name opening a line or an introduction."""
+    found: list[_Found] = []
     comma = text.find(",")
     while comma != -1:
         # _INTRO_LEFT ends in the name's last (ASCII) letter.
@@ -251,13 +263,35 @@ def find_names(text: str) -> list[Span]:
             if m is not None:
                 found.append((m.start("name"), m.end("name"), m.group("name"), "intro", False))
             i = text.find(mark, i + len(mark))
-    if len(text) <= _TITLE_MAX and "\n" not in text:
-        title = _TITLE_ALONE.fullmatch(text) or _TITLE_LEAD.match(text) or _TITLE_ADJ.search(text)
-        if title is not None:
-            found.append((title.start("name"), title.end("name"), title.group("name"), "title", False))
+    return found
+
+
+def _title_names(text: str, lowered: str) -> list[_Found]:
+    if len(text) > _TITLE_MAX or "\n" in text:
+        return []
+    title = _TITLE_ALONE.fullmatch(text) or _TITLE_LEAD.match(text) or _TITLE_ADJ.search(text)
+    return [(title.start("name"), title.end("name"), title.group("name"), "title", False)] if title else []
+
+
+def _signature_names(text: str, lowered: str) -> list[_Found]:
     signature = _signature_name(text)
-    if signature is not None:
-        found.append(signature)
+    return [signature] if signature is not None else []
+
+
+# Each detector reads one way ads state a working name; their finds are merged by `_merge`.
+_DETECTORS: tuple[Callable[[str, str], list[_Found]], ...] = (
+    _form_names,
+    _here_or_none,
+    _duo_names,
+    _name_age_names,
+    _intro_names,
+    _title_names,
+    _signature_names,
+)
+
+
+def _merge(found: list[_Found]) -> list[Span]:
+    """One span per start, in text order; stop-words and place names are not names."""
     spans: list[Span] = []
     seen: set[int] = set()
     for start, end, name, pattern, strong in sorted(found):
@@ -267,3 +301,13 @@ def find_names(text: str) -> list[Span]:
         value = name[0].upper() + name[1:].lower()
         spans.append(Span(start, end, name, value, 0.9 if strong else 0.7, {"pattern": pattern}))
     return spans
+
+
+def find_names(text: str) -> list[Span]:
+    """Working names of advertised persons stated in the text, in text order."""
+    if not text:
+        return []
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters lower-case to two; keep offsets exact
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return _merge([hit for detect in _DETECTORS for hit in detect(text, lowered)])

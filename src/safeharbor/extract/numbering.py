@@ -77,4 +77,7 @@ def region_of(e164: str) -> str | None:
         number = phonenumbers.parse(e164, None)
     except phonenumbers.NumberParseException:
         return None
-    return phonenumbers.region_code_for_number(number)
+    region = phonenumbers.region_code_for_number(number)  # None for a fiction range it marks invalid
+    if region in (None, "ZZ"):
+        region = phonenumbers.region_code_for_country_code(number.country_code or 0)
+    return None if region in (None, "ZZ", "001") else region

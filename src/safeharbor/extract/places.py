@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any
 
+from safeharbor.extract import countries, numbering
 from safeharbor.extract import gazetteer as gz
 from safeharbor.extract.gazetteer import City
 from safeharbor.types import Span
 
 EXTRACTOR = "places"
-VERSION = "1"
+VERSION = "2"
 
 
 def _word_set(words: str, sep: str | None = None) -> frozenset[str]:
@@ -266,24 +267,31 @@ def _text_candidates(
             key = " ".join(keys[:n])
             cities = index.cities.get(key)
             if cities:
-                scored = _score(text, lowered, start, ends[n - 1], key, cities, stated, hints)
+                scored = _score(_Candidate(text, lowered, start, ends[n - 1], key, cities), stated, hints)
                 if scored is not None:
-                    found.append(scored)
+                    found.append((scored[0], start, ends[n - 1], scored[1]))
                 resume = ends[n - 1]
                 break
     return found
 
 
-def _score(
-    text: str,
-    lowered: str,
-    start: int,
-    end: int,
-    key: str,
-    cities: tuple[City, ...],
-    stated: tuple[str, ...],
-    hints: tuple[str, ...],
-) -> tuple[float, int, int, City] | None:
+@dataclass(frozen=True, slots=True)
+class _Candidate:
+    """A place name found in a title or body, with the text around it that `_score` weighs."""
+
+    text: str
+    lowered: str  # text in lower case, same offsets
+    start: int
+    end: int
+    key: str  # normalised name ("st louis")
+    cities: tuple[City, ...]  # the gazetteer's cities of that name, most populous first
+
+
+def _score(c: _Candidate, stated: tuple[str, ...], hints: tuple[str, ...]) -> tuple[float, City] | None:
+    """(score, city) for a candidate: cue words ("in", "visiting") and a state after it raise it, words
+    of leaving ("next stop", "heading to") lower it; None when it is no place (a lower-case word, a
+    working name without a cue)."""
+    text, lowered, start, end, key, cities = c.text, c.lowered, c.start, c.end, c.key, c.cities
     raw = text[start:end]
     after = text[end : end + 40]
     before = [w for w in _TEXT_WORD.findall(lowered[max(0, start - 40) : start])[-4:] if w not in _SKIP_WORDS]
@@ -310,7 +318,7 @@ def _score(
     if anti or _ANTI_AFTER.match(after):
         score -= 3.0
     city = gz.pick(cities, ((state,) if state else ()) + stated, hints)
-    return (score, start, end, city) if city else None
+    return (score, city) if city else None
 
 
 def _from_text(
@@ -356,6 +364,9 @@ def find_place(
     `phone_values` are the phones already found: (e164, start, end, field). The info dict is
     {"city", "state", "lat", "lon", "method"} with method "location_field" | "text" | "area_code".
     """
+    abroad = location_country_abroad(location)
+    if abroad or (not _location_says_us(location) and _text_abroad(title, body)):
+        return None  # an ad placed abroad is never forced into a US city (the gazetteer is US-only)
     hints = _area_code_state(phone_values)
     if location and location.strip():
         placed = _from_location(location, hints)
@@ -372,6 +383,64 @@ def find_place(
             continue
         city = gz.area_code_city(e164[2:5])
         text = texts.get(field, "")
+        if stated and city is not None and city.state not in stated:
+            return None  # the area code never overrides the state the ad is posted in
         if city is not None and 0 <= start < end <= len(text):
-            return _result(field, text, start, end, city, "area_code", 0.4)
+            placed = _result(field, text, start, end, city, "area_code", 0.4)
+            placed[1].attrs["basis"] = placed[2]["basis"] = AREA_CODE_BASIS
+            return placed
+    return None
+
+
+AREA_CODE_BASIS = "the phone's area code (a last resort: phones travel with people)"
+
+
+def location_country_abroad(location: str | None) -> str | None:
+    """The country a location field names when it is not the US ("London, UK" -> "GB")."""
+    code = countries.location_country(location) if location and location.strip() else None
+    return code if code and code != "US" else None
+
+
+def _location_says_us(location: str | None) -> bool:
+    return bool(location and location.strip() and countries.location_country(location) == "US")
+
+
+def _text_abroad(title: str | None, body: str) -> bool:
+    return any(c != "US" for c in countries.text_countries(f"{title or ''}\n{body}"))
+
+
+def find_country(
+    location: str | None,
+    title: str | None,
+    body: str,
+    phone_values: list[tuple[str, int, int, str]],
+    place: Placed | None,
+) -> Placed | None:
+    """The country an ad is in: (field, span, {"country", "method"}), or None when nothing says.
+
+    From strongest: the US city placed (method "city"), the location field ("location_field"), a
+    country word or big city abroad in the title or body ("text"), the first phone's country code
+    ("phone", a last resort).
+    """
+    if place is not None:
+        field, span, info = place
+        if info.get("method") != "area_code":
+            return field, Span(span.start, span.end, span.raw, "US", span.confidence, {"method": "city"}), {}
+    if location and location.strip():
+        code = countries.location_country(location)
+        if code:
+            raw = location.strip()
+            start = location.index(raw)
+            return "location", Span(start, start + len(raw), raw, code, 0.9, {"method": "location_field"}), {}
+    for field, text in (("title", title or ""), ("body", body)):
+        found = countries.text_country_span(text)
+        if found is not None:
+            start, end, code = found
+            return field, Span(start, end, text[start:end], code, 0.7, {"method": "text"}), {}
+    texts = {"title": title or "", "body": body}
+    for value, start, end, field in phone_values:
+        code = numbering.region_of(value) if value.startswith("+") else None
+        text = texts.get(field, "")
+        if code and 0 <= start < end <= len(text):
+            return field, Span(start, end, text[start:end], code, 0.4, {"method": "phone"}), {}
     return None

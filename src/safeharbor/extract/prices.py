@@ -24,7 +24,7 @@ MIN_AMOUNT, MAX_AMOUNT = 40, 20_000
 MIN_WITH_UNIT = 20  # "$30 qv": a rate abbreviation or money sign makes a small number a price
 
 # A duration with its count: "2hrs", "90 min", "1.5 hours", "one hour", "45min".
-_DURATION = r"(?:\d{1,3}(?:\.5)?|one|two|three|four|an?)\s*-?\s*(?:h(?:ou)?rs?|hours?|min(?:ute)?s?|mins?)"
+_DURATION = r"(?:\d{1,3}(?:\.5)?|one|two|three|four|an?)\s*-?\s*(?:h(?:ou)?rs?|hours?|h|min(?:ute)?s?|mins?)"
 # Rate abbreviations that are never anything but a rate: they lower the amount floor.
 _ABBREVIATION = r"(?:hhr|hh|hf|qv|qk|qq|ss|fh|ovn)"
 # Rate units as ads write them. Longer alternatives first.
@@ -122,7 +122,11 @@ def find_prices(text: str) -> list[Span]:
             thousands = _THOUSANDS.match(text, end)  # "$1,000"
             end = thousands.end() if thousands else end
         digits = text[start:end]
-        if not 2 <= len(digits) <= 6 or _BAD_AFTER.match(text, end):
+        if not 2 <= len(digits) <= 6:
+            continue
+        listed = lead == "/" and start - 1 == last_end and bool(spans)  # "rates: 150/230": the 230
+        slash_list = text.startswith("/", end) and text[end + 1 : end + 2].isdigit()
+        if _BAD_AFTER.match(text, end) and not slash_list:
             continue
         amount = int(digits.replace(",", ""))
         if not MIN_WITH_UNIT <= amount <= MAX_AMOUNT:
@@ -133,11 +137,13 @@ def find_prices(text: str) -> list[Span]:
         if before is None and lead and (lead.isalnum() or lead in "-:.@"):
             continue  # inside a word or a code ("I-35", "abc123"), with no unit or money word glued to it
         after = _AFTER.match(text, end)
+        if slash_list and before is None and not listed and not (after and after.group("unit")):
+            continue  # "24/7", "3/15": a slash between numbers without money around them
         if before is not None and before.group("unit"):
             # "hh 150 hr 250": a unit before the amount is its own; the one after belongs to the next.
             span_start, unit = before.start(), before.group("unit")
             span_end = after.end("currency") if after and after.group("currency") else end
-        elif before or (after and after.end() > end):
+        elif before or listed or (after and after.end() > end):
             span_start = before.start() if before else start
             span_end = after.end() if after else end
             unit = after.group("unit") if after else None

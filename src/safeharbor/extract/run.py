@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, select
 
-from safeharbor.extract import EXTRACT_VERSION, extract_ads
+from safeharbor.extract import extract_ads, extract_version, load_plugins
 from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import load_ads
@@ -27,7 +27,7 @@ from safeharbor.types import Extraction
 log = logging.getLogger(__name__)
 
 BATCH = 2500  # ads per worker task and per transaction (one fsync each)
-PLURAL = {"city": "places", "age": "ages"}
+PLURAL = {"city": "places", "age": "ages", "country": "countries"}
 PARALLEL_FROM = 4000  # ads; below this a worker pool costs more than it saves
 
 
@@ -53,7 +53,7 @@ def pending_keys(conn: Connection, rebuild: bool = False) -> list[int]:
     query = (
         select(ads.c.ad_key)
         .outerjoin(extract_state, extract_state.c.ad_key == ads.c.ad_key)
-        .where((extract_state.c.ad_key.is_(None)) | (extract_state.c.extract_version != EXTRACT_VERSION))
+        .where((extract_state.c.ad_key.is_(None)) | (extract_state.c.extract_version != extract_version()))
         .order_by(ads.c.ad_key)
     )
     return list(conn.execute(query).scalars())
@@ -138,6 +138,7 @@ _worker_stores: dict[str, Store] = {}
 
 def extract_keys(db_url: str, keys: list[int]) -> BatchResult:
     """Load these ads, extract them and build the rows; runs in a worker (WAL: readers never block)."""
+    load_plugins()  # a worker process loads the plug-ins itself (idempotent)
     store = _worker_stores.get(db_url)
     if store is None:
         store = _worker_stores[db_url] = open_store(db_url, migrations=())
@@ -155,7 +156,7 @@ def _store_batch(conn: Connection, keys: list[int], rows: Rows, places: Rows) ->
     stamp = now_iso()
     conn.execute(
         extract_state.insert(),
-        [{"ad_key": k, "extract_version": EXTRACT_VERSION, "extracted_at": stamp} for k in keys],
+        [{"ad_key": k, "extract_version": extract_version(), "extracted_at": stamp} for k in keys],
     )
 
 
@@ -171,6 +172,7 @@ def extract_pending(
     With workers, each worker reads its batch of ads from the store and returns finished rows, so the
     main process does nothing but write, one transaction per batch.
     """
+    load_plugins()  # partners' extractors join the built-in ones for this run
     with store.connect() as conn:
         keys = pending_keys(conn, rebuild)
     summary = ExtractSummary()

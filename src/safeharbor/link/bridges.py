@@ -27,7 +27,8 @@ shared identifier falls to ~0.6-0.8, while cutting almost no genuine identifiers
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from safeharbor.link.cluster import UnionFind
@@ -65,6 +66,7 @@ class Cut:
     first_day: float
     last_day: float
     reason: str
+    kept_in: tuple[tuple[int, ...], ...] = ()  # the ads (indices) it still joins, group by group
 
 
 def control(
@@ -72,8 +74,13 @@ def control(
     facts: AdFacts,
     base_pairs: Sequence[tuple[int, int]],
     idents: Mapping[IdentKey, Sequence[int]],
+    merge: Callable[[UnionFind], Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[UnionFind, list[Cut]]:
-    """Join ads on base evidence and every identifier that passes the test; return the cuts."""
+    """Join ads on base evidence and every identifier that passes the test; return the cuts.
+
+    `merge` proposes further joins from the groups made so far (template linking, `link.templates`);
+    identifiers still deferred then are tested again against the joined groups.
+    """
     first_of_posting: dict[int, int] = {}
     weights = [0] * n
     for i in range(n):
@@ -87,16 +94,50 @@ def control(
         uf.union(a, b)
 
     ordered = sorted(idents.items(), key=lambda kv: (len({facts.posting[i] for i in kv[1]}), kv[0]))
-    pending: list[tuple[IdentKey, Sequence[int], int]] = []
+    pending: Pending = []
     for (kind, value), members in ordered:
         postings = len({facts.posting[i] for i in members})
         if postings < CHECK_FROM:
             uf.union_all(members)
         else:
             pending.append(((kind, value), members, postings))
-    # Passes until nothing changes: an identifier that looked like a bridge early on may join groups
-    # that other (genuine) identifiers have since shown to be one operator.
     verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]] = {}  # groups (root, size) last seen
+    pending = _passes(uf, facts, pending, verdicts)
+    if merge is not None and pending:
+        # Groups that other evidence joins (one operator's template) may settle a deferred identifier.
+        for a, b in merge(uf):
+            uf.union(a, b)
+        pending = _passes(uf, facts, pending, verdicts)
+    elif merge is not None:
+        for a, b in merge(uf):
+            uf.union(a, b)
+    # Split, not cut: each still-bridging identifier joins its ads inside each group it belongs to
+    # (the groups other evidence, place and wording show to be one operator), never across them.
+    parts = {key: _split_parts(uf, facts, members) for key, members, _postings in pending}
+    for key, _members, _postings in pending:
+        for part in parts[key]:
+            uf.union_all(part)
+    cuts = [
+        _describe_cut(kind, value, members, postings, verdicts[(kind, value)][1], parts[(kind, value)], facts)
+        for (kind, value), members, postings in pending
+    ]
+    return uf, cuts
+
+
+Pending = list[tuple[IdentKey, Sequence[int], int]]
+
+
+def _passes(
+    uf: UnionFind,
+    facts: AdFacts,
+    pending: Pending,
+    verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]],
+) -> Pending:
+    """Join each pending identifier that no longer bridges groups; return those that still do.
+
+    Passes until nothing changes: an identifier that looked like a bridge early on may join groups
+    that other (genuine) identifiers have since shown to be one operator.
+    """
     for _ in range(MAX_PASSES):
         deferred: list[tuple[IdentKey, Sequence[int], int]] = []
         for key, members, postings in pending:
@@ -105,7 +146,7 @@ def control(
             if seen is not None and seen[0] == roots:  # nothing joined its groups since: same verdict
                 groups = seen[1]
             else:
-                groups = _distinguishable_groups(uf, facts, members)
+                groups = len(_poles(uf, facts, members))
                 verdicts[key] = (roots, groups)
             if groups >= CUT_GROUPS:
                 deferred.append((key, members, postings))
@@ -114,17 +155,16 @@ def control(
         if len(deferred) == len(pending):
             break
         pending = deferred
-    cuts = [
-        _describe_cut(kind, value, members, postings, verdicts[(kind, value)][1], facts)
-        for (kind, value), members, postings in pending
-    ]
-    return uf, cuts
+    return pending
 
 
-def _distinguishable_groups(uf: UnionFind, facts: AdFacts, members: Sequence[int]) -> int:
+def _poles(uf: UnionFind, facts: AdFacts, members: Sequence[int]) -> list[tuple[int, ...]]:
+    """The identifier's ads grouped by operator: groups of the graph so far (of two or more postings),
+    merged when posted in one city within days or sharing their wording, with the ads standing alone
+    that place or wording ties to them. Ads tied to no such group are in none."""
     roots = sorted({uf.find(i) for i in members})
     if len(roots) < CUT_GROUPS:
-        return len(roots)
+        return [tuple(sorted(members))] if any(uf.weight[r] >= 2 for r in roots) else []
     local = {r: r for r in roots}
 
     def find(x: int) -> int:
@@ -153,11 +193,13 @@ def _distinguishable_groups(uf: UnionFind, facts: AdFacts, members: Sequence[int
             join(root_of[ia], root_of[ib])
     if facts.text is not None:
         _join_by_template(facts.text, members, root_of, find, join)
-    distinct: set[int] = set()
-    for r in roots:
-        if uf.weight[r] >= 2:
-            distinct.add(find(r))
-    return len(distinct)
+    distinct = {find(r) for r in roots if uf.weight[r] >= 2}
+    out: dict[int, list[int]] = {}
+    for i in members:
+        pole = find(root_of[i])
+        if pole in distinct:
+            out.setdefault(pole, []).append(i)
+    return sorted(tuple(sorted(m)) for m in out.values())
 
 
 def _join_by_template(text: TextIndex, members: Sequence[int], root_of: dict[int, int], find, join) -> None:  # type: ignore[no-untyped-def]
@@ -173,8 +215,41 @@ def _join_by_template(text: TextIndex, members: Sequence[int], root_of: dict[int
                 join(ra, rb)
 
 
+def _split_parts(uf: UnionFind, facts: AdFacts, members: Sequence[int]) -> list[tuple[int, ...]]:
+    """The identifier's ads in each group of two or more postings, with the ads standing alone that
+    were posted in the same city within COLOCATED_DAYS of that group's ads and of no other group's.
+
+    Narrower than the groups `_poles` counts (which also merge groups by place and wording to decide
+    whether the identifier bridges at all): a split must never join two groups."""
+    root_of = {i: uf.find(i) for i in members}
+    grouped: dict[int, list[int]] = defaultdict(list)
+    loose: list[int] = []
+    for i in members:
+        (grouped[root_of[i]] if uf.weight[root_of[i]] >= 2 else loose).append(i)
+    for i in loose:
+        if not facts.place[i]:
+            continue
+        near = {
+            r
+            for r, ads in grouped.items()
+            if any(
+                facts.place[j] == facts.place[i] and abs(facts.day[j] - facts.day[i]) <= COLOCATED_DAYS
+                for j in ads
+            )
+        }
+        if len(near) == 1:
+            grouped[near.pop()].append(i)
+    return sorted(tuple(sorted(ads)) for ads in grouped.values() if len(ads) >= 2)
+
+
 def _describe_cut(
-    kind: str, value: str, members: Sequence[int], postings: int, groups: int, facts: AdFacts
+    kind: str,
+    value: str,
+    members: Sequence[int],
+    postings: int,
+    groups: int,
+    parts: Sequence[tuple[int, ...]],
+    facts: AdFacts,
 ) -> Cut:
     cities = {facts.place[i] for i in members if facts.place[i]}
     days = [facts.day[i] for i in members]
@@ -183,6 +258,9 @@ def _describe_cut(
         f"{kind} {value} appears in {postings} postings that fall into {groups} otherwise separate groups "
         f"(no other shared contact, image or near-duplicate text, little shared wording, not posted in "
         f"the same city within {COLOCATED_DAYS:g} days) across {len(cities)} cities over {span:.0f} days: "
-        f"a shared or junk {'image' if kind == 'image' else 'identifier'}, so it does not link them"
+        f"a shared or junk {'image' if kind == 'image' else 'identifier'}, so it is split: it links ads "
+        "within each of those groups, and the bridge between them is refused"
     )
-    return Cut(kind, value, len(members), postings, groups, len(cities), min(days), max(days), reason)
+    return Cut(
+        kind, value, len(members), postings, groups, len(cities), min(days), max(days), reason, tuple(parts)
+    )

@@ -66,13 +66,16 @@ def assign_ids(
 ) -> tuple[list[str], int]:
     """Network id for each group (of ad keys): previous ids by largest overlap, else new ones.
 
+    Groups come in an order of their ads' content (earliest first), and ties go by that order, so a
+    rebuild numbers networks the same whatever order the ads were ingested in.
+
     Returns the ids (in the order of `groups`) and the next unused number.
     """
-    claims: list[tuple[int, int, str, int]] = []  # (-overlap, first ad, old id, group index)
+    claims: list[tuple[int, int, str, int]] = []  # (-overlap, group index, old id, group index)
     for gi, group in enumerate(groups):
         counts = Counter(previous[k] for k in group if k in previous)
         for old, overlap in counts.items():
-            claims.append((-overlap, group[0], old, gi))
+            claims.append((-overlap, gi, old, gi))
     claims.sort()
     ids: list[str | None] = [None] * len(groups)
     taken: set[str] = set()

@@ -7,6 +7,9 @@ Edge kinds
   distance (the pixels are never stored; only the hashes are compared).
 - ``text``: near-duplicate text after masking contact details, names and numbers, weighed by how
   rare the shared passages are across the whole corpus.
+- ``template``: the same operator's template (wording with the name, age, city, phone and price slots
+  masked) in two groups of ads that were posted in the same cities at the same times; its weight is
+  the overlap of the two groups' templates (`link.templates`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-EdgeKind = Literal["version", "phone", "email", "handle", "image", "text"]
+EdgeKind = Literal["version", "phone", "email", "handle", "image", "text", "template"]
 IdentKind = Literal["phone", "email", "handle", "image"]
 IDENT_KINDS: tuple[IdentKind, ...] = ("phone", "email", "handle", "image")
 
@@ -27,6 +30,7 @@ KIND_WEIGHTS: dict[str, float] = {
     "handle": 0.8,
     "image": 0.7,
     "text": 0.6,
+    "template": 0.4,  # shown when no score is stored; a template link's own weight is its score
 }
 
 
@@ -44,6 +48,8 @@ class EdgeEvidence:
     similarity: float | None = None  # text: rarity-weighted Jaccard of masked shingles
     passage_a: str | None = None  # text: the longest matching passage as written in ad_a
     passage_b: str | None = None  # text: the same passage as written in ad_b
+    template_tokens: int | None = None  # template: tokens of the shared template (slots masked)
+    slots_differ: tuple[str, ...] = ()  # template: slots whose values differ (name, city, ...)
 
     def describe(self) -> str:
         """One readable line for terminals and pages."""
@@ -59,6 +65,13 @@ class EdgeEvidence:
                 f"{self.hamming} of 64 bits"
             )
         sim = f"{self.similarity:.2f}" if self.similarity is not None else "?"
+        if self.kind == "template":
+            slots = ", ".join(self.slots_differ) if self.slots_differ else "none"
+            return (
+                f"same {self.template_tokens}-token template; slots differ: {slots} (strength {sim}: "
+                "overlap of the two groups' habitual wording; they were posted in the same cities "
+                "at the same times)"
+            )
         passage = f': "{self.passage_a}"' if self.passage_a else ""
         return f"near-duplicate text (rarity-weighted similarity {sim}){passage}"
 

@@ -1,13 +1,15 @@
 """Why are these two ads linked? The shortest chain of accepted edges between them, with evidence.
 
 The search runs inside their network only, over the same evidence the clustering used: versions of a
-posting, identifiers that were not cut, image groups, and accepted text edges. Among chains of equal
+posting, identifiers (one split between unrelated groups links only inside each, and the search stays
+inside one network), image groups, accepted text edges and template links. Among chains of equal
 length the strongest kinds come first (version, phone, email, handle, image, text).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from difflib import SequenceMatcher
 
 from sqlalchemy import Connection, select
 
@@ -15,10 +17,10 @@ from safeharbor.link.evidence import KIND_WEIGHTS, EdgeEvidence, EdgeKind
 from safeharbor.link.images import hamming
 from safeharbor.link.tables import (
     link_ad_network,
-    link_cuts,
     link_features,
     link_idents,
     link_image_groups,
+    link_template_edges,
     link_text_edges,
 )
 from safeharbor.link.text.tokens import Token, ad_tokens, longest_common_passage
@@ -26,7 +28,7 @@ from safeharbor.storage.batching import chunks
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.types import Ad
 
-_ORDER: tuple[EdgeKind, ...] = ("version", "phone", "email", "handle", "image", "text")
+_ORDER: tuple[EdgeKind, ...] = ("version", "phone", "email", "handle", "image", "text", "template")
 PASSAGE_CHARS = 200
 
 
@@ -57,7 +59,6 @@ Adjacency = dict[int, list[tuple[int, EdgeKind, Detail]]]
 
 def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
     key_set = set(keys)
-    cut = set(conn.execute(select(link_cuts.c.kind, link_cuts.c.value)).all())
     groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
     adjacency: Adjacency = defaultdict(list)
     posting_of: dict[int, str] = {}
@@ -73,8 +74,7 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
             )
         ):
             name = groups.get(value, value) if kind == "image" else value
-            if (kind, name) not in cut:
-                members[(kind, name)].append((key, value))
+            members[(kind, name)].append((key, value))
     by_posting: dict[str, list[int]] = defaultdict(list)
     for key, posting in sorted(posting_of.items()):
         by_posting[posting].append(key)
@@ -92,6 +92,12 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
         if a in key_set and b in key_set:
             adjacency[a].append((b, "text", sim))
             adjacency[b].append((a, "text", sim))
+    for part in chunks(keys):
+        query = select(link_template_edges.c.ad_a, link_template_edges.c.ad_b, link_template_edges.c.score)
+        for a, b, score in conn.execute(query.where(link_template_edges.c.ad_a.in_(list(part)))):
+            if a in key_set and b in key_set:
+                adjacency[a].append((b, "template", score))
+                adjacency[b].append((a, "template", score))
     for neighbours in adjacency.values():
         neighbours.sort(key=lambda n: (_ORDER.index(n[1]), n[0]))
     return adjacency
@@ -130,11 +136,49 @@ def _evidence(conn: Connection, a: int, b: int, kind: EdgeKind, detail: Detail) 
         sim = float(detail) if isinstance(detail, float | int) else None
         pa, pb = _passages(conn, a, b)
         return EdgeEvidence(a, b, kind, weight, similarity=sim, passage_a=pa, passage_b=pb)
+    if kind == "template":
+        score = float(detail) if isinstance(detail, float | int) else None
+        length, slots, pa, pb = _template(conn, a, b)
+        return EdgeEvidence(
+            a,
+            b,
+            kind,
+            score if score is not None else weight,
+            similarity=score,
+            passage_a=pa,
+            passage_b=pb,
+            template_tokens=length,
+            slots_differ=slots,
+        )
     assert isinstance(detail, tuple)
     va, vb = detail
     if kind == "image":
         return EdgeEvidence(a, b, kind, weight, value=va, other_value=vb, hamming=hamming(va, vb))
     return EdgeEvidence(a, b, kind, weight, value=va)
+
+
+SLOT_KINDS = ("name", "age", "city", "phone", "price", "email", "handle")
+
+
+def _template(conn: Connection, a: int, b: int) -> tuple[int, tuple[str, ...], str | None, str | None]:
+    """The template two ads share: its length in tokens (slots masked), the slots whose values
+    differ, and the longest shared passage as written in each."""
+    loaded = {ad.ad_key: ad for ad in load_ads(conn, [a, b])}
+    found = extractions_for(conn, [a, b])
+    if a not in loaded or b not in loaded:
+        return 0, (), None, None
+    ta = ad_tokens(loaded[a].title, loaded[a].body, found.get(a, []))
+    tb = ad_tokens(loaded[b].title, loaded[b].body, found.get(b, []))
+    matcher = SequenceMatcher(None, [t.text for t in ta], [t.text for t in tb], autojunk=False)
+    length = sum(block.size for block in matcher.get_matching_blocks() if block.size >= 2)
+    values: dict[str, tuple[set[str], set[str]]] = {k: (set(), set()) for k in SLOT_KINDS}
+    for side, key in enumerate((a, b)):
+        for e in found.get(key, []):
+            if e.kind in values:
+                values[e.kind][side].add(e.value.lower())
+    slots = tuple(k for k, (va, vb) in values.items() if (va or vb) and va != vb)
+    pa, pb = _passages(conn, a, b)
+    return length, slots, pa, pb
 
 
 def _passages(conn: Connection, a: int, b: int) -> tuple[str | None, str | None]:

@@ -32,6 +32,9 @@ def record_to_export(record: NetworkRecord) -> dict[str, Any]:
         "distance_km": record.distance_km,
         "circuits": [c.as_export() for c in record.circuits],
         "shared_identifiers": record.shared_identifiers,
+        "confidence": (
+            {"value": record.confidence, "weakest": record.weakest} if record.confidence is not None else None
+        ),
     }
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from sqlalchemy import Connection, Table, delete, select
@@ -25,6 +25,7 @@ from safeharbor.link.tables import (
     link_network_summary,
     link_networks,
     link_state,
+    link_template_edges,
     link_text_edges,
 )
 from safeharbor.link.text.index import TextEdge
@@ -51,6 +52,8 @@ class Graph:
     posted_at: dict[int, str]
     posting: dict[int, int]
     idents: dict[tuple[str, str], list[int]]  # identifier -> ad keys
+    template_edges: Sequence[tuple[int, int, float, int, int]] = ()  # ad_a, ad_b, score, shared, cities
+    confidence: dict[str, tuple[float, str]] = field(default_factory=dict)  # network -> weakest join
 
 
 def _insert(
@@ -90,6 +93,13 @@ def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set
     )
     _sync(
         conn,
+        link_template_edges,
+        ("ad_a", "ad_b"),
+        ("score", "shared", "cities"),
+        {(a, b): (score, shared, cities) for a, b, score, shared, cities in graph.template_edges},
+    )
+    _sync(
+        conn,
         link_image_pairs,
         ("hash_a", "hash_b"),
         ("distance",),
@@ -120,6 +130,17 @@ def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set
 
     flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
     changed, gone = _changed_networks(conn, graph, previous, flipped, featured)
+    stored_strength = {
+        nid: (conf, weakest)
+        for nid, conf, weakest in conn.execute(
+            select(
+                link_network_summary.c.network_id,
+                link_network_summary.c.confidence,
+                link_network_summary.c.weakest,
+            )
+        )
+    }
+    changed |= {nid for nid in graph.ids if stored_strength.get(nid) != graph.confidence.get(nid)}
     _write_networks(conn, graph, changed, gone)
     set_state(conn, NEXT_ID_KEY, str(graph.next_number))
     return changed, gone

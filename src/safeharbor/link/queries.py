@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
@@ -52,6 +52,14 @@ class CutRecord:
     first_seen: str | None
     last_seen: str | None
     reason: str
+    kept_in: list[tuple[str, int]] = field(default_factory=list)  # networks it links within, postings
+
+    def kept_line(self) -> str:
+        """'kept within N-000012 (14 postings), N-000087 (9 postings); the bridge refused'."""
+        if not self.kept_in:
+            return "links no group of its own"
+        named = ", ".join(f"{nid} ({n} postings)" for nid, n in self.kept_in)
+        return f"kept within {named}; the bridge between them refused"
 
 
 def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
@@ -81,13 +89,48 @@ def ad_keys_for_posting(conn: Connection, source: str, ad_id: str) -> list[int]:
     return list(conn.execute(query).scalars())
 
 
-def cut_identifiers(conn: Connection) -> list[CutRecord]:
-    """Identifiers cut by giant-component control, most widely used first."""
+def cut_identifiers(conn: Connection, *, with_groups: bool = False) -> list[CutRecord]:
+    """Identifiers split by giant-component control (kept within each group, refused as a bridge
+    between groups), most widely used first. `with_groups`: also name the networks each is kept in."""
     rows = conn.execute(select(link_cuts).order_by(link_cuts.c.postings.desc(), link_cuts.c.value))
     return [
-        CutRecord(r.kind, r.value, r.ads, r.postings, r.groups, r.cities, r.first_seen, r.last_seen, r.reason)
-        for r in rows
+        CutRecord(
+            r.kind,
+            r.value,
+            r.ads,
+            r.postings,
+            r.groups,
+            r.cities,
+            r.first_seen,
+            r.last_seen,
+            r.reason,
+            _kept_in(conn, r.kind, r.value) if with_groups else [],
+        )
+        for r in rows.all()
     ]
+
+
+def _kept_in(conn: Connection, kind: str, value: str) -> list[tuple[str, int]]:
+    """Networks holding ads with this identifier (an image: any hash of its group), with postings."""
+    values = [value]
+    if kind == "image":
+        values += list(
+            conn.execute(
+                select(link_image_groups.c.phash).where(link_image_groups.c.group_hash == value)
+            ).scalars()
+        )
+    keys = conn.execute(
+        select(link_idents.c.ad_key).where(link_idents.c.kind == kind, link_idents.c.value.in_(values))
+    ).scalars()
+    nets = set(networks_for_ads(conn, keys).values())
+    sizes = dict(
+        conn.execute(
+            select(link_networks.c.network_id, link_networks.c.postings).where(
+                link_networks.c.network_id.in_(sorted(nets))
+            )
+        ).all()
+    )
+    return sorted(((nid, int(sizes.get(nid, 0))) for nid in nets), key=lambda x: (-x[1], x[0]))
 
 
 def network_record(conn: Connection, network_id: str) -> NetworkRecord | None:

@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, features, images, persist
+from safeharbor.link import bridges, cluster, confidence, features, images, persist, templates
+from safeharbor.link.evidence import KIND_WEIGHTS
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
 from safeharbor.link.summary import write_summaries
 from safeharbor.link.tables import (
@@ -72,9 +73,11 @@ class LinkSummary:
     ads_in_networks: int = 0
     largest_network: int = 0  # postings
     text_edges: int = 0
+    template_links: int = 0
     image_pairs: int = 0
     generic_shingles: int = 0
     cuts: list[bridges.Cut] = field(default_factory=list)
+    kept_in: dict[tuple[str, str], list[tuple[str, int]]] = field(default_factory=dict)  # split: networks
     new_networks: int = 0
     records_written: int = 0  # network records (re)computed for the read API
     text_recomputed: int = 0  # ads whose text signature was (re)computed (all of them on a full run)
@@ -96,10 +99,18 @@ class LinkSummary:
             )
         if self.cuts:
             out.append(
-                f"  {len(self.cuts)} identifiers cut as shared/junk (see `safeharbor network --cuts`):"
+                f"  {len(self.cuts)} identifiers split between unrelated groups, kept within each "
+                "(see `safeharbor network --cuts`):"
             )
-            for c in sorted(self.cuts, key=lambda c: -c.postings)[:5]:
-                out.append(f"    {c.kind} {c.value}: {c.postings} postings in {c.groups} separate groups")
+            for c in sorted(self.cuts, key=lambda c: (-c.postings, c.kind, c.value))[:5]:
+                kept = self.kept_in.get((c.kind, c.value), [])
+                named = ", ".join(f"{nid} ({size})" for nid, size in kept[:4]) + (
+                    " ..." if len(kept) > 4 else ""
+                )
+                out.append(
+                    f"    {c.kind} {c.value}: {c.postings} postings in {c.groups} separate groups"
+                    + (f"; kept within {named}, only the bridge refused" if kept else "")
+                )
         return out
 
 
@@ -113,6 +124,19 @@ class _Corpus:
     names: list[frozenset[str]]
     shingles: list[np.ndarray]
     idents: dict[tuple[str, str], list[int]]
+    posting_keys: list[str] = field(default_factory=list)
+
+    def content_rank(self) -> list[int]:
+        """Each ad's position in an order that depends on the ads alone (time, posting, wording):
+        ties are broken by this, never by ad keys, which only tell the order of ingest."""
+        order = sorted(
+            range(len(self.ad_keys)),
+            key=lambda i: (self.posted_at[i], self.posting_keys[i], self.shingles[i].tobytes()),
+        )
+        rank = [0] * len(order)
+        for r, i in enumerate(order):
+            rank[i] = r
+        return rank
 
 
 def update_networks(
@@ -212,6 +236,7 @@ def _load(conn: Connection) -> _Corpus:
     posting_index: dict[str, int] = {}
     for key, posting, posted_at, city, state, names, blob in rows:
         corpus.ad_keys.append(key)
+        corpus.posting_keys.append(posting)
         corpus.postings.append(posting_index.setdefault(posting, len(posting_index)))
         corpus.posted_at.append(posted_at)
         corpus.places.append(f"{city}|{state or ''}" if city else None)
@@ -333,6 +358,63 @@ def _stored_bands(conn: Connection, items: list[TextItem]) -> tuple[np.ndarray, 
     return keys, usable, present
 
 
+def _kept_in(
+    cut: bridges.Cut, corpus: _Corpus, network_of: dict[int, str], sizes: dict[str, int]
+) -> list[tuple[str, int]]:
+    """The networks a split identifier still links within, with their postings (largest first)."""
+    found = {
+        network_of[corpus.ad_keys[pole[0]]] for pole in cut.kept_in if corpus.ad_keys[pole[0]] in network_of
+    }
+    return sorted(((nid, sizes[nid]) for nid in found), key=lambda x: (-x[1], x[0]))
+
+
+def _network_confidence(
+    corpus: _Corpus,
+    idents: dict[tuple[str, str], set[int]],
+    cuts: list[bridges.Cut],
+    edges: list[TextEdge],
+    found: list[templates.TemplateLink],
+    groups: list[list[int]],
+    ids: list[str],
+    rank: list[int],
+) -> dict[str, tuple[float, str]]:
+    """Each network's confidence: the weakest join of its strongest spanning tree, and what it is."""
+    index = {k: i for i, k in enumerate(corpus.ad_keys)}
+    joins: list[confidence.Join] = []
+    by_posting: dict[int, list[int]] = defaultdict(list)
+    for i, posting in enumerate(corpus.postings):
+        by_posting[posting].append(i)
+    for same in by_posting.values():
+        joins.extend(confidence.star(same, 1.0, "version", "two versions of one posting", rank))
+    split = {(c.kind, c.value): c.kept_in for c in cuts}
+    for (kind, value), members in sorted(idents.items()):
+        label = f"{kind} {value}" if kind != "image" else f"near-identical images (group {value})"
+        weight = KIND_WEIGHTS[kind]
+        for part in split.get((kind, value), (tuple(sorted(members)),)):
+            joins.extend(confidence.star(list(part), weight, kind, label, rank))
+    for e in edges:
+        joins.append(
+            confidence.Join(
+                index[e.ad_a],
+                index[e.ad_b],
+                e.similarity,
+                "text",
+                f"near-duplicate text (similarity {e.similarity:.2f})",
+            )
+        )
+    for t in found:
+        detail = f"same operator's template (overlap {t.score:.2f}, posted together in {t.cities} cities)"
+        joins.append(confidence.Join(t.ad_a, t.ad_b, t.score, "template", detail))
+    joined, weakest = confidence.weakest_joins(len(corpus.ad_keys), joins, rank)
+    out: dict[str, tuple[float, str]] = {}
+    for group, nid in zip(groups, ids, strict=True):
+        found_weakest = [weakest[r] for r in {joined.find(i) for i in group} if r in weakest]
+        if found_weakest:
+            w = min(found_weakest, key=lambda j: j.strength)
+            out[nid] = (round(w.strength, 4), f"{w.kind}: {w.detail}")
+    return out
+
+
 def _link_all(
     conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
 ) -> None:
@@ -384,14 +466,33 @@ def _link_all(
     t0 = time.perf_counter()
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     facts = bridges.AdFacts(corpus.postings, corpus.places, corpus.days, corpus.names, text_index)
+    rank = corpus.content_rank()
+    found: list[templates.TemplateLink] = []
+
+    def merge(uf: cluster.UnionFind) -> list[tuple[int, int]]:
+        t1 = time.perf_counter()
+        for _ in range(templates.ROUNDS):  # joined groups travel further: look again
+            links = templates.template_links(uf, n, text_index, corpus.places, corpus.days, rank)
+            if not links:
+                break
+            found.extend(links)
+            for link in links:
+                uf.union(link.ad_a, link.ad_b)
+        summary.timings["templates"] = time.perf_counter() - t1
+        return [(link.ad_a, link.ad_b) for link in found]
+
     uf, cuts = bridges.control(
         n,
         facts,
         [(index[e.ad_a], index[e.ad_b]) for e in edges],
         {k: sorted(v) for k, v in idents.items()},
+        merge,
     )
     summary.cuts = cuts
-    groups = [[corpus.ad_keys[i] for i in g] for g in cluster.components(uf, n)]
+    summary.template_links = len(found)
+    # Networks in an order of their ads alone (earliest ad first), so new ids do not follow ingest.
+    found_groups = sorted(cluster.components(uf, n), key=lambda g: min(rank[i] for i in g))
+    groups = [[corpus.ad_keys[i] for i in g] for g in found_groups]
     summary.timings["control"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
@@ -400,9 +501,13 @@ def _link_all(
     next_number = int(stored_next) if stored_next else 1
     ids, new_next = cluster.assign_ids(groups, previous, next_number)
     summary.new_networks = new_next - next_number
+    network_of = {k: nid for g, nid in zip(groups, ids, strict=True) for k in g}
+    sizes = {nid: len({corpus.postings[index[k]] for k in g}) for g, nid in zip(groups, ids, strict=True)}
+    summary.kept_in = {(c.kind, c.value): _kept_in(c, corpus, network_of, sizes) for c in cuts}
     summary.networks = len(groups)
     summary.ads_in_networks = sum(len(g) for g in groups)
     summary.largest_network = max((uf.size(index[g[0]]) for g in groups), default=0)
+    strength = _network_confidence(corpus, idents, cuts, edges, found, found_groups, ids, rank)
     graph = persist.Graph(
         edges=edges,
         pairs=pairs,
@@ -414,10 +519,14 @@ def _link_all(
         posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
         posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
         idents={key: [corpus.ad_keys[i] for i in members] for key, members in corpus.idents.items()},
+        template_edges=[
+            (corpus.ad_keys[t.ad_a], corpus.ad_keys[t.ad_b], t.score, t.shared, t.cities) for t in found
+        ],
+        confidence=strength,
     )
     changed, gone = persist.write_graph(conn, graph, featured)
     summary.timings["write"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    summary.records_written = write_summaries(conn, changed, drop=gone)
+    summary.records_written = write_summaries(conn, changed, drop=gone, confidence=strength)
     summary.timings["records"] = time.perf_counter() - t0

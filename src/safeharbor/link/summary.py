@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, delete, select
@@ -45,6 +45,8 @@ SUMMARY_COLUMNS = (
     "distance_km",
     "circuits",
     "shared_identifiers",
+    "confidence",
+    "weakest",
 )
 
 
@@ -64,6 +66,8 @@ class NetworkRecord:
     distance_km: float
     circuits: list[Circuit]
     shared_identifiers: list[str] = field(default_factory=list)  # in its ads but cut as junk/shared
+    confidence: float | None = None  # weakest join of its strongest spanning tree (link.confidence)
+    weakest: str | None = None  # what that join is ("template: ...", "phone +1...")
 
 
 def _chunks(items: Sequence[str]) -> Iterable[list[str]]:
@@ -211,17 +215,29 @@ def _row(record: NetworkRecord) -> tuple[object, ...]:
         record.distance_km,
         json.dumps([[list(c.cities), c.loops] for c in record.circuits]),
         json.dumps(record.shared_identifiers),
+        record.confidence,
+        record.weakest,
     )
 
 
-def write_summaries(conn: Connection, network_ids: Iterable[str], *, drop: Iterable[str] = ()) -> int:
-    """(Re)compute and store the records of these networks; forget those of `drop`. Returns how many."""
+def write_summaries(
+    conn: Connection,
+    network_ids: Iterable[str],
+    *,
+    drop: Iterable[str] = (),
+    confidence: Mapping[str, tuple[float, str]] | None = None,
+) -> int:
+    """(Re)compute and store the records of these networks; forget those of `drop`. Returns how many.
+
+    `confidence`: each network's weakest join (from the run that made the networks)."""
     ids = sorted(set(network_ids))
     for chunk in _chunks(sorted(set(drop) | set(ids))):
         conn.execute(delete(link_network_summary).where(link_network_summary.c.network_id.in_(chunk)))
     written = 0
     for chunk in _chunks(ids):
         records = compute_records(conn, chunk)
+        for r in records:
+            r.confidence, r.weakest = (confidence or {}).get(r.id, (None, None))
         bulk_insert(conn, link_network_summary, SUMMARY_COLUMNS, [_row(r) for r in records])
         written += len(records)
     return written
@@ -250,6 +266,8 @@ def load_records(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRe
                 distance_km=row.distance_km,
                 circuits=[Circuit(tuple(c), int(n)) for c, n in json.loads(row.circuits)],
                 shared_identifiers=json.loads(row.shared_identifiers),
+                confidence=row.confidence,
+                weakest=row.weakest,
             )
     missing = [nid for nid in network_ids if nid in members and nid not in stored]
     if missing:

@@ -21,6 +21,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 
 from safeharbor.storage.migrations import Migration
@@ -141,7 +143,24 @@ link_network_summary = Table(
     Column("distance_km", Float, nullable=False),
     Column("circuits", Text, nullable=False),  # JSON [[[city, ...], loops], ...]
     Column("shared_identifiers", Text, nullable=False),  # JSON list
+    # link_0004: how strongly the network holds (its weakest link, 0-1) and what that link is.
+    Column("confidence", Float),
+    Column("weakest", Text),
 )
+
+# Template links accepted by the last run (link_0004): two groups joined by their operator's
+# wording; ad_a < ad_b is the pair shown as evidence (the most similar co-located pair).
+link_template_edges = Table(
+    "link_template_edges",
+    metadata,
+    Column("ad_a", Integer, nullable=False),
+    Column("ad_b", Integer, nullable=False),
+    Column("score", Float, nullable=False),  # weighted overlap of the two groups' templates
+    Column("shared", Integer, nullable=False),  # template shingles in common
+    Column("cities", Integer, nullable=False),  # cities where both were within days of each other
+)
+Index("ix_link_template_edges_a", link_template_edges.c.ad_a)
+Index("ix_link_template_edges_b", link_template_edges.c.ad_b)
 
 # LSH band keys of each ad's text signature (link_0003): an incremental run reuses them for every ad
 # whose distinctive wording did not change, so it needs no MinHash of the whole corpus. NULL: the ad
@@ -174,8 +193,18 @@ def _add_text_bands(conn: Connection) -> None:
     link_text_bands.create(conn, checkfirst=True)
 
 
+def _add_templates_and_confidence(conn: Connection) -> None:
+    link_template_edges.create(conn, checkfirst=True)
+    have = {c["name"] for c in inspect(conn).get_columns("link_network_summary")}
+    for name, column_type in (("confidence", Float()), ("weakest", Text())):
+        if name not in have:  # a store made before link_0004 (fresh ones have them from link_0001)
+            type_sql = column_type.compile(dialect=conn.dialect)
+            conn.execute(text(f"ALTER TABLE link_network_summary ADD COLUMN {name} {type_sql}"))
+
+
 MIGRATIONS = [
     Migration("link_0001", "link features, evidence, cuts and networks", _create),
     Migration("link_0002", "precomputed network records for fast reads", _add_network_summary),
     Migration("link_0003", "stored text band keys for incremental linking", _add_text_bands),
+    Migration("link_0004", "template links and per-network confidence", _add_templates_and_confidence),
 ]

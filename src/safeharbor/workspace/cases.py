@@ -153,7 +153,8 @@ def add_note(conn: Connection, case_id: int, *, body: str, user: str) -> None:
     _log(conn, case_id, user, "note", body[:80])
 
 
-def _case_ad_keys(conn: Connection, case_id: int) -> set[int]:
+def case_ad_keys(conn: Connection, case_id: int) -> set[int]:
+    """Every ad a case holds: attached directly, or through an attached network."""
     keys: set[int] = set()
     for item_type, ref in conn.execute(
         select(case_items.c.item_type, case_items.c.item_ref).where(case_items.c.case_id == case_id)
@@ -179,7 +180,7 @@ def set_status(conn: Connection, case_id: int, *, status: str, user: str, outcom
     if verdict is None:
         return
     at = now_iso()
-    for key in sorted(_case_ad_keys(conn, case_id)):
+    for key in sorted(case_ad_keys(conn, case_id)):
         conn.execute(delete(case_outcomes).where(case_outcomes.c.ad_key == key))
         conn.execute(
             case_outcomes.insert().values(ad_key=key, minor_confirmed=verdict, decided_at=at, case_id=case_id)

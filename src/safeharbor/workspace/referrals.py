@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select
 from safeharbor.score.queries import scores_for_ads
 from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.times import now_iso
-from safeharbor.workspace.cases import CaseError, _case_ad_keys, get_case
+from safeharbor.workspace.cases import CaseError, case_ad_keys, get_case
 from safeharbor.workspace.tables import referral_exports
 
 HOTLINES = [
@@ -53,7 +53,7 @@ def build_referral(
     detail = get_case(conn, case_id)
     if detail is None:
         raise CaseError(f"no case {case_id}")
-    keys = sorted(_case_ad_keys(conn, case_id))
+    keys = sorted(case_ad_keys(conn, case_id))
     rows = sorted(ad_summaries(conn, keys).values(), key=lambda r: r.posted_at, reverse=True)
     listed = rows[:MAX_ADS]
     listed_keys = [r.ad_key for r in listed]
