@@ -18,8 +18,9 @@ from safeharbor.storage.schema import ad_places, extractions
 from safeharbor.tips import get_tip, submit_tip
 from safeharbor.tips.model import TipInput, TipPlace
 from safeharbor.workspace import audit
-from safeharbor.workspace.accounts import authenticate, ensure_demo_accounts
+from safeharbor.workspace.accounts import ensure_demo_accounts
 from safeharbor.workspace.search import search
+from safeharbor.workspace.signin import authenticate
 
 
 @pytest.fixture
@@ -79,8 +80,7 @@ def test_demo_accounts_sign_in(analysed: Store) -> None:
 
     accounts = {a.role: a for a in ensure_demo_accounts(analysed)}
     analyst = accounts["analyst"]
-    with analysed.begin() as conn:
-        result = authenticate(
-            conn, analyst.username, analyst.password, pyotp.TOTP(analyst.totp_secret or "").now()
-        )
+    result = authenticate(
+        analysed, analyst.username, analyst.password, pyotp.TOTP(analyst.totp_secret or "").now()
+    )
     assert result.ok

@@ -47,6 +47,8 @@ USED_AS: dict[str, str] = {
     "itsdangerous": r"^\s*(from|import) itsdangerous\b",
     "fpdf2": r"^\s*(from|import) fpdf\b",
     "markdown-it-py": r"^\s*(from|import) markdown_it\b",
+    "zxcvbn": r"^\s*(from|import) zxcvbn\b",
+    "cryptography": r"^\s*(from|import) cryptography\b",
 }
 
 

@@ -47,10 +47,10 @@ class Account:
     totp_secret: str | None
 
 
-def make_account(store: Store, role: str, *, totp: bool | None = None) -> Account:
+def make_account(store: Store, role: str) -> Account:
     name = f"{role}-{secrets.token_hex(3)}"
     with store.begin() as conn:
-        created = accounts.create_user(conn, name, PASSWORD, role, with_totp=totp)
+        created = accounts.create_user(conn, name, PASSWORD, role)
     return Account(name, PASSWORD, role, created.totp_secret)
 
 

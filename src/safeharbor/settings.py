@@ -16,12 +16,16 @@ DEFAULT_DB_PATH = Path("var") / "safeharbor.db"
 ENV_DB = "SAFEHARBOR_DB"
 ENV_SECRET_KEY = "SAFEHARBOR_SECRET_KEY"
 ENV_CATALOGUE = "SAFEHARBOR_CATALOGUE"
+ENV_DATA_KEY = "SAFEHARBOR_DATA_KEY"
+ENV_DATA_KEY_FILE = "SAFEHARBOR_DATA_KEY_FILE"
 
 # name -> what it does, for the README test and `--help` texts
 DOCUMENTED: dict[str, str] = {
     ENV_DB: "the store: a SQLite file path or a SQLAlchemy URL (default ./var/safeharbor.db)",
     ENV_SECRET_KEY: "the web app's signing secret (required when serving beyond 127.0.0.1)",
     ENV_CATALOGUE: "an edited indicator catalogue (YAML) to use instead of the packaged one",
+    ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets and tip contact details",
+    ENV_DATA_KEY_FILE: "a file holding the data key (`safeharbor keys new` writes one, mode 0600)",
 }
 
 
@@ -30,15 +34,20 @@ class Settings:
     db_url: str | None = None
     secret_key: str | None = None
     catalogue: Path | None = None
+    data_key: str | None = None
+    data_key_file: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         catalogue = env.get(ENV_CATALOGUE)
+        key_file = env.get(ENV_DATA_KEY_FILE)
         return cls(
             db_url=env.get(ENV_DB) or None,
             secret_key=env.get(ENV_SECRET_KEY) or None,
             catalogue=Path(catalogue) if catalogue else None,
+            data_key=env.get(ENV_DATA_KEY) or None,
+            data_key_file=Path(key_file) if key_file else None,
         )
 
 

@@ -12,12 +12,14 @@ from typing import Annotated
 import typer
 
 from safeharbor.cli import (
+    audit_cmds,
     backup_cmds,
     data_cmds,
     demo_cmd,
     export_cmds,
     network_cmds,
     risk_cmds,
+    user_cmds,
     web_cmds,
 )
 from safeharbor.cli.errors import SafeHarborGroup
@@ -60,7 +62,9 @@ for _commands in (
     export_cmds,  # export ads | networks
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
-    web_cmds,  # serve, users
+    web_cmds,  # serve
+    user_cmds,  # users, keys
+    audit_cmds,  # audit verify | list | export
     backup_cmds,  # backup, restore
 ):
     _commands.register(app)

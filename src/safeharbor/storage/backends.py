@@ -141,6 +141,23 @@ class Backend:
         """Make the database itself refuse UPDATE and DELETE on `table` (the audit log)."""
         raise NotImplementedError
 
+    def create_no_delete_guard(self, conn: Connection, table: str) -> None:
+        """Make the database refuse DELETE (and TRUNCATE) on `table`, allowing UPDATE (the audit head)."""
+        raise NotImplementedError
+
+    def create_truncate_guard(self, conn: Connection, table: str) -> None:
+        """Refuse TRUNCATE on a guarded table where the database has it (row triggers skip it)."""
+
+    def suspend_update_guard(self, conn: Connection, table: str) -> None:
+        """Lift the UPDATE guard for the rest of this (migration) transaction only."""
+        raise NotImplementedError
+
+    def restore_update_guard(self, conn: Connection, table: str) -> None:
+        raise NotImplementedError
+
+    def widen_to_text(self, conn: Connection, table: str, column: str) -> None:
+        """Make a length-limited text column unlimited (SQLite does not enforce lengths)."""
+
     # --- full-text search over ads -------------------------------------------------------------
     def create_text_index(self, conn: Connection) -> None:
         """Create the full-text index over the ads' title, body and location (a migration)."""
@@ -241,6 +258,25 @@ class SqliteBackend(Backend):
                     f"       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
                 )
             )
+
+    def create_no_delete_guard(self, conn: Connection, table: str) -> None:
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_delete BEFORE DELETE ON {table}\n"
+                f"       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+        )
+
+    def suspend_update_guard(self, conn: Connection, table: str) -> None:
+        conn.execute(text(f"DROP TRIGGER IF EXISTS {table}_no_update"))
+
+    def restore_update_guard(self, conn: Connection, table: str) -> None:
+        conn.execute(
+            text(
+                f"CREATE TRIGGER IF NOT EXISTS {table}_no_update BEFORE UPDATE ON {table}\n"
+                f"       BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END"
+            )
+        )
 
     # External-content FTS5 index over the ads' text. New ads are indexed by `safeharbor analyze`
     # (update_text_index), not by an insert trigger: indexing is derived work like extraction, and
@@ -371,6 +407,43 @@ class PostgresBackend(Backend):
        FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"""
             )
         )
+
+    def _raising_function(self, conn: Connection, table: str) -> None:
+        conn.execute(
+            text(
+                f"""CREATE OR REPLACE FUNCTION {table}_append_only() RETURNS trigger AS $$
+       BEGIN RAISE EXCEPTION '{table} is append-only'; END; $$ LANGUAGE plpgsql"""
+            )
+        )
+
+    def create_truncate_guard(self, conn: Connection, table: str) -> None:
+        # TRUNCATE fires no row triggers: a statement trigger of its own refuses it.
+        self._raising_function(conn, table)
+        conn.execute(
+            text(
+                f"""CREATE TRIGGER {table}_no_truncate BEFORE TRUNCATE ON {table}
+       FOR EACH STATEMENT EXECUTE FUNCTION {table}_append_only()"""
+            )
+        )
+
+    def create_no_delete_guard(self, conn: Connection, table: str) -> None:
+        self._raising_function(conn, table)
+        conn.execute(
+            text(
+                f"""CREATE TRIGGER {table}_no_delete BEFORE DELETE ON {table}
+       FOR EACH ROW EXECUTE FUNCTION {table}_append_only()"""
+            )
+        )
+        self.create_truncate_guard(conn, table)
+
+    def suspend_update_guard(self, conn: Connection, table: str) -> None:
+        conn.execute(text(f"ALTER TABLE {table} DISABLE TRIGGER {table}_no_change"))
+
+    def restore_update_guard(self, conn: Connection, table: str) -> None:
+        conn.execute(text(f"ALTER TABLE {table} ENABLE TRIGGER {table}_no_change"))
+
+    def widen_to_text(self, conn: Connection, table: str, column: str) -> None:
+        conn.execute(text(f"ALTER TABLE {table} ALTER COLUMN {column} TYPE TEXT"))
 
     def create_text_index(self, conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_ads_fts ON ads USING gin ({self.DOCUMENT})"))

@@ -1,34 +1,39 @@
 """Accounts, roles, sign-in with TOTP, lockout and idle-expiring sessions (no HTTP here).
 
-Passwords are hashed with argon2id; analysts and admins must also give a TOTP code; five failed
-sign-ins in a row lock the account for LOCKOUT_MINUTES; a session ends after IDLE_MINUTES without a
-request. Session ids and CSRF tokens are random; only a hash of the session id is stored.
+Passwords are hashed with argon2id and must pass `passwords.check_password`; every role reads tips
+or cases, so every account needs a TOTP code too. Five failed sign-ins lock the account for
+LOCKOUT_MINUTES; a session ends after IDLE_MINUTES without a request, and at once when the account is
+disabled, its role changes or its password or second factor is reset. Session ids and CSRF tokens are
+random; only a hash of the session id is stored.
+
+Races: every decision that concurrent sign-ins could otherwise both win (a failure slot, the lock,
+the TOTP step, the sign-in itself) is a conditional UPDATE whose row count decides, never a read
+followed by a write. Password checks run outside any transaction, so sign-ins do not queue on a lock
+while argon2 works.
 """
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Literal
 
 import pyotp
 from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import Connection, delete, select, update
+from sqlalchemy import Connection, delete, func, select, update
 
 from safeharbor.storage import Store
-from safeharbor.storage.reads import format_time, parse_time
+from safeharbor.storage.sealing import DataKeyError, SecretBox, is_sealed
+from safeharbor.storage.times import format_time
 from safeharbor.workspace.audit import record
-from safeharbor.workspace.tables import ROLES, login_attempts, sessions, users
+from safeharbor.workspace.passwords import PolicyError, check_password, normalise_username
+from safeharbor.workspace.tables import ROLES, sessions, users
 
 Role = Literal["admin", "analyst", "reviewer"]
-IDLE_MINUTES = 30
-MAX_FAILED_LOGINS = 5
-LOCKOUT_MINUTES = 15
-TOTP_ROLES = ("admin", "analyst")  # roles that must use two-factor
-_hasher = PasswordHasher()
+# Every role reads tips or cases, so every role signs in with a second factor.
+TOTP_ROLES: tuple[str, ...] = ROLES
+hasher = PasswordHasher()
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,32 +48,18 @@ class User:
     last_login_at: str | None
 
 
+def totp_uri(username: str, secret: str) -> str:
+    """The otpauth:// URI an authenticator app reads (as text or a QR code)."""
+    return pyotp.TOTP(secret).provisioning_uri(name=username, issuer_name="Safe Harbor")
+
+
 @dataclass(frozen=True, slots=True)
 class NewUser:
     user: User
-    totp_secret: str | None
+    totp_secret: str
 
-    def totp_uri(self) -> str | None:
-        if not self.totp_secret:
-            return None
-        return pyotp.TOTP(self.totp_secret).provisioning_uri(
-            name=self.user.username, issuer_name="Safe Harbor"
-        )
-
-
-@dataclass(frozen=True, slots=True)
-class LoginResult:
-    ok: bool
-    reason: str  # ok | unknown | bad_password | bad_code | locked | disabled
-    user: User | None = None
-    session_id: str | None = None
-    csrf_token: str | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Session:
-    user: User
-    csrf_token: str
+    def totp_uri(self) -> str:
+        return totp_uri(self.user.username, self.totp_secret)
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,11 +74,11 @@ class AccountError(ValueError):
     pass
 
 
-def _now() -> datetime:
+def now() -> datetime:
     return datetime.now(UTC)
 
 
-def _user(row: object) -> User:
+def user_from_row(row: object) -> User:
     r = row._mapping  # type: ignore[attr-defined]
     return User(
         user_id=r["user_id"],
@@ -101,8 +92,20 @@ def _user(row: object) -> User:
     )
 
 
-def _hash_session(session_id: str) -> str:
-    return hashlib.sha256(session_id.encode()).hexdigest()
+def canonical(username: str) -> str:
+    """The stored form of a username typed by someone (AccountError when it cannot be one)."""
+    try:
+        return normalise_username(username)
+    except PolicyError as exc:
+        raise AccountError(str(exc)) from exc
+
+
+def _checked_password(password: str, username: str) -> str:
+    try:
+        check_password(password, username=username)
+    except PolicyError as exc:
+        raise AccountError(str(exc)) from exc
+    return hasher.hash(password)
 
 
 def create_user(
@@ -111,207 +114,176 @@ def create_user(
     password: str,
     role: str,
     *,
-    with_totp: bool | None = None,
+    box: SecretBox | None = None,
     is_demo: bool = False,
+    actor: str | None = None,
 ) -> NewUser:
-    """Add an account; TOTP is on by default (and mandatory) for admins and analysts."""
+    """Add an account with a fresh TOTP secret (every role needs one)."""
     if role not in ROLES:
         raise AccountError(f"role must be one of {', '.join(ROLES)}")
-    if len(password) < 10:
-        raise AccountError("password must be at least 10 characters")
-    if conn.execute(select(users.c.user_id).where(users.c.username == username)).first():
-        raise AccountError(f"user {username!r} already exists")
-    totp = with_totp if with_totp is not None else role in TOTP_ROLES
-    if role in TOTP_ROLES:
-        totp = True
-    secret = pyotp.random_base32() if totp else None
+    name = canonical(username)
+    password_hash = _checked_password(password, name)
+    if conn.execute(select(users.c.user_id).where(users.c.username == name)).first():
+        raise AccountError(f"user {name!r} already exists")
+    secret = pyotp.random_base32()
     conn.execute(
         users.insert().values(
-            username=username,
-            password_hash=_hasher.hash(password),
+            username=name,
+            password_hash=password_hash,
             role=role,
-            totp_secret=secret,
+            totp_secret=(box or SecretBox.from_settings()).seal(secret),
             is_demo=is_demo,
             disabled=False,
             failed_logins=0,
-            created_at=format_time(_now()),
+            created_at=format_time(now()),
         )
     )
-    user = get_user(conn, username)
+    user = get_user(conn, name)
     assert user is not None
+    if actor is not None:
+        record(
+            conn,
+            user=actor,
+            action="user.add",
+            object_type="user",
+            object_id=name,
+            outcome="ok",
+            detail=f"role {role}",
+        )
     return NewUser(user=user, totp_secret=secret)
 
 
 def get_user(conn: Connection, username: str) -> User | None:
-    row = conn.execute(select(users).where(users.c.username == username)).first()
-    return _user(row) if row else None
+    try:
+        name = normalise_username(username)
+    except PolicyError:
+        return None
+    row = conn.execute(select(users).where(users.c.username == name)).first()
+    return user_from_row(row) if row else None
+
+
+def _existing(conn: Connection, username: str) -> User:
+    user = get_user(conn, username)
+    if user is None:
+        raise AccountError(f"no user {username!r}")
+    return user
 
 
 def list_users(conn: Connection) -> list[User]:
-    return [_user(r) for r in conn.execute(select(users).order_by(users.c.username))]
+    return [user_from_row(r) for r in conn.execute(select(users).order_by(users.c.username))]
 
 
-def reset_totp(conn: Connection, username: str) -> str:
-    """A new TOTP secret for this account (the old one stops working); returns it."""
-    secret = pyotp.random_base32()
-    result = conn.execute(
-        update(users).where(users.c.username == username).values(totp_secret=secret, totp_last_step=None)
+def end_sessions(conn: Connection, user_id: int) -> int:
+    """End every live session of one account; returns how many there were."""
+    return int(conn.execute(delete(sessions).where(sessions.c.user_id == user_id)).rowcount or 0)
+
+
+def _other_enabled_admins(conn: Connection, user: User) -> int:
+    return int(
+        conn.execute(
+            select(func.count())
+            .select_from(users)
+            .where(users.c.role == "admin", users.c.disabled.is_(False), users.c.user_id != user.user_id)
+        ).scalar_one()
     )
-    if not result.rowcount:
-        raise AccountError(f"no user {username!r}")
+
+
+def _audit(conn: Connection, actor: str | None, action: str, user: User, detail: str) -> None:
+    record(
+        conn,
+        user=actor,
+        action=action,
+        object_type="user",
+        object_id=user.username,
+        outcome="ok",
+        detail=detail,
+    )
+
+
+def set_disabled(conn: Connection, username: str, disabled: bool, *, actor: str | None = None) -> User:
+    """Disable (ending every session at once) or enable an account."""
+    user = _existing(conn, username)
+    if disabled and user.role == "admin" and not user.disabled and not _other_enabled_admins(conn, user):
+        raise AccountError("this is the last enabled admin; add or enable another admin first")
+    conn.execute(
+        update(users)
+        .where(users.c.user_id == user.user_id)
+        .values(disabled=disabled, failed_logins=0, locked_until=None)
+    )
+    ended = end_sessions(conn, user.user_id)
+    _audit(conn, actor, "user.disable" if disabled else "user.enable", user, f"{ended} sessions ended")
+    return _existing(conn, username)
+
+
+def set_role(conn: Connection, username: str, role: str, *, actor: str | None = None) -> User:
+    """Change an account's role; its sessions end so the new rights apply from the next sign-in."""
+    if role not in ROLES:
+        raise AccountError(f"role must be one of {', '.join(ROLES)}")
+    user = _existing(conn, username)
+    if (
+        user.role == "admin"
+        and role != "admin"
+        and not user.disabled
+        and not _other_enabled_admins(conn, user)
+    ):
+        raise AccountError("this is the last enabled admin; make another account admin first")
+    conn.execute(update(users).where(users.c.user_id == user.user_id).values(role=role))
+    ended = end_sessions(conn, user.user_id)
+    _audit(conn, actor, "user.role", user, f"{user.role} -> {role}; {ended} sessions ended")
+    return _existing(conn, username)
+
+
+def set_password(conn: Connection, username: str, password: str, *, actor: str | None = None) -> None:
+    """A new password (checked against the policy); ends the account's sessions and lifts a lockout."""
+    user = _existing(conn, username)
+    password_hash = _checked_password(password, user.username)
+    conn.execute(
+        update(users)
+        .where(users.c.user_id == user.user_id)
+        .values(password_hash=password_hash, failed_logins=0, locked_until=None)
+    )
+    ended = end_sessions(conn, user.user_id)
+    _audit(conn, actor, "user.reset_password", user, f"{ended} sessions ended")
+
+
+def reset_totp(
+    conn: Connection, username: str, *, box: SecretBox | None = None, actor: str | None = None
+) -> str:
+    """A new TOTP secret for this account (the old one stops working, sessions end); returns it."""
+    user = _existing(conn, username)
+    secret = pyotp.random_base32()
+    conn.execute(
+        update(users)
+        .where(users.c.user_id == user.user_id)
+        .values(totp_secret=(box or SecretBox.from_settings()).seal(secret), totp_last_step=None)
+    )
+    ended = end_sessions(conn, user.user_id)
+    _audit(conn, actor, "user.reset_totp", user, f"{ended} sessions ended")
     return secret
 
 
-def set_password(conn: Connection, username: str, password: str) -> None:
-    if len(password) < 10:
-        raise AccountError("password must be at least 10 characters")
+def unlock(conn: Connection, username: str, *, actor: str | None = None) -> None:
+    user = _existing(conn, username)
     conn.execute(
-        update(users).where(users.c.username == username).values(password_hash=_hasher.hash(password))
+        update(users).where(users.c.user_id == user.user_id).values(failed_logins=0, locked_until=None)
     )
+    _audit(conn, actor, "user.unlock", user, "")
 
 
-def unlock(conn: Connection, username: str) -> None:
-    conn.execute(update(users).where(users.c.username == username).values(failed_logins=0, locked_until=None))
+def totp_secret_of(conn: Connection, user_id: int, box: SecretBox | None = None) -> str | None:
+    sealed = conn.execute(select(users.c.totp_secret).where(users.c.user_id == user_id)).scalar_one_or_none()
+    return (box or SecretBox.from_settings()).open(sealed) if sealed else None
 
 
 def demo_totp_code(conn: Connection, username: str) -> str:
     """The current TOTP code of a demo account (refused for real accounts)."""
-    row = conn.execute(
-        select(users.c.totp_secret, users.c.is_demo).where(users.c.username == username)
-    ).first()
-    if row is None:
-        raise AccountError(f"no user {username!r}")
-    if not row.is_demo:
+    user = _existing(conn, username)
+    if not user.is_demo:
         raise AccountError("codes are shown only for demo accounts")
-    if not row.totp_secret:
-        raise AccountError(f"{username} has no two-factor secret")
-    return pyotp.TOTP(row.totp_secret).now()
-
-
-def _check_totp(secret: str, code: str, last_step: int | None, at: datetime) -> int | None:
-    """The accepted time step, or None. One step of clock drift either way; no code used twice."""
-    code = "".join(ch for ch in code if ch.isdigit())
-    if len(code) != 6:
-        return None
-    totp = pyotp.TOTP(secret)
-    step_now = int(at.timestamp()) // totp.interval
-    for step in (step_now, step_now - 1, step_now + 1):
-        if last_step is not None and step <= last_step:
-            continue
-        if secrets.compare_digest(totp.at(step * totp.interval), code):
-            return step
-    return None
-
-
-def authenticate(
-    conn: Connection,
-    username: str,
-    password: str,
-    totp_code: str = "",
-    *,
-    client: str | None = None,
-    at: datetime | None = None,
-) -> LoginResult:
-    """Check a sign-in; on success open a session. Every attempt is recorded and audited."""
-    at = at or _now()
-    row = conn.execute(select(users).where(users.c.username == username)).first()
-    reason = "ok"
-    if row is None:
-        _hasher.hash(password)  # same work as a real check, so timing does not reveal which names exist
-        reason = "unknown"
-    elif row.disabled:
-        reason = "disabled"
-    elif row.locked_until and parse_time(row.locked_until) > at:
-        reason = "locked"
-    else:
-        try:
-            _hasher.verify(row.password_hash, password)
-        except (VerificationError, InvalidHashError):
-            reason = "bad_password"
-        step: int | None = None
-        if reason == "ok" and (row.totp_secret or row.role in TOTP_ROLES):
-            step = (
-                _check_totp(row.totp_secret or "", totp_code, row.totp_last_step, at)
-                if row.totp_secret
-                else None
-            )
-            if step is None:
-                reason = "bad_code"
-    conn.execute(
-        login_attempts.insert().values(
-            username=username[:80], at=format_time(at), ok=reason == "ok", reason=reason, client=client
-        )
-    )
-    if reason in ("bad_password", "bad_code") and row is not None:
-        failures = (row.failed_logins or 0) + 1
-        values: dict[str, object] = {"failed_logins": failures}
-        if failures >= MAX_FAILED_LOGINS:
-            values["locked_until"] = format_time(at + timedelta(minutes=LOCKOUT_MINUTES))
-            values["failed_logins"] = 0
-        conn.execute(update(users).where(users.c.user_id == row.user_id).values(**values))
-        if "locked_until" in values:
-            record(
-                conn,
-                user=username,
-                action="account.lock",
-                object_type="user",
-                object_id=username,
-                outcome="ok",
-            )
-    if reason != "ok" or row is None:
-        record(
-            conn,
-            user=None,
-            action="login",
-            object_type="user",
-            object_id=username[:80],
-            outcome="failed",
-            detail=reason,
-        )
-        return LoginResult(ok=False, reason=reason)
-    values = {"failed_logins": 0, "locked_until": None, "last_login_at": format_time(at)}
-    if step is not None:
-        values["totp_last_step"] = step
-    conn.execute(update(users).where(users.c.user_id == row.user_id).values(**values))
-    session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
-    conn.execute(
-        sessions.insert().values(
-            session_hash=_hash_session(session_id),
-            user_id=row.user_id,
-            csrf_token=csrf,
-            created_at=format_time(at),
-            last_seen_at=format_time(at),
-        )
-    )
-    record(conn, user=username, action="login", object_type="user", object_id=username, outcome="ok")
-    user = get_user(conn, username)
-    return LoginResult(ok=True, reason="ok", user=user, session_id=session_id, csrf_token=csrf)
-
-
-def resume_session(conn: Connection, session_id: str, *, at: datetime | None = None) -> Session | None:
-    """The session behind this id if it is still live (and mark it used); None when expired or unknown."""
-    at = at or _now()
-    key = _hash_session(session_id)
-    row = conn.execute(
-        select(sessions.c.last_seen_at, sessions.c.csrf_token, users)
-        .join(users, users.c.user_id == sessions.c.user_id)
-        .where(sessions.c.session_hash == key)
-    ).first()
-    if row is None:
-        return None
-    if row.disabled or at - parse_time(row.last_seen_at) > timedelta(minutes=IDLE_MINUTES):
-        conn.execute(delete(sessions).where(sessions.c.session_hash == key))
-        return None
-    # Touch at most once a minute: idle expiry needs no finer grain, and reads stay cheap.
-    if at - parse_time(row.last_seen_at) > timedelta(seconds=60):
-        conn.execute(
-            update(sessions).where(sessions.c.session_hash == key).values(last_seen_at=format_time(at))
-        )
-    return Session(user=_user(row), csrf_token=row.csrf_token)
-
-
-def end_session(conn: Connection, session_id: str) -> None:
-    conn.execute(delete(sessions).where(sessions.c.session_hash == _hash_session(session_id)))
+    secret = totp_secret_of(conn, user.user_id)
+    if not secret:
+        raise AccountError(f"{user.username} has no two-factor secret")
+    return pyotp.TOTP(secret).now()
 
 
 DEMO_USERS: list[tuple[str, Role]] = [
@@ -335,7 +307,34 @@ def ensure_demo_accounts(store: Store) -> list[DemoAccount]:
                 if not existing.is_demo:
                     raise AccountError(f"{username} exists and is not a demo account")
                 set_password(conn, username, password)
-                unlock(conn, username)
-                secret = reset_totp(conn, username) if role in TOTP_ROLES else None
+                secret = reset_totp(conn, username)
+                if existing.disabled:
+                    set_disabled(conn, username, False)
             out.append(DemoAccount(username=username, password=password, role=role, totp_secret=secret))
     return out
+
+
+def check_data_key(conn: Connection, box: SecretBox | None = None) -> int:
+    """Raise DataKeyError unless every sealed TOTP secret opens with the configured key; returns the
+    number of secrets still stored unsealed (to warn about)."""
+    box = box or SecretBox.from_settings()
+    plain = 0
+    for sealed in conn.execute(select(users.c.totp_secret).where(users.c.totp_secret.is_not(None))).scalars():
+        if is_sealed(sealed):
+            box.open(sealed)
+        else:
+            plain += 1
+    return plain
+
+
+def seal_plain_secrets(conn: Connection, box: SecretBox) -> int:
+    """Seal every TOTP secret still stored in the clear (after a data key was first configured)."""
+    if not box.sealing:
+        raise DataKeyError("no data key is configured: set SAFEHARBOR_DATA_KEY or SAFEHARBOR_DATA_KEY_FILE")
+    rows = conn.execute(select(users.c.user_id, users.c.totp_secret).where(users.c.totp_secret.is_not(None)))
+    sealed = 0
+    for user_id, secret in rows.all():
+        if not is_sealed(secret):
+            conn.execute(update(users).where(users.c.user_id == user_id).values(totp_secret=box.seal(secret)))
+            sealed += 1
+    return sealed

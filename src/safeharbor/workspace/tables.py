@@ -20,11 +20,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    inspect,
+    text,
 )
 
 from safeharbor.storage.backends import backend_of
 from safeharbor.storage.migrations import Migration
 from safeharbor.storage.schema import ads as core_ads
+from safeharbor.workspace.chain import CHAINED_FIELDS, GENESIS, row_digest
+from safeharbor.workspace.passwords import PolicyError, normalise_username
 
 metadata = MetaData()
 
@@ -37,7 +41,7 @@ users = Table(
     Column("username", String(80), nullable=False, unique=True),
     Column("password_hash", Text, nullable=False),  # argon2id
     Column("role", String(20), nullable=False),  # admin | analyst | reviewer
-    Column("totp_secret", String(64)),  # base32; required for admin and analyst
+    Column("totp_secret", Text),  # base32, sealed with the data key when one is set (storage.sealing)
     Column("totp_last_step", Integer),  # last accepted TOTP time step (replay protection)
     Column("is_demo", Boolean, nullable=False, default=False),
     Column("disabled", Boolean, nullable=False, default=False),
@@ -81,8 +85,23 @@ audit_log = Table(
     Column("object_id", String(200)),
     Column("outcome", String(20), nullable=False),  # ok | denied | not_found | error | failed
     Column("detail", Text),
+    # The hash chain (workspace_0003): seq numbers rows in append order; row_hash covers the row's
+    # content and prev_hash (the row_hash of seq - 1), so any edit, delete, insert or reorder shows.
+    Column("seq", Integer),
+    Column("prev_hash", String(64)),
+    Column("row_hash", String(64)),
 )
 Index("ix_audit_at", audit_log.c.at)
+
+# The chain's head (one row, id = 1): the last seq and its hash. Appenders lock this row first, so
+# on every backend appends are serialised and seq follows commit order.
+audit_head = Table(
+    "audit_head",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("seq", Integer, nullable=False),
+    Column("row_hash", String(64), nullable=False),
+)
 
 cases = Table(
     "ws_cases",
@@ -187,6 +206,65 @@ def _create_workspace(conn: Connection) -> None:
     backend_of(conn).create_append_only_guard(conn, audit_log.name)
 
 
+_CHAIN_COLUMNS = {"seq": "INTEGER", "prev_hash": "VARCHAR(64)", "row_hash": "VARCHAR(64)"}
+
+
+def backfill_chain(conn: Connection) -> tuple[int, str]:
+    """Chain the rows that have no seq yet (in audit_id order); returns the new head (seq, hash)."""
+    last = conn.execute(
+        text("SELECT seq, row_hash FROM audit_log WHERE seq IS NOT NULL ORDER BY seq DESC LIMIT 1")
+    ).first()
+    seq, prev = (int(last.seq), str(last.row_hash)) if last else (0, GENESIS)
+    fields = ", ".join(f'"{name}"' for name in CHAINED_FIELDS if name != "seq")
+    rows = conn.execute(
+        text(f"SELECT audit_id, {fields} FROM audit_log WHERE seq IS NULL ORDER BY audit_id")
+    ).all()
+    for row in rows:
+        seq += 1
+        values = {**row._mapping, "seq": seq}
+        digest = row_digest(prev, values)
+        conn.execute(
+            text("UPDATE audit_log SET seq = :seq, prev_hash = :prev, row_hash = :h WHERE audit_id = :id"),
+            {"seq": seq, "prev": prev, "h": digest, "id": row.audit_id},
+        )
+        prev = digest
+    return seq, prev
+
+
+def _normalise_usernames(conn: Connection) -> None:
+    """Accounts made before names were normalised: rename `Ana` to `ana` unless that is taken."""
+    taken = {str(name) for name in conn.execute(users.select().with_only_columns(users.c.username)).scalars()}
+    for name in sorted(taken):
+        try:
+            canonical = normalise_username(name)
+        except PolicyError:
+            continue  # left as it is; an admin can see it in `users list`
+        if canonical != name and canonical not in taken:
+            conn.execute(users.update().where(users.c.username == name).values(username=canonical))
+            taken.add(canonical)
+
+
+def _chain_audit_log(conn: Connection) -> None:
+    """Add the hash chain to the audit log and chain the rows already there, in audit_id order."""
+    _normalise_usernames(conn)
+    present = {c["name"] for c in inspect(conn).get_columns("audit_log")}
+    for name, sql_type in _CHAIN_COLUMNS.items():
+        if name not in present:
+            conn.execute(text(f"ALTER TABLE audit_log ADD COLUMN {name} {sql_type}"))
+    audit_head.create(conn, checkfirst=True)
+    backend = backend_of(conn)
+    # The existing rows get their chain values once, here, with the update guard lifted for this
+    # transaction only (the migration runs in one transaction: no other writer sees it lifted).
+    backend.suspend_update_guard(conn, audit_log.name)
+    head_seq, head_hash = backfill_chain(conn)
+    backend.restore_update_guard(conn, audit_log.name)
+    conn.execute(audit_head.insert().values(id=1, seq=head_seq, row_hash=head_hash))
+    conn.execute(text("CREATE UNIQUE INDEX IF NOT EXISTS ux_audit_seq ON audit_log (seq)"))
+    backend.create_truncate_guard(conn, audit_log.name)
+    backend.create_no_delete_guard(conn, audit_head.name)  # the head moves forward, never away
+    backend.widen_to_text(conn, users.name, "totp_secret")  # sealed secrets are longer
+
+
 def _create_search_index(conn: Connection) -> None:
     # SQLite: an FTS5 table kept up to date by `safeharbor analyze`; PostgreSQL: a tsvector index.
     backend_of(conn).create_text_index(conn)
@@ -203,4 +281,9 @@ MIGRATIONS = [
     ),
     Migration("workspace_0002", "full-text search index over ads", _create_search_index),
     Migration("workspace_search_0002", "search index: deleting an ad not yet indexed", _guard_search_delete),
+    Migration(
+        "workspace_0003_audit_chain",
+        "hash chain over the audit log; TRUNCATE guard; sealed TOTP secrets",
+        _chain_audit_log,
+    ),
 ]

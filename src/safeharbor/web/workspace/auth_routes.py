@@ -12,16 +12,17 @@ from safeharbor.web.deps import StoreDep
 from safeharbor.web.workspace.contexts import LoginPage
 from safeharbor.web.workspace.guard import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, sign_out
 from safeharbor.web.workspace.render import render, url_path
-from safeharbor.workspace import accounts
+from safeharbor.workspace import signin
 from safeharbor.workspace.audit import record
 
 router = APIRouter()
 
-_MESSAGES = {
-    "locked": f"Too many failed sign-ins: this account is locked for {accounts.LOCKOUT_MINUTES} minutes.",
-    "disabled": "This account is disabled.",
-}
-_GENERIC = "Wrong username, password or code."
+# One message for every refusal (unknown name, wrong password or code, locked, disabled), so the page
+# never confirms that a username exists; the audit log keeps the real reason for administrators.
+_GENERIC = (
+    "Wrong username, password or code. After several failed attempts sign-in is paused for "
+    f"{signin.LOCKOUT_MINUTES} minutes; an administrator can help sooner."
+)
 
 
 def _safe_next(request: Request, target: str | None) -> str:
@@ -87,15 +88,12 @@ async def login(
             status=403,
         )
 
-    def check() -> accounts.LoginResult:
-        with store.begin() as conn:
-            client = request.client.host if request.client else None
-            return accounts.authenticate(conn, username.strip(), password, code, client=client)
+    def check() -> signin.LoginResult:
+        return signin.authenticate(store, username, password, code)
 
     result = await run_in_threadpool(check)
     if not result.ok or result.session_id is None:
-        message = _MESSAGES.get(result.reason, _GENERIC)
-        return _login_page(request, error=message, next_url=_safe_next(request, next), status=401)
+        return _login_page(request, error=_GENERIC, next_url=_safe_next(request, next), status=401)
     response = RedirectResponse(_safe_next(request, next), status_code=303)
     response.set_cookie(
         SESSION_COOKIE,

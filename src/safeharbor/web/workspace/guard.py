@@ -23,7 +23,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.routing import BaseRoute
 
 from safeharbor.storage import Store
-from safeharbor.workspace import accounts
+from safeharbor.workspace import accounts, signin
 from safeharbor.workspace.audit import record
 
 SESSION_COOKIE = "sh_session"
@@ -62,11 +62,19 @@ class Access:
         return self.user.username
 
     def note(
-        self, *, object_id: str | None = None, detail: str | None = None, action: str | None = None
+        self,
+        *,
+        object_id: str | None = None,
+        detail: str | None = None,
+        action: str | None = None,
+        outcome: str | None = None,
     ) -> None:
+        """Refine the audit row; `outcome="refused"` for an action turned down with a 2xx page."""
         pending = self.request.scope.get(_AUDIT_KEY)
         if pending is None:
             return
+        if outcome is not None:
+            pending["outcome"] = outcome
         if object_id is not None:
             pending["object_id"] = object_id
         if detail is not None:
@@ -147,9 +155,9 @@ def _write(store: Store, **row: Any) -> None:
         record(conn, **row)
 
 
-def _resume(store: Store, session_id: str) -> accounts.Session | None:
+def _resume(store: Store, session_id: str) -> signin.Session | None:
     with store.begin() as conn:
-        return accounts.resume_session(conn, session_id)
+        return signin.resume_session(conn, session_id)
 
 
 async def _csrf_ok(request: Request, expected: str) -> bool:
@@ -226,7 +234,7 @@ async def sign_out(request: Request, store: Store) -> None:
 
     def end() -> None:
         with store.begin() as conn:
-            accounts.end_session(conn, session_id)
+            signin.end_session(conn, session_id)
             record(conn, **row, object_id=session.user.username, outcome="ok")
 
     await run_in_threadpool(end)
@@ -239,7 +247,7 @@ def _outcome(status: int) -> str:
         return "not_found"
     if status in (401, 403):
         return "denied"
-    return "error" if status >= 500 else "rejected"
+    return "error" if status >= 500 else "refused"
 
 
 Middleware = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
@@ -257,12 +265,12 @@ def audit_middleware(store_of: Callable[[Request], Store]) -> Middleware:
             response = await call_next(request)
         except Exception:
             if pending:
+                pending.pop("outcome", None)
                 await run_in_threadpool(_write, store_of(request), outcome="error", **pending)
             raise
         if pending:
-            await run_in_threadpool(
-                _write, store_of(request), outcome=_outcome(response.status_code), **pending
-            )
+            outcome = pending.pop("outcome", None) or _outcome(response.status_code)
+            await run_in_threadpool(_write, store_of(request), outcome=outcome, **pending)
         return response
 
     return write_pending

@@ -67,6 +67,7 @@ def review_lead(
                 reason=reason,
             )
     except ValueError as exc:
+        access.note(outcome="refused", detail=f"{status}: {exc}"[:200])
         if is_htmx(request):
             return render(request, access, ReviewBadge(lead_type, lead_ref, review=None, error=str(exc)))
         raise HTTPException(422, str(exc)) from exc
