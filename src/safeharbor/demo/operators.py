@@ -107,7 +107,7 @@ def _region_codes(region: str) -> list[str]:
 def _claimed_age(rng: random.Random, true_age: int, minor: bool) -> int:
     if minor:
         ages, weights = zip(*rates.MINOR_CLAIMED_AGE_WEIGHTS.items(), strict=True)
-        return rng.choices(ages, weights)[0]
+        return int(rng.choices(ages, weights)[0])
     # Adults tend to understate, never below 18.
     return max(18, true_age - rng.choice((0, 0, 0, 1, 2, 3, 5)))
 

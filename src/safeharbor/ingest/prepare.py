@@ -41,7 +41,8 @@ def _decode(record: RawRecord) -> object | str:
     except UnicodeDecodeError as exc:
         return f"!not valid UTF-8 (byte 0x{data[exc.start]:02x} at position {exc.start})"
     try:
-        return json.loads(text, parse_constant=_no_constants)
+        decoded: object = json.loads(text, parse_constant=_no_constants)
+        return decoded
     except json.JSONDecodeError as exc:
         return f"!not valid JSON: {exc.msg} (column {exc.colno})"
     except RecursionError:

@@ -87,7 +87,7 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
     rows: list[tuple[int, int, float]] = []
     for chunk in chunks(keys):
         query = select(link_text_edges.c.ad_a, link_text_edges.c.ad_b, link_text_edges.c.similarity)
-        rows.extend(conn.execute(query.where(link_text_edges.c.ad_a.in_(chunk))).all())  # type: ignore[arg-type]
+        rows.extend(conn.execute(query.where(link_text_edges.c.ad_a.in_(chunk))).all())
     for a, b, sim in rows:
         if a in key_set and b in key_set:
             adjacency[a].append((b, "text", sim))

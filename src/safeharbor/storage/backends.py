@@ -104,7 +104,7 @@ class Backend:
             f"INSERT INTO {quote(table.name)} ({', '.join(quote(c) for c in columns)}) "
             f"VALUES ({', '.join([self.placeholder] * len(columns))})"
         )
-        conn.exec_driver_sql(sql, list(rows))  # type: ignore[arg-type]
+        conn.exec_driver_sql(sql, list(rows))
 
     def delete_by_keys(
         self, conn: Connection, table: Table, columns: Sequence[str], keys: Sequence[Sequence[Any]]
@@ -114,7 +114,7 @@ class Backend:
             return
         quote = conn.dialect.identifier_preparer.quote
         where = " AND ".join(f"{quote(c)} = {self.placeholder}" for c in columns)
-        conn.exec_driver_sql(f"DELETE FROM {quote(table.name)} WHERE {where}", list(keys))  # type: ignore[arg-type]
+        conn.exec_driver_sql(f"DELETE FROM {quote(table.name)} WHERE {where}", list(keys))
 
     # --- whole-database operations --------------------------------------------------------------
     @property

@@ -112,7 +112,8 @@ class Buckets:
     ordered: np.ndarray  # ad indices ordered by key
 
     def members(self, bucket: int) -> list[int]:
-        return self.ordered[int(self.starts[bucket]) : int(self.ends[bucket])].tolist()
+        members: list[int] = self.ordered[int(self.starts[bucket]) : int(self.ends[bucket])].tolist()
+        return members
 
     def find(self, keys: np.ndarray) -> np.ndarray:
         """Bucket index of each key, -1 where no bucket of two or more ads has it."""
