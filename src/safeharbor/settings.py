@@ -24,7 +24,7 @@ DOCUMENTED: dict[str, str] = {
     ENV_DB: "the store: a SQLite file path or a SQLAlchemy URL (default ./var/safeharbor.db)",
     ENV_SECRET_KEY: "the web app's signing secret (required when serving beyond 127.0.0.1)",
     ENV_CATALOGUE: "an edited indicator catalogue (YAML) to use instead of the packaged one",
-    ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets and tip contact details",
+    ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets",
     ENV_DATA_KEY_FILE: "a file holding the data key (`safeharbor keys new` writes one, mode 0600)",
 }
 

@@ -28,9 +28,7 @@ users_app = typer.Typer(
     help="Workspace accounts: add, list, disable/enable, change role, reset password or two-factor, unlock.",
     no_args_is_help=True,
 )
-keys_app = typer.Typer(
-    help="The data key that seals TOTP secrets and tip contact details.", no_args_is_help=True
-)
+keys_app = typer.Typer(help="The data key that seals TOTP secrets.", no_args_is_help=True)
 ACTOR = "cli"
 T = TypeVar("T")
 
@@ -170,7 +168,7 @@ def keys_new(
         raise typer.Exit(1) from exc
     console.print(f"Wrote a data key to {out}. Keep it outside the database and its backups, then:")
     console.print(f"  export SAFEHARBOR_DATA_KEY_FILE={out.resolve()}")
-    console.print("Lose it and the sealed two-factor secrets and tip contacts cannot be read again.")
+    console.print("Lose it and the sealed two-factor secrets cannot be read again.")
 
 
 @keys_app.command("seal")
