@@ -28,7 +28,7 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -476,10 +476,12 @@ def _link_all(
     facts = bridges.AdFacts(corpus.postings, corpus.places, corpus.days, corpus.names, text_index)
     found: list[templates.TemplateLink] = []
 
-    def merge(uf: cluster.UnionFind) -> list[tuple[int, int]]:
+    def merge(uf: cluster.UnionFind, deferred: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
         t1 = time.perf_counter()
         for _ in range(templates.ROUNDS):  # joined groups travel further: look again
-            links = templates.template_links(uf, n, text_index, corpus.places, corpus.days, rank)
+            links = templates.template_links(
+                uf, n, text_index, corpus.places, corpus.days, rank, deferred=deferred
+            )
             if not links:
                 break
             found.extend(links)
