@@ -29,7 +29,14 @@ from safeharbor.workspace.tables import lead_reviews
 from tests.test_score_support import add_ad, new_store
 
 runner = CliRunner()
-CITIES = [("Dallas", "TX"), ("Austin", "TX"), ("Tulsa", "OK"), ("Omaha", "NE"), ("Boise", "ID"), ("Reno", "NV")]
+CITIES = [
+    ("Dallas", "TX"),
+    ("Austin", "TX"),
+    ("Tulsa", "OK"),
+    ("Omaha", "NE"),
+    ("Boise", "ID"),
+    ("Reno", "NV"),
+]
 
 
 def _corpus(store: Store) -> dict[str, int]:
@@ -95,7 +102,8 @@ def test_more_reviews_move_weights_further(tmp_path: Path) -> None:
     for store, n in ((few, 3), (many, 6)):
         _review(store, _corpus(store), n)
     moved = [
-        learn_from_reviews(s, user="ana", dry_run=True).report.weights_after["hotel_venue"] for s in (few, many)
+        learn_from_reviews(s, user="ana", dry_run=True).report.weights_after["hotel_venue"]
+        for s in (few, many)
     ]
     assert 0.2 < moved[0] < moved[1]
 

@@ -29,7 +29,12 @@ def test_confirm_dismiss_then_refit_from_the_learning_page(world: Store) -> None
     token = csrf_of(reviewer)
     for n, lead in enumerate(leads):
         status = "confirmed" if n % 2 == 0 else "dismissed"
-        form = {"lead_type": lead.kind, "lead_ref": lead.id, "status": status, "reason": "stock adult wording"}
+        form = {
+            "lead_type": lead.kind,
+            "lead_ref": lead.id,
+            "status": status,
+            "reason": "stock adult wording",
+        }
         assert reviewer.post("/leads/review", data={**form, "csrf_token": token}).status_code == 200
     page = reviewer.get("/learning")
     assert "4</strong> confirmed" in page.text and "Admins and analysts can re-fit" in page.text
