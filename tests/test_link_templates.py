@@ -15,9 +15,17 @@ import pytest
 from typer.testing import CliRunner
 
 from safeharbor.link.export import network_records
-from safeharbor.link.queries import cut_identifiers, list_networks, networks_for_ads, why_linked
+from safeharbor.link.queries import (
+    cut_identifiers,
+    list_networks,
+    network_record,
+    networks_for_ads,
+    why_linked,
+)
+from safeharbor.link.template_view import templates_for
 from safeharbor.store import Store, open_store
 from tests.link_support import CITIES, NAMES, ad_record, key_of, load, made_up_words, partition, write_jsonl
+from tests.test_workspace_support import client_as
 
 GENERIC = ["available now", "no blocked calls", "real pics only", "call or text", "serious inquiries only"]
 
@@ -244,3 +252,23 @@ def test_an_operator_switching_phones_over_time_comes_out_whole(store: Store, tm
     with store.connect() as conn:
         chain = why_linked(conn, key_of(store, "sw4-p0k0"), key_of(store, "sw4-p2k5"))
     assert "template" in [e.kind for e in chain]
+
+
+def test_the_network_page_shows_its_template_slot_values_and_confidence(store: Store, tmp_path: Path) -> None:
+    load(store, write_jsonl(tmp_path / "ads.jsonl", rotating_network(6, rotate=True)))
+    a = key_of(store, "net6-s0p0k0")
+    with store.connect() as conn:
+        nid = networks_for_ads(conn, [a])[a]
+        record = network_record(conn, nid)
+        keys = sorted(networks_for_ads(conn, range(1, 200)))
+        (template, *_rest) = templates_for(conn, keys)
+    assert record is not None and record.confidence is not None
+    assert template.ads >= 30 and "[name]" in template.text and "[phone]" in template.text
+    slots = {s.kind: dict(s.values) for s in template.slots}
+    assert len(slots["phone"]) == 3 and set(slots["name"]) == {NAMES[(6 + p) % len(NAMES)] for p in range(3)}
+    assert sum(slots["name"].values()) >= template.ads  # each writer shows a name
+    page = client_as(store, "analyst").get(f"/networks/{nid}")
+    assert page.status_code == 200
+    assert f"Holds with confidence <strong>{record.confidence:.2f}</strong>" in page.text
+    assert "The operator's writing" in page.text and "[phone]" in page.text
+    assert all(phone in page.text for phone in slots["phone"])

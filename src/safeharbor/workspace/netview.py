@@ -15,6 +15,7 @@ from sqlalchemy import Connection
 
 from safeharbor.link.movement import Stay
 from safeharbor.link.queries import NetworkRecord, network_record
+from safeharbor.link.template_view import NetworkTemplate, templates_for
 from safeharbor.score.person_model import reason_text
 from safeharbor.score.queries import network_persons, network_scores
 from safeharbor.storage.reads import AdSummary, ad_summaries
@@ -54,6 +55,7 @@ class NetworkView:
     bars: list[TimelineBar] = field(default_factory=list)
     span_label: str = ""
     persons: list[PersonRow] = field(default_factory=list)  # the person model's view, strongest first
+    templates: list[NetworkTemplate] = field(default_factory=list)  # the operator's wording, slots and values
 
 
 def timeline(
@@ -109,7 +111,17 @@ def _persons(conn: Connection, keys: list[int]) -> list[PersonRow]:
     return [PersonRow(p.person, p.score, p.ads, [reason_text(r) for r in p.reasons]) for p in found]
 
 
-def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> NetworkView | None:
+def _templates(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
+    try:
+        return templates_for(conn, keys)
+    except Exception:  # noqa: BLE001 - the templates panel is left out, the page stays
+        log.exception("workspace: network templates failed; showing the page without them")
+        return []
+
+
+def network_view(
+    conn: Connection, network_id: str, *, max_ads: int = 300, with_templates: bool = True
+) -> NetworkView | None:
     record = network_record(conn, network_id)
     if record is None:
         return None
@@ -126,4 +138,5 @@ def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> Ne
         bars,
         label,
         _persons(conn, keys),
+        _templates(conn, keys) if with_templates else [],
     )

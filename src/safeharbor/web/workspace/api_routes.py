@@ -51,7 +51,7 @@ def api_graph(request: Request, access: AccessDep, conn: ConnDep, network_id: st
 @router.get("/networks/{network_id}/map")
 @rule("network.read", "network.map", "network", "network_id")
 def api_map(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> Response:
-    view = network_view(conn, network_id, max_ads=0)
+    view = network_view(conn, network_id, max_ads=0, with_templates=False)
     if view is None:
         raise HTTPException(404, "no such network")
     return JSONResponse({"network": network_id, "stays": _plain(view.stays)})
