@@ -104,8 +104,10 @@ def template_links(
         return []
     scored: dict[tuple[int, int], tuple[float, int, int]] = {}  # (score, shared, co-located cities)
     neighbours: dict[int, list[int]] = defaultdict(list)
-    for gi, gj, shared in _candidates(groups):
-        score = _overlap(groups[gi], groups[gj], text.weight)
+    pairs, popular = _candidates(groups)
+    own = [sum(text.weight[s] * f for s, f in g.template.items() if s not in popular) for g in groups]
+    for gi, gj, shared in pairs:
+        score = _overlap(groups[gi], groups[gj], text.weight, popular, own[gi], own[gj])
         if score >= TRAVELLED_SIMILARITY:
             scored[(gi, gj)] = (score, shared, _colocated_cities(groups[gi], groups[gj]))
             neighbours[gi].append(gj)
@@ -128,7 +130,7 @@ def template_links(
             continue
         ad_a, ad_b = _evidence_pair(a, b, text, place, day, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
-    for gi, gj in _successions(groups, scored):
+    for gi, gj in _successions(groups, scored, neighbours):
         score, shared, _cities = scored[(min(gi, gj), max(gi, gj))]
         a, b = groups[gi], groups[gj]
         ad_a, ad_b = _handover_pair(a, b, rank)
@@ -150,7 +152,9 @@ def _sharing_identifier(groups: list[_Group], deferred: Sequence[Sequence[int]])
 
 
 def _successions(
-    groups: list[_Group], scored: dict[tuple[int, int], tuple[float, int, int]]
+    groups: list[_Group],
+    scored: dict[tuple[int, int], tuple[float, int, int]],
+    neighbours: dict[int, list[int]],
 ) -> list[tuple[int, int]]:
     """Groups that take over from one another: (earlier, later) pairs.
 
@@ -161,7 +165,8 @@ def _successions(
     two in use together at most COLOCATED_DAYS), both were in at least one city in common, and each
     is the other's best match: of all groups the corpus holds that could precede the later one, the
     earlier one writes most like it, and the other way round. Relative evidence, not one threshold:
-    a copied popular template has many such candidates, and the best of them must be mutual.
+    a copied popular template has many such candidates, and the best of them must be mutual; and a
+    template that strangers write in other cities (`_strangers`) is not taken as one operator's.
     """
     best_next: dict[int, tuple[float, int]] = {}
     best_prev: dict[int, tuple[float, int]] = {}
@@ -172,7 +177,7 @@ def _successions(
         ga, gb = groups[a], groups[b]
         if gb.first < ga.last - COLOCATED_DAYS or gb.first - ga.last > SUCCESSION_DAYS:
             continue
-        if ga.visits.keys().isdisjoint(gb.visits):
+        if ga.visits.keys().isdisjoint(gb.visits) or _strangers(groups, neighbours, a, b) >= STRANGERS:
             continue
         # Ties by position: groups are in an order of their content (roots by content rank).
         if (score, -b) > best_next.get(a, (0.0, 0)):
@@ -240,8 +245,10 @@ def _groups(
     return out
 
 
-def _candidates(groups: list[_Group]) -> list[tuple[int, int, int]]:
-    """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles."""
+def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], set[int]]:
+    """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles, and
+    the popular shingles (in more than GROUP_CAP groups' templates: wording many write, in a large
+    corpus even when each ad that uses it is rare)."""
     users: dict[int, list[int]] = defaultdict(list)
     for gi, g in enumerate(groups):
         for s in g.template:
@@ -252,16 +259,22 @@ def _candidates(groups: list[_Group]) -> list[tuple[int, int, int]]:
             for x in range(len(holders)):
                 for y in range(x + 1, len(holders)):
                     counts[(holders[x], holders[y])] += 1
-    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED)
+    popular = {s for s, holders in users.items() if len(holders) > GROUP_CAP}
+    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), popular
 
 
-def _overlap(a: _Group, b: _Group, weight: dict[int, float]) -> float:
-    """Weighted overlap coefficient of two templates (habitual use and rarity as weights)."""
+def _overlap(
+    a: _Group, b: _Group, weight: dict[int, float], popular: set[int], weight_a: float, weight_b: float
+) -> float:
+    """Weighted overlap coefficient of two templates (habitual use and rarity as weights), popular
+    shingles left out of both (`weight_a`/`weight_b`: each template's weight without them)."""
     small, large = (a, b) if len(a.template) <= len(b.template) else (b, a)
     inter = sum(
-        weight[s] * min(f, large.template[s]) for s, f in small.template.items() if s in large.template
+        weight[s] * min(f, large.template[s])
+        for s, f in small.template.items()
+        if s in large.template and s not in popular
     )
-    denom = min(a.weight, b.weight)
+    denom = min(weight_a, weight_b)
     return inter / denom if denom > 0 else 0.0
 
 
