@@ -104,16 +104,17 @@ def template_links(
         return []
     scored: dict[tuple[int, int], tuple[float, int, int]] = {}  # (score, shared, co-located cities)
     neighbours: dict[int, list[int]] = defaultdict(list)
-    pairs, popular = _candidates(groups)
-    own = [sum(text.weight[s] * f for s, f in g.template.items() if s not in popular) for g in groups]
+    pairs, rarity = _candidates(groups)
+    own = [sum(rarity[s] * f for s, f in g.template.items()) for g in groups]
     for gi, gj, shared in pairs:
-        score = _overlap(groups[gi], groups[gj], text.weight, popular, own[gi], own[gj])
+        score = _overlap(groups[gi], groups[gj], rarity, own[gi], own[gj])
         if score >= TRAVELLED_SIMILARITY:
             scored[(gi, gj)] = (score, shared, _colocated_cities(groups[gi], groups[gj]))
             neighbours[gi].append(gj)
             neighbours[gj].append(gi)
     same_ident = _sharing_identifier(groups, deferred)
     links: list[TemplateLink] = []
+    one_city: list[tuple[float, int, int]] = []  # met in one city only: kept when each is the other's best
     for (gi, gj), (score, common, cities) in sorted(scored.items()):
         a, b = groups[gi], groups[gj]
         if (
@@ -128,7 +129,14 @@ def template_links(
             continue
         if cities < 2 and _strangers(groups, neighbours, gi, gj) >= STRANGERS:
             continue
+        if cities < 2:
+            one_city.append((score, gi, gj))
+            continue
         ad_a, ad_b = _evidence_pair(a, b, text, place, day, rank)
+        links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
+    for gi, gj in _mutual_best(one_city):
+        score, common, cities = scored[(gi, gj)]
+        ad_a, ad_b = _evidence_pair(groups[gi], groups[gj], text, place, day, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
     for gi, gj in _successions(groups, scored, neighbours):
         score, shared, _cities = scored[(min(gi, gj), max(gi, gj))]
@@ -137,6 +145,20 @@ def template_links(
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), shared, 0))
     links.sort(key=lambda link: (rank[link.ad_a], rank[link.ad_b]))
     return links
+
+
+def _mutual_best(pairs: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    """The pairs (i < j) in which each group is the other's best-scoring partner (ties: lower index).
+
+    In a busy city many groups meet by chance, some writing alike; the more of them there are, the
+    less one meeting says. Taking only mutual best matches makes the evidence relative to the
+    corpus: a group is joined to the one that writes most like it, not to every one that is close."""
+    best: dict[int, tuple[float, int]] = {}
+    for score, gi, gj in pairs:
+        for x, y in ((gi, gj), (gj, gi)):
+            if (score, -y) > best.get(x, (0.0, 0)):
+                best[x] = (score, -y)
+    return sorted((gi, gj) for _s, gi, gj in pairs if best[gi][1] == -gj and best[gj][1] == -gi)
 
 
 def _sharing_identifier(groups: list[_Group], deferred: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
@@ -245,10 +267,14 @@ def _groups(
     return out
 
 
-def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], set[int]]:
+def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], dict[int, float]]:
     """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles, and
-    the popular shingles (in more than GROUP_CAP groups' templates: wording many write, in a large
-    corpus even when each ad that uses it is rare)."""
+    each template shingle's rarity among the groups: log(1 + groups / groups using it), 0 for popular
+    ones (in more than GROUP_CAP groups' templates).
+
+    Why rarity among groups, not ads: in a large corpus a phrase many operators write is still rare
+    per ad (each uses it in a few ads), but it is in many groups' templates; an operator's own
+    wording is in the templates of its own groups only."""
     users: dict[int, list[int]] = defaultdict(list)
     for gi, g in enumerate(groups):
         for s in g.template:
@@ -259,20 +285,20 @@ def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], set[i
             for x in range(len(holders)):
                 for y in range(x + 1, len(holders)):
                     counts[(holders[x], holders[y])] += 1
-    popular = {s for s, holders in users.items() if len(holders) > GROUP_CAP}
-    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), popular
+    total = max(len(groups), 2)
+    rarity = {
+        s: (math.log1p(total / len(holders)) if len(holders) <= GROUP_CAP else 0.0)
+        for s, holders in users.items()
+    }
+    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), rarity
 
 
-def _overlap(
-    a: _Group, b: _Group, weight: dict[int, float], popular: set[int], weight_a: float, weight_b: float
-) -> float:
-    """Weighted overlap coefficient of two templates (habitual use and rarity as weights), popular
-    shingles left out of both (`weight_a`/`weight_b`: each template's weight without them)."""
+def _overlap(a: _Group, b: _Group, rarity: dict[int, float], weight_a: float, weight_b: float) -> float:
+    """Weighted overlap coefficient of two templates (habitual use and rarity among groups as weights;
+    `weight_a`/`weight_b`: each template's own weight)."""
     small, large = (a, b) if len(a.template) <= len(b.template) else (b, a)
     inter = sum(
-        weight[s] * min(f, large.template[s])
-        for s, f in small.template.items()
-        if s in large.template and s not in popular
+        rarity[s] * min(f, large.template[s]) for s, f in small.template.items() if s in large.template
     )
     denom = min(weight_a, weight_b)
     return inter / denom if denom > 0 else 0.0
