@@ -46,6 +46,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referral.export": EDITORS,
     "tip.read": ALL_ROLES,
     "audit.read": frozenset({"admin"}),
+    "alert.read": ALL_ROLES,  # watches and alerts are each analyst's own
+    "watch.write": ALL_ROLES,
 }
 
 
