@@ -81,7 +81,9 @@ def test_watch_a_phone_then_a_new_ad_raises_an_alert(world: tuple[str, Store, Pa
         assert page.inner_text("#alerts-badge") == "1"
         page.click("#nav-alerts")
         row = page.locator("tr.alert-row.unread")
-        assert row.count() == 1 and "New in town 302" in row.inner_text() and "+12145550102" in row.inner_text()
+        assert (
+            row.count() == 1 and "New in town 302" in row.inner_text() and "+12145550102" in row.inner_text()
+        )
         page.screenshot(path=str(ARTIFACTS / "workspace-alerts.png"))
         row.locator("button", has_text="Mark read").click()
         page.wait_for_selector("tr.alert-row.read")

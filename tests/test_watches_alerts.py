@@ -140,7 +140,9 @@ def test_cli_watch_and_alerts(tmp_path: Path) -> None:
     _load(store, tmp_path / "a.jsonl", [ad(i) for i in range(1, 4)])
     with store.begin() as conn:
         accounts.create_user(conn, "ana", PASSWORD, "analyst")
-    assert "ana now watches phone +12145550142" in run("watch", "add", "phone", "214.555.0142", "--user", "ana")
+    assert "ana now watches phone +12145550142" in run(
+        "watch", "add", "phone", "214.555.0142", "--user", "ana"
+    )
     assert "not a phone number" in run("watch", "add", "phone", "soon", "--user", "ana", code=1)
     assert "no workspace account" in run("watch", "add", "phone", "2145550142", "--user", "nobody", code=1)
     assert "+12145550142" in run("watch", "list")
@@ -169,7 +171,9 @@ def test_workspace_badge_alerts_page_and_watch_buttons(tmp_path: Path) -> None:
     assert added.status_code == 303 and added.headers["location"] == "/ads/1"
     assert "watching" in client.get("/ads/1").text
     refused = client.post("/watches", data={"kind": "phone", "value": "soon", "csrf_token": token})
-    assert refused.status_code == 422 and "not a phone number" in refused.text and 'value="soon"' in refused.text
+    assert (
+        refused.status_code == 422 and "not a phone number" in refused.text and 'value="soon"' in refused.text
+    )
     assert 'id="alerts-badge"' not in client.get("/leads").text
     _load(store, tmp_path / "b.jsonl", [ad(201, body="Call 214-555-0101 now.")])
     leads = client.get("/leads").text
