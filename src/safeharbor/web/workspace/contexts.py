@@ -168,6 +168,20 @@ class WatchesPage:
     form: dict[str, str] | None = None  # what was typed, kept when it was refused
 
 
+@dataclass(frozen=True, slots=True)
+class LearningPage:
+    """What the ranking has learnt from reviews: labels so far, model versions, the re-fit action."""
+
+    template: ClassVar[str] = "learning.html"
+    confirmed: int
+    dismissed: int
+    in_use: str  # the weights in use: "catalogue" or "fitted on N reviews of this corpus (model #k)"
+    history: list[dict[str, Any]]
+    can_fit: bool
+    result: list[str]  # the last re-fit's report lines (after the action)
+    error: str | None
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -182,6 +196,7 @@ PageContext = (
     | CasesPage
     | CasePage
     | AuditPage
+    | LearningPage
     | AlertsPage
     | WatchesPage
 )
