@@ -13,6 +13,7 @@ from typing import Any, ClassVar
 from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
 from safeharbor.tips import Tip
+from safeharbor.workspace.accounts import User
 from safeharbor.workspace.adview import AdView
 from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
@@ -147,6 +148,11 @@ class AuditPage:
     user_filter: str
     action_filter: str
     outcome_filter: str
+    since_filter: str = ""
+    until_filter: str = ""
+    query: str = ""  # the filters as a query string, for the CSV link and paging
+    date_error: str | None = None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +188,18 @@ class LearningPage:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    template: ClassVar[str] = "users.html"
+    users: list[User]
+    roles: tuple[str, ...]
+    min_length: int
+    message: str | None = None
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed (never a password), kept when refused
+    secret: tuple[str, str, str] | None = None  # (user, TOTP secret, otpauth URI), shown once
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -199,4 +217,5 @@ PageContext = (
     | LearningPage
     | AlertsPage
     | WatchesPage
+    | UsersPage
 )

@@ -25,6 +25,7 @@ from safeharbor.web.workspace import (
     network_routes,
     search_routes,
     tip_routes,
+    user_routes,
     watch_routes,
 )
 from safeharbor.web.workspace.guard import (
@@ -49,6 +50,7 @@ _ROUTERS = [
     network_routes.router,
     api_routes.router,
     watch_routes.router,
+    user_routes.router,
 ]
 _ROUTES = [route for sub in _ROUTERS for route in sub.routes]
 # Every route but signing in and out states its access rule and takes the access dependency.
