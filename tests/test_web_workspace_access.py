@@ -16,10 +16,10 @@ from safeharbor.score.leads import lead_queue
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
+from safeharbor.workspace import accounts
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.leads import set_review
 from safeharbor.workspace.tables import audit_log
-from safeharbor.workspace import accounts
 from tests.test_workspace_support import PASSWORD, client_as, csrf_of, demo_store
 
 ROLES: list[str | None] = [None, "reviewer", "analyst", "admin"]
