@@ -58,6 +58,9 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/watches", "alert.read", {}),
     ("POST", "/watches", "watch.write", {"kind": "phone", "value": "214-555-0134", "next": "/watches"}),
     ("POST", "/watches/{watch}/remove", "watch.write", {}),
+    ("POST", "/leads/review-bulk", "lead.review", {"lead": "ad:{ad}", "status": "reviewed"}),
+    ("GET", "/leads/export.csv", "lead.read", {}),
+    ("GET", "/search/export.csv?q=young", "search", {}),
     ("GET", "/users", "user.admin", {}),
     ("POST", "/users", "user.admin", {"username": "{me}-new", "role": "reviewer", "password": "{pw}"}),
     ("POST", "/users/{user}/disable", "user.admin", {}),
@@ -213,6 +216,9 @@ def test_security_headers_and_no_inline_script(world: tuple[Store, dict[str, str
         f"/cases/{ids['case']}",
         "/search?q=young",
         "/audit",
+        "/users",
+        "/alerts",
+        "/watches",
     ):
         response = client.get(path)
         assert response.status_code == 200, path

@@ -44,6 +44,7 @@ class LeadsPage:
     page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
+    export_query: str = ""  # the filters without the paging offset, for the CSV download
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,6 +65,7 @@ class SearchPage:
     q: str
     kind: str
     result: SearchResult | None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -200,6 +202,16 @@ class UsersPage:
     secret: tuple[str, str, str] | None = None  # (user, TOTP secret, otpauth URI), shown once
 
 
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """A short page saying what happened (an action refused, and why), with the way back."""
+
+    template: ClassVar[str] = "message.html"
+    title: str
+    message: str
+    back_url: str
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -218,4 +230,5 @@ PageContext = (
     | AlertsPage
     | WatchesPage
     | UsersPage
+    | MessagePage
 )

@@ -23,6 +23,7 @@ from safeharbor.web.workspace import (
     leads_routes,
     learning_routes,
     network_routes,
+    queue_routes,
     search_routes,
     tip_routes,
     user_routes,
@@ -41,6 +42,7 @@ static_dir = Path(__file__).parent / "static"
 _ROUTERS = [
     auth_routes.router,
     leads_routes.router,
+    queue_routes.router,
     search_routes.router,
     ad_routes.router,
     tip_routes.router,
