@@ -45,9 +45,10 @@ AUDIT_STRICT ?= 1
 audit: setup
 	AUDIT_STRICT=$(AUDIT_STRICT) scripts/audit.sh $(VENV)
 
-# Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser),
+# and the fonts a referral PDF falls back to for CJK and full-width forms (Droid Sans Fallback, DejaVu).
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-droid-fallback >/dev/null; }
 
 # Builds a demo data set, runs the whole pipeline, starts the app and says where to look.
 demo: runtime

@@ -47,6 +47,7 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("POST", "/cases/{case}/referral", "referral.export", {"recipient": "NCMEC CyberTipline", "fmt": "json"}),
     ("GET", "/tips", "tip.read", {}),
     ("GET", "/tips/{tip}", "tip.read", {}),
+    ("POST", "/tips/{tip}/status", "case.write", {"status": "triaged"}),
     ("GET", "/audit", "audit.read", {}),
 ]
 

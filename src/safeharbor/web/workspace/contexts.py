@@ -7,7 +7,7 @@ every page gets). A template reads these fields and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from safeharbor.link.evidence import EdgeEvidence
@@ -112,6 +112,9 @@ class TipPage:
     template: ClassVar[str] = "tip.html"
     tip: Tip
     in_cases: list[int]
+    statuses: tuple[str, ...] = ()
+    history: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,20 @@ class CasePage:
     statuses: tuple[str, ...]
     outcomes: list[str]
     hotlines: list[dict[str, str]]
+    tips: list[Tip] = field(default_factory=list)  # the attached tips, in full
+    error: str | None = None  # why the last change was refused (the form keeps what was typed)
+    kept: dict[str, str] = field(default_factory=dict)  # what was typed, by form field
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorPage:
+    """A workspace request that could not be served, said in words (never a raw JSON page)."""
+
+    template: ClassVar[str] = "error.html"
+    status: int
+    title: str
+    message: str
+    back: str | None  # where to go from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +176,5 @@ PageContext = (
     | CasesPage
     | CasePage
     | AuditPage
+    | ErrorPage
 )

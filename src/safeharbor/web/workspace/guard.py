@@ -210,7 +210,9 @@ def require(
         pending = request.scope.get(_AUDIT_KEY)
         if pending is not None:
             pending.update(user=user, **row)
-        return Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        access = Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        request.state.workspace_access = access  # so an error page still shows who is signed in
+        return access
 
     return dependency
 

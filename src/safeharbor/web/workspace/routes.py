@@ -9,6 +9,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
@@ -19,6 +21,7 @@ from safeharbor.web.workspace import (
     audit_routes,
     auth_routes,
     case_routes,
+    errors,
     leads_routes,
     network_routes,
     search_routes,
@@ -60,6 +63,11 @@ def path_prefixes() -> frozenset[str]:
     )
 
 
+def owns(request: Request) -> bool:
+    """True when the request's path belongs to the workspace (its errors are workspace pages)."""
+    return request.url.path.strip("/").split("/", 1)[0] in _PREFIXES
+
+
 def setup(app: FastAPI) -> None:
     app.middleware("http")(audit_middleware(store_of))
 
@@ -67,5 +75,13 @@ def setup(app: FastAPI) -> None:
     async def _to_login(_request: Request, exc: LoginRedirect) -> Response:
         return login_redirect_response(exc)
 
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if owns(request) and errors.wants_page(request):
+            return errors.validation_error(request, exc)
+        return await request_validation_exception_handler(request, exc)
 
-__all__ = ["path_prefixes", "router", "setup", "static_dir"]
+
+_PREFIXES = path_prefixes()
+
+__all__ = ["owns", "path_prefixes", "router", "setup", "static_dir"]
