@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import manimgx_fonts
@@ -22,6 +23,7 @@ SYSTEM_FONTS = (
     ("DejaVuSans", Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")),
     ("DroidSansFallback", Path("/usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf")),
 )
+BOLD = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf")
 # Noto's files beside the main face, tried in this order for a character Noto Sans lacks.
 NOTO_FALLBACKS = (
     "NotoEmoji",
@@ -79,23 +81,48 @@ def _noto(name: str) -> Path:
     return NOTO_DIR / f"{name}[wght].ttf"
 
 
-def _cmap(pdf: FPDF, family: str) -> set[int]:
+def _cmap(pdf: FPDF, family: str) -> frozenset[int]:
     font = pdf.fonts[family.lower()]
-    return set(font.cmap) if isinstance(font, TTFFont) else set()
+    return frozenset(font.cmap) if isinstance(font, TTFFont) else frozenset()
 
 
-def load_fonts(pdf: FPDF) -> FontSet:
-    """Register Noto Sans (regular and bold) and every fallback found; say which code points print."""
+def _candidates() -> list[tuple[str, Path]]:
+    found = [(name, _noto(name)) for name in NOTO_FALLBACKS] + list(SYSTEM_FONTS)
+    return [(name, path) for name, path in found if path.exists()]
+
+
+@lru_cache(maxsize=1)
+def _coverage() -> tuple[frozenset[int], tuple[tuple[str, Path, frozenset[int]], ...]]:
+    """What the main face and each fallback draw, read once per process (parsing every font file
+    for every export would take seconds)."""
+    scratch = FPDF()
+    scratch.add_font(MAIN, "", str(_noto(MAIN)))
+    fallbacks = []
+    for name, path in _candidates():
+        scratch.add_font(name, "", str(path))
+        fallbacks.append((name, path, _cmap(scratch, name)))
+    return _cmap(scratch, MAIN), tuple(fallbacks)
+
+
+def load_fonts(pdf: FPDF, text: str = "") -> FontSet:
+    """Register Noto Sans (regular and bold) and the fallbacks `text` needs; say which code points print.
+
+    Only fallbacks that draw a character of `text` the main face lacks are added (each added font is
+    parsed and subset on output), in the order of NOTO_FALLBACKS, then Debian's fonts.
+    """
     pdf.add_font(MAIN, "", str(_noto(MAIN)))
-    pdf.add_font(MAIN, "B", str(_noto(MAIN)), variations={"wght": 700.0})
-    covered: set[int] = _cmap(pdf, MAIN)
-    fallbacks: list[str] = []
-    candidates = [(name, _noto(name)) for name in NOTO_FALLBACKS] + list(SYSTEM_FONTS)
-    for name, path in candidates:
-        if not path.exists():
-            continue
-        pdf.add_font(name, "", str(path))
-        covered.update(_cmap(pdf, name))
-        fallbacks.append(name)
-    pdf.set_fallback_fonts(fallbacks, exact_match=False)
+    # Bold headings: DejaVu Sans Bold when installed (instancing Noto's variable font at weight 700
+    # takes seconds per export), else the regular face.
+    pdf.add_font(MAIN, "B", str(BOLD if BOLD.exists() else _noto(MAIN)))
+    main, fallbacks = _coverage()
+    missing = {ord(ch) for ch in set(text)} - main
+    covered = set(main)
+    used: list[str] = []
+    for name, path, cmap in fallbacks:
+        if missing & cmap:
+            pdf.add_font(name, "", str(path))
+            used.append(name)
+            covered |= cmap
+            missing -= cmap
+    pdf.set_fallback_fonts(used, exact_match=False)
     return FontSet(MAIN, frozenset(covered))

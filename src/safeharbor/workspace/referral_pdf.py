@@ -9,6 +9,7 @@ no font draws is printed as its code point instead of vanishing.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from typing import Any
 
@@ -18,12 +19,12 @@ from safeharbor.workspace.pdffonts import FontSet, load_fonts
 
 
 class _Writer:
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         self.pdf = FPDF(orientation="portrait", unit="mm", format="letter")
         self.pdf.set_auto_page_break(auto=True, margin=15)
         self.pdf.set_margins(18, 16, 18)
         self.pdf.add_page()
-        self.fonts: FontSet = load_fonts(self.pdf)
+        self.fonts: FontSet = load_fonts(self.pdf, text)
         self.pdf.set_font(self.fonts.family, "", 9)
 
     def text(self, value: Any) -> str:
@@ -114,7 +115,7 @@ def _ads(w: _Writer, r: dict[str, Any]) -> None:
 
 def render_pdf(report: dict[str, Any]) -> bytes:
     r = report["report"]
-    w = _Writer()
+    w = _Writer(json.dumps(report, ensure_ascii=False))
     s = r["incidentSummary"]
     w.title(f"Referral: {s['incidentType']} — case {s['caseId']}")
     w.line(f"Case: {s['caseTitle']} ({s['caseStatus']})")
