@@ -26,8 +26,10 @@ from safeharbor.tips.labels import (
     status_label,
     variant_label,
 )
+from safeharbor.web.deps import store_of
 from safeharbor.web.workspace.contexts import PageContext
 from safeharbor.web.workspace.guard import Access
+from safeharbor.workspace.alerts import unread_count
 from safeharbor.workspace.titles import indicator_title
 
 HERE = Path(__file__).parent
@@ -86,9 +88,22 @@ templates.env.filters["tip_status"] = status_label
 templates.env.filters["form_label"] = variant_label
 templates.env.filters["sighting"] = sighting_text
 templates.env.filters["indicator_title"] = indicator_title
+
+
+@pass_context
+def _alerts_unread(context: Context) -> int:
+    """The nav badge: the signed-in analyst's unread alerts (one indexed count, only on full pages)."""
+    user = context.get("user")
+    if user is None:
+        return 0
+    with store_of(context["request"]).connect() as conn:
+        return unread_count(conn, user.username)
+
+
 templates.env.filters["risk"] = _risk_label
 templates.env.filters["when"] = _short_time
 templates.env.globals["url"] = _url
+templates.env.globals["alerts_unread"] = _alerts_unread
 
 
 def is_htmx(request: Request) -> bool:
