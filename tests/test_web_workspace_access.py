@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
 from safeharbor.score.leads import lead_queue
+from safeharbor.score.phrase_store import PROPOSED, accept_phrase, list_phrases, save_proposals
+from safeharbor.score.phrases import Proposal
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
@@ -52,6 +54,8 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/audit", "audit.read", {}),
     ("GET", "/learning", "model.read", {}),
     ("POST", "/learning/fit", "model.fit", {}),
+    ("GET", "/phrases", "model.read", {}),
+    ("POST", "/phrases/accept", "model.fit", {"phrase_id": "{phrase}", "indicator": "youth_language"}),
 ]
 
 
@@ -65,7 +69,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dic
             status = "confirmed" if n % 2 else "dismissed"
             set_review(conn, lead_type=lead.kind, lead_ref=lead.id, status=status, user="seed", reason="seed")
     net = str(getattr(nets[0], "id", "")) if nets else "no-such-network"
-    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1"}
+    with store.begin() as conn:  # a phrase accepted once already: accepting it again is allowed, a no-op
+        save_proposals(conn, [Proposal("matrix phrase", "phrase", 3, 0, 2.0)])
+        phrase = next(p.phrase_id for p in list_phrases(conn, PROPOSED) if p.phrase == "matrix phrase")
+        accept_phrase(conn, phrase, indicator="youth_language", user="seed")
+    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1", "phrase": str(phrase)}
     yield store, ids
     store.dispose()
 

@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
+from safeharbor.score.phrase_store import StoredPhrase
 from safeharbor.tips import Tip
 from safeharbor.workspace.adview import AdView
 from safeharbor.workspace.audit import AuditEntry
@@ -159,6 +160,19 @@ class LearningPage:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PhrasesPage:
+    """Phrases proposed from reviews (with their counts) and those accepted into the catalogue."""
+
+    template: ClassVar[str] = "phrases.html"
+    proposed: list[StoredPhrase]
+    accepted: list[StoredPhrase]
+    indicators: list[str]  # ad-level indicator ids to accept into
+    can_accept: bool
+    message: str | None
+    error: str | None
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -174,4 +188,5 @@ PageContext = (
     | CasePage
     | AuditPage
     | LearningPage
+    | PhrasesPage
 )
