@@ -155,6 +155,16 @@ def _filtered_in_python(
     return [_lead(r) for r in rows[offset : offset + limit]]
 
 
+def leads_by_id(conn: Connection, lead_ids: Iterable[str]) -> list[Lead]:
+    """The leads with these ids (`network:<id>`, `ad:<ad_key>`), in no particular order."""
+    out: list[Lead] = []
+    for chunk in sorted_chunks(set(lead_ids)):
+        out.extend(
+            _lead(r) for r in conn.execute(select(score_leads).where(score_leads.c.lead_id.in_(chunk)))
+        )
+    return out
+
+
 def _lead(r: Any) -> Lead:
     network = r.kind == "network"
     return Lead(

@@ -12,6 +12,7 @@ from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
 from safeharbor.web.workspace.render import is_htmx, render, url_path
 from safeharbor.workspace.leads import filter_choices, lead_queue, set_review
+from safeharbor.workspace.teaching import teaching_rows
 
 router = APIRouter()
 
@@ -28,7 +29,10 @@ def leads_page(
     request: Request, access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0
 ) -> Response:
     offset = max(offset, 0)
-    rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=offset)
+    if filters.teach and filters.reviewed != "yes":
+        rows = teaching_rows(conn, filters, limit=PAGE_SIZE, offset=offset)
+    else:
+        rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=offset)
     context = LeadsPage(
         rows=rows,
         filters=filters,
