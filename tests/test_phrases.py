@@ -102,16 +102,16 @@ def test_phrases_commands(tmp_path: Path) -> None:
     with store.connect() as conn:
         pid = next(p.phrase_id for p in propose_phrases(conn) if p.phrase == "sunny cloud")
     bad = runner.invoke(app, ["phrases", "accept", str(pid), "--indicator", "Bad Name", "--db", db])
-    assert bad.exit_code == 1 and "lower-case" in bad.output
+    assert bad.exit_code == 1 and "lower-case" in " ".join(bad.output.split())
     net = runner.invoke(app, ["phrases", "accept", str(pid), "--indicator", "age_changes", "--db", db])
-    assert net.exit_code == 1 and "network-level" in net.output
+    assert net.exit_code == 1 and "network-level" in " ".join(net.output.split())
     ok = runner.invoke(app, ["phrases", "accept", str(pid), "--indicator", "youth_language", "--db", db])
     assert ok.exit_code == 0, ok.output
-    assert "Accepted phrase 'sunny cloud' into youth_language" in ok.output
+    assert "Accepted phrase 'sunny cloud' into youth_language" in " ".join(ok.output.split())
     twice = runner.invoke(app, ["phrases", "accept", str(pid), "--indicator", "youth_language", "--db", db])
     assert twice.exit_code == 0, twice.output  # the same decision again changes nothing
     other = runner.invoke(app, ["phrases", "accept", str(pid), "--indicator", "youth_coded", "--db", db])
-    assert other.exit_code == 1 and "already accepted into youth_language" in other.output
+    assert other.exit_code == 1 and "already accepted into youth_language" in " ".join(other.output.split())
     listed = runner.invoke(app, ["phrases", "list", "--db", db], env={"COLUMNS": "200"})
     assert "sunny cloud" in listed.output and "youth_language" in listed.output
     with store.connect() as conn:

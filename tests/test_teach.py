@@ -11,10 +11,11 @@ from safeharbor.cli import app
 from safeharbor.score.leads import Lead
 from safeharbor.score.queries import Flag
 from safeharbor.score.teach import boundary, teach_order
-from safeharbor.workspace.leads import LeadFilters
+from safeharbor.workspace.leads import LeadFilters, lead_queue, set_review
 from safeharbor.workspace.learning import learn_from_reviews
 from safeharbor.workspace.teaching import fitted_boundary, teaching
 from tests.test_learn_reviews import _corpus, _review
+from tests.test_score_leads import _corpus as score_corpus
 from tests.test_score_support import new_store
 from tests.test_web_learning import client_as
 
@@ -35,7 +36,7 @@ def test_uncertain_and_novel_leads_come_first() -> None:
     assert [t.lead.id for t in order][:2] == ["unsure_new", "unsure_seen"]  # far from the boundary: last
     assert order[0].new_features == ("hotel_venue",) and order[0].novelty == 1.0
     assert "ranking unsure (p≈0.50)" in order[0].why() and "hotel_venue" in order[0].why()
-    assert boundary([sure, unlikely, unsure_new], None) == 0.0  # the median logit before any re-fit
+    assert boundary([sure, unsure_new, unlikely], None, read=2) == 0.0  # the 2nd lead's logit before a re-fit
     assert boundary([sure], -1.5) == -1.5  # the re-fit's boundary once there is one
 
 
@@ -69,4 +70,16 @@ def test_leads_teach_command_and_page(tmp_path: Path) -> None:
     assert str(keys["minor0"]) not in {r["id"] for r in records}
     page = client_as(store, "reviewer").get("/leads?teach=1")
     assert page.status_code == 200 and "To teach: ranking unsure" in page.text and 'name="teach"' in page.text
+    store.dispose()
+
+
+def test_reviewed_networks_do_not_empty_the_first_page(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    score_corpus(store)
+    with store.begin() as conn:
+        set_review(conn, lead_type="network", lead_ref="N-7", status="dismissed", user="ana", reason="adult")
+    with store.connect() as conn:
+        first = lead_queue(conn, LeadFilters(), limit=1)
+        assert len(first) == 1 and first[0].ref != "N-7"
+        assert "N-7" not in {t.lead.id for t in teaching(conn, LeadFilters())}
     store.dispose()

@@ -8,7 +8,8 @@ A review teaches most where the ranking is least sure and where the evidence is 
 
 - The lead logit is the log-odds of its ranking score. The boundary is where the ranking is a coin toss:
   after a re-fit from reviews, the one the fit found (its intercept, `score/learn.py`); before any, the
-  median logit of the top `POOL` leads (the part of the queue analysts actually read).
+  logit of the 25th unreviewed lead (`READ`: the end of the first page an analyst reads), so the first
+  lessons come from the edge of what analysts read anyway.
 - A lead whose evidence no reviewed lead showed has novelty 1; one whose every feature was reviewed
   many times, close to 0. Evidence features are the indicators its score rests on (its top reasons).
 Pure functions: the workspace (workspace/teaching.py) reads the leads and labels.
@@ -17,7 +18,6 @@ Pure functions: the workspace (workspace/teaching.py) reads the leads and labels
 from __future__ import annotations
 
 import math
-import statistics
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,6 +26,7 @@ from safeharbor.score.leads import Lead
 from safeharbor.score.odds import sigmoid
 
 POOL = 2000  # the highest-ranked unreviewed leads considered
+READ = 25  # before any re-fit, the boundary is at the end of the first page an analyst reads
 
 
 def lead_logit(lead: Lead) -> float:
@@ -55,11 +56,11 @@ class Teach:
         return f"ranking unsure (p≈{self.p:.2f}), novelty {self.novelty:.2f}{new}"
 
 
-def boundary(leads: Sequence[Lead], fitted: float | None) -> float:
-    """The logit where the ranking is a coin toss (see module doc)."""
+def boundary(leads: Sequence[Lead], fitted: float | None, read: int = READ) -> float:
+    """The logit where the ranking is a coin toss (see module doc); `leads` ranked, highest first."""
     if fitted is not None:
         return fitted
-    return statistics.median(lead_logit(x) for x in leads) if leads else 0.0
+    return lead_logit(leads[min(read, len(leads)) - 1]) if leads else 0.0
 
 
 def teach_order(leads: Sequence[Lead], labelled: Iterable[frozenset[str]], edge: float) -> list[Teach]:

@@ -201,8 +201,10 @@ def lead_row(lead: Lead) -> LeadRow:
 
 def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
     exclude: set[int] = set()
-    if f.reviewed == "no":
+    done_networks: set[str] = set()
+    if f.reviewed == "no":  # reviewed ads and networks are left out in the query (so a page stays full)
         exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
+        done_networks = reviewed_refs(conn, "network")
     leads = scored_lead_queue(
         conn,
         limit=limit,
@@ -214,12 +216,9 @@ def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> l
         source=f.source,
         indicator=f.indicator,
         exclude_keys=exclude,
+        exclude_leads={f"network:{n}" for n in done_networks},
     )
-    out = [lead_row(lead) for lead in leads]
-    if f.reviewed == "no":
-        done_networks = reviewed_refs(conn, "network")
-        out = [row for row in out if not (row.kind == "network" and row.ref in done_networks)]
-    return out
+    return [lead_row(lead) for lead in leads]
 
 
 def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:

@@ -16,8 +16,6 @@ from safeharbor.score.teach import POOL, Teach, boundary, lead_features, teach_o
 from safeharbor.workspace.leads import LeadFilters, LeadRow, annotate, lead_row, reviewed_refs
 from safeharbor.workspace.learning import review_labels
 
-READ = 200  # the part of the queue analysts read: its median is the boundary before any re-fit
-
 
 def fitted_boundary(conn: Connection) -> float | None:
     """The boundary stored with the model in use, when it was fitted from reviews."""
@@ -44,10 +42,10 @@ def teaching(conn: Connection, filters: LeadFilters, *, limit: int = 50, offset:
         source=filters.source,
         indicator=filters.indicator,
         exclude_keys=done_ads,
+        exclude_leads={f"network:{n}" for n in done_networks},
     )
-    pool = [x for x in pool if not (x.kind == "network" and x.id in done_networks)]
     labelled = [lead_features(x) for x in leads_by_id(conn, review_labels(conn))]
-    edge = boundary(pool[:READ], fitted_boundary(conn))
+    edge = boundary(pool, fitted_boundary(conn))
     return teach_order(pool, labelled, edge)[offset : offset + limit]
 
 
