@@ -15,11 +15,13 @@ from safeharbor.link.queries import NetworkRecord
 from safeharbor.score.phrase_store import StoredPhrase
 from safeharbor.tips import Tip
 from safeharbor.workspace.adview import AdView
+from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
 from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
 from safeharbor.workspace.netview import NetworkView
 from safeharbor.workspace.search import SearchResult
+from safeharbor.workspace.watches import Watch, WatchTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +73,7 @@ class AdPage:
     in_cases: list[int]
     open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,6 +90,7 @@ class NetworkPage:
     view: NetworkView
     in_cases: list[int]
     open_cases: list[CaseSummary]
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +151,25 @@ class AuditPage:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertsPage:
+    template: ClassVar[str] = "alerts.html"
+    alerts: list[AlertView]
+    total: int
+    unread_only: bool
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchesPage:
+    template: ClassVar[str] = "watches.html"
+    watches: list[Watch]
+    kinds: tuple[str, ...]
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed, kept when it was refused
+
+
+@dataclass(frozen=True, slots=True)
 class LearningPage:
     """What the ranking has learnt from reviews: labels so far, model versions, the re-fit action."""
 
@@ -189,4 +212,6 @@ PageContext = (
     | AuditPage
     | LearningPage
     | PhrasesPage
+    | AlertsPage
+    | WatchesPage
 )
