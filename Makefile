@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web fuzz audit lock clean
+        bench-linking bench-risk bench-learning bench-web fuzz audit lock clean
 
 # Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
 # and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
@@ -85,6 +85,9 @@ bench-linking: setup
 
 bench-risk: setup
 	$(PY) bench/risk.py
+
+bench-learning: setup
+	$(PY) bench/learning_curve.py
 
 bench-web: setup
 	$(PY) bench/web.py
