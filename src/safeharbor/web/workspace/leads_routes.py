@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -41,6 +43,7 @@ def leads_page(
         page_size=PAGE_SIZE,
         tips=list_tips(conn, limit=5) if offset == 0 else [],
         query=request.url.query,
+        export_query=urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"]),
     )
     access.note(detail=f"{len(rows)} leads, offset {offset}")
     return render(request, access, context, template=LeadsPage.rows_template if is_htmx(request) else None)
