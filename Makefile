@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web bench-scale fuzz audit lock clean
+        bench-linking bench-risk bench-learning bench-web bench-scale fuzz audit lock clean
 
 # Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
 # and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
@@ -84,8 +84,14 @@ bench-speed: setup
 bench-linking: setup
 	$(PY) bench/linking.py
 
+# The world-shift suite: ad and lead AUC / precision@k per shift of the demo world, and the worst case.
+# RISK_ARGS='--ads 20000 --fit-ads 0' (no --shifts) runs the single-corpus report with re-fitted weights.
+RISK_ARGS ?= --shifts all --ads 10000
 bench-risk: setup
-	$(PY) bench/risk.py
+	nice -n 5 $(PY) bench/risk.py $(RISK_ARGS)
+
+bench-learning: setup
+	$(PY) bench/learning_curve.py
 
 bench-web: setup
 	$(PY) bench/web.py

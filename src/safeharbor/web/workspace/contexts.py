@@ -12,7 +12,9 @@ from typing import Any, ClassVar
 
 from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
+from safeharbor.score.phrase_store import StoredPhrase
 from safeharbor.tips import Tip
+from safeharbor.workspace.accounts import User
 from safeharbor.workspace.adview import AdView
 from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
@@ -43,6 +45,7 @@ class LeadsPage:
     page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
+    export_query: str = ""  # the filters without the paging offset, for the CSV download
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,6 +66,7 @@ class SearchPage:
     q: str
     kind: str
     result: SearchResult | None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,6 +168,11 @@ class AuditPage:
     user_filter: str
     action_filter: str
     outcome_filter: str
+    since_filter: str = ""
+    until_filter: str = ""
+    query: str = ""  # the filters as a query string, for the CSV link and paging
+    date_error: str | None = None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -199,6 +208,41 @@ class LearningPage:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PhrasesPage:
+    """Phrases proposed from reviews (with their counts) and those accepted into the catalogue."""
+
+    template: ClassVar[str] = "phrases.html"
+    proposed: list[StoredPhrase]
+    accepted: list[StoredPhrase]
+    indicators: list[str]  # ad-level indicator ids to accept into
+    can_accept: bool
+    message: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    template: ClassVar[str] = "users.html"
+    users: list[User]
+    roles: tuple[str, ...]
+    min_length: int
+    message: str | None = None
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed (never a password), kept when refused
+    secret: tuple[str, str, str] | None = None  # (user, TOTP secret, otpauth URI), shown once
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """A short page saying what happened (an action refused, and why), with the way back."""
+
+    template: ClassVar[str] = "message.html"
+    title: str
+    message: str
+    back_url: str
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -215,6 +259,9 @@ PageContext = (
     | AuditPage
     | ErrorPage
     | LearningPage
+    | PhrasesPage
     | AlertsPage
     | WatchesPage
+    | UsersPage
+    | MessagePage
 )

@@ -26,8 +26,10 @@ from safeharbor.web.workspace import (
     leads_routes,
     learning_routes,
     network_routes,
+    queue_routes,
     search_routes,
     tip_routes,
+    user_routes,
     watch_routes,
 )
 from safeharbor.web.workspace.guard import (
@@ -43,6 +45,7 @@ static_dir = Path(__file__).parent / "static"
 _ROUTERS = [
     auth_routes.router,
     leads_routes.router,
+    queue_routes.router,
     search_routes.router,
     ad_routes.router,
     tip_routes.router,
@@ -52,6 +55,7 @@ _ROUTERS = [
     network_routes.router,
     api_routes.router,
     watch_routes.router,
+    user_routes.router,
 ]
 _ROUTES = [route for sub in _ROUTERS for route in sub.routes]
 # Every route but signing in and out states its access rule and takes the access dependency.
