@@ -25,6 +25,7 @@ WIDE_PHONE = "８５７-５５５-０１９９"  # a fictional 555-01xx number, 
 EMOJI = "🍭🎀"
 ROOM = "214"
 SOURCE = "testboard-example"
+LONG_SOURCE = "longboard-example"  # one ad with a 20,000-character token (a page must still fit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,10 +57,23 @@ def _wide_ads(posted_on: str) -> list[dict[str, object]]:
     ]
 
 
+def _long_ad(posted_on: str) -> dict[str, object]:
+    return {
+        "id": "lb-1",
+        "source": LONG_SOURCE,
+        "url": "https://longboard.example.com/boston/lb-1",
+        "posted_at": f"{posted_on}T12:00:00Z",
+        "location": "Boston, MA",
+        "title": "A very long word",
+        "body": "Read this: " + "x" * 20000 + " and that is all.",
+        "images": [],
+    }
+
+
 def referral_world(folder: Path, n_ads: int = 160) -> ReferralWorld:
     summary = generate(folder / "data", n_ads, 11, images=False)
     with open(summary.ads_path, "a", encoding="utf-8") as out:
-        for ad in _wide_ads("2026-08-20"):
+        for ad in [*_wide_ads("2026-08-20"), _long_ad("2026-08-19")]:
             out.write(json.dumps(ad, ensure_ascii=False) + "\n")
     store = open_store(str(folder / "safeharbor.db"))
     ingest_file(store, summary.ads_path, workers=1)

@@ -22,6 +22,7 @@ from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
 from safeharbor.workspace.netview import NetworkView
 from safeharbor.workspace.search import SearchResult
+from safeharbor.workspace.tiplinks import TipLink
 from safeharbor.workspace.watches import Watch, WatchTarget
 
 
@@ -45,6 +46,7 @@ class LeadsPage:
     page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
+    tip_links: dict[str, list[TipLink]] = field(default_factory=dict)  # network id / "ad:KEY" -> tips
     export_query: str = ""  # the filters without the paging offset, for the CSV download
 
 
@@ -77,6 +79,7 @@ class AdPage:
     open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
     watch_targets: list[WatchTarget]
+    tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this ad
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class NetworkPage:
     in_cases: list[int]
     open_cases: list[CaseSummary]
     watch_targets: list[WatchTarget]
+    tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this network
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from safeharbor.web.workspace.params import PAGE_SIZE
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.netview import network_view
+from safeharbor.workspace.tiplinks import tips_for_network
 from safeharbor.workspace.watches import watch_targets
 
 router = APIRouter()
@@ -45,6 +46,7 @@ def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id:
             + [("handle", h) for h in rec.handles]
             + [("image", h) for h in rec.image_hashes],
         ),
+        tip_links=tips_for_network(conn, rec),
     )
     return render(request, access, context)
 

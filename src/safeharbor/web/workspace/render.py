@@ -30,7 +30,7 @@ from safeharbor.web.deps import store_of
 from safeharbor.web.workspace.contexts import PageContext
 from safeharbor.web.workspace.guard import Access
 from safeharbor.workspace.alerts import unread_count
-from safeharbor.workspace.titles import indicator_title
+from safeharbor.workspace.titles import indicator_title, with_titles
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -44,7 +44,9 @@ def _risk_label(risk: float | None) -> str:
 
 def _short_time(value: Any) -> str:
     s = str(value or "")
-    return s.replace("T", " ").removesuffix("Z")[:16]
+    if not s:
+        return ""
+    return s.replace("T", " ").removesuffix("Z")[:16] + " UTC"  # stored times are UTC: say so
 
 
 def url_path(request: Request, name: str, /, **params: object) -> str:
@@ -88,6 +90,7 @@ templates.env.filters["tip_status"] = status_label
 templates.env.filters["form_label"] = variant_label
 templates.env.filters["sighting"] = sighting_text
 templates.env.filters["indicator_title"] = indicator_title
+templates.env.filters["with_titles"] = with_titles
 
 
 @pass_context
