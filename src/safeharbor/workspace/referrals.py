@@ -21,7 +21,7 @@ from sqlalchemy import Connection, select
 from safeharbor.score.queries import scores_for_ads
 from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.times import now_iso
-from safeharbor.workspace.cases import CaseError, case_ad_keys, get_case
+from safeharbor.workspace.cases import CaseError, _log, case_ad_keys, get_case
 from safeharbor.workspace.tables import referral_exports
 
 HOTLINES = [
@@ -229,8 +229,6 @@ def export_referral(
             )
         ).inserted_primary_key[0]  # type: ignore[index]
     )
-    from safeharbor.workspace.cases import _log
-
     _log(conn, case_id, user, "referral", f"{fmt} to {recipient} sha256 {digest[:12]}…")
     filename = f"safeharbor-referral-case{case_id}-{export_id}.{fmt}"
     return ReferralExport(export_id, filename, media_type, content, digest)
