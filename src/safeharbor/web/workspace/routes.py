@@ -64,8 +64,8 @@ def setup(app: FastAPI) -> None:
     app.middleware("http")(audit_middleware(store_of))
 
     @app.exception_handler(LoginRedirect)
-    async def _to_login(_request: Request, exc: LoginRedirect) -> Response:
-        return login_redirect_response(exc)
+    async def _to_login(request: Request, exc: LoginRedirect) -> Response:
+        return login_redirect_response(request, exc)
 
 
 __all__ = ["path_prefixes", "router", "setup", "static_dir"]
