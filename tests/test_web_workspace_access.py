@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
+from safeharbor.score.leads import lead_queue
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
 from safeharbor.workspace import cases as case_ops
+from safeharbor.workspace.leads import set_review
 from safeharbor.workspace.tables import audit_log
 from tests.test_workspace_support import client_as, csrf_of, demo_store
 
@@ -48,6 +50,8 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/tips", "tip.read", {}),
     ("GET", "/tips/{tip}", "tip.read", {}),
     ("GET", "/audit", "audit.read", {}),
+    ("GET", "/learning", "model.read", {}),
+    ("POST", "/learning/fit", "model.fit", {}),
 ]
 
 
@@ -57,6 +61,9 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dic
     with store.begin() as conn:
         case_id = case_ops.open_case(conn, title="seed case", user="seed")
         nets = list_networks(conn, limit=1)
+        for n, lead in enumerate(lead_queue(conn, limit=8)):  # labels for the re-fit route to learn from
+            status = "confirmed" if n % 2 else "dismissed"
+            set_review(conn, lead_type=lead.kind, lead_ref=lead.id, status=status, user="seed", reason="seed")
     net = str(getattr(nets[0], "id", "")) if nets else "no-such-network"
     ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1"}
     yield store, ids

@@ -17,6 +17,7 @@ from safeharbor.cli import (
     data_cmds,
     demo_cmd,
     export_cmds,
+    learn_cmds,
     network_cmds,
     risk_cmds,
     user_cmds,
@@ -62,6 +63,7 @@ for _commands in (
     export_cmds,  # export ads | networks
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
+    learn_cmds,  # learn (from reviews)
     web_cmds,  # serve
     user_cmds,  # users, keys
     audit_cmds,  # audit verify | list | export

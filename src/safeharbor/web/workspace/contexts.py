@@ -151,6 +151,20 @@ class AuditPage:
     outcome_filter: str
 
 
+@dataclass(frozen=True, slots=True)
+class LearningPage:
+    """What the ranking has learnt from reviews: labels so far, model versions, the re-fit action."""
+
+    template: ClassVar[str] = "learning.html"
+    confirmed: int
+    dismissed: int
+    in_use: str  # the weights in use: "catalogue" or "fitted on N reviews of this corpus (model #k)"
+    history: list[dict[str, Any]]
+    can_fit: bool
+    result: list[str]  # the last re-fit's report lines (after the action)
+    error: str | None
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -165,4 +179,5 @@ PageContext = (
     | CasesPage
     | CasePage
     | AuditPage
+    | LearningPage
 )
