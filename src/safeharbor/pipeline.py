@@ -1,4 +1,4 @@
-"""`safeharbor analyze`: extract -> index -> link -> score, each incremental, each printing a summary."""
+"""`safeharbor analyze`: extract -> index -> link -> score -> alerts, each incremental, with a summary."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from safeharbor.ingest.unreadable import set_aside_unreadable_ads
 from safeharbor.link.run import update_networks
 from safeharbor.score.run import update_scores
 from safeharbor.storage.engine import Store
+from safeharbor.workspace.alerts import update_alerts
 from safeharbor.workspace.search import update_index
 
 
@@ -54,4 +55,6 @@ def analyze(
     result.stages.append(("index", update_index(store, rebuild=rebuild)))
     result.stages.append(("link", update_networks(store, rebuild=rebuild, progress=report("link"))))
     result.stages.append(("score", update_scores(store, rebuild=rebuild)))
+    # Last: new ads x watched identifiers -> alerts (needs their extractions and networks).
+    result.stages.append(("alerts", update_alerts(store)))
     return result

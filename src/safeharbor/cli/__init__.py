@@ -21,6 +21,7 @@ from safeharbor.cli import (
     network_cmds,
     risk_cmds,
     user_cmds,
+    watch_cmds,
     web_cmds,
 )
 from safeharbor.cli.errors import SafeHarborGroup
@@ -66,6 +67,7 @@ for _commands in (
     learn_cmds,  # learn (from reviews)
     web_cmds,  # serve
     user_cmds,  # users, keys
+    watch_cmds,  # watch add | list | remove, alerts
     audit_cmds,  # audit verify | list | export
     backup_cmds,  # backup, restore
 ):

@@ -14,11 +14,13 @@ from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
 from safeharbor.tips import Tip
 from safeharbor.workspace.adview import AdView
+from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
 from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
 from safeharbor.workspace.netview import NetworkView
 from safeharbor.workspace.search import SearchResult
+from safeharbor.workspace.watches import Watch, WatchTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +84,7 @@ class AdPage(InCases):
     template: ClassVar[str] = "ad.html"
     view: AdView
     review: dict[str, Any] | None
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,6 +97,7 @@ class NetworksPage(Listing):
 class NetworkPage(InCases):
     template: ClassVar[str] = "network.html"
     view: NetworkView
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,6 +156,25 @@ class AuditPage:
 
 
 @dataclass(frozen=True, slots=True)
+class AlertsPage:
+    template: ClassVar[str] = "alerts.html"
+    alerts: list[AlertView]
+    total: int
+    unread_only: bool
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchesPage:
+    template: ClassVar[str] = "watches.html"
+    watches: list[Watch]
+    kinds: tuple[str, ...]
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed, kept when it was refused
+
+
+@dataclass(frozen=True, slots=True)
 class LearningPage:
     """What the ranking has learnt from reviews: labels so far, model versions, the re-fit action."""
 
@@ -180,4 +203,6 @@ PageContext = (
     | CasePage
     | AuditPage
     | LearningPage
+    | AlertsPage
+    | WatchesPage
 )

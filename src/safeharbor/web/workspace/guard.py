@@ -48,6 +48,8 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "audit.read": frozenset({"admin"}),
     "model.read": ALL_ROLES,
     "model.fit": EDITORS,  # re-fit weights from reviews; accept proposed phrases into the catalogue
+    "alert.read": ALL_ROLES,  # watches and alerts are each analyst's own
+    "watch.write": ALL_ROLES,
 }
 
 
