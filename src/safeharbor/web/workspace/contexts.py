@@ -27,6 +27,22 @@ from safeharbor.workspace.watches import Watch, WatchTarget
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a long list: where it starts and how many rows a full page has ("more" links)."""
+
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class InCases:
+    """The cases an item is in, and the open ones this user may add it to (none if they may not edit)."""
+
+    in_cases: list[int]
+    open_cases: list[CaseSummary]
+
+
+@dataclass(frozen=True, slots=True)
 class LoginPage:
     template: ClassVar[str] = "login.html"
     error: str | None
@@ -36,14 +52,12 @@ class LoginPage:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadsPage:
+class LeadsPage(Listing):
     template: ClassVar[str] = "leads.html"
     rows_template: ClassVar[str] = "leads_rows.html"  # the next page of rows, for htmx
     rows: list[LeadRow]
     filters: LeadFilters
     choices: dict[str, list[str]]
-    offset: int
-    page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
     tip_links: dict[str, list[TipLink]] = field(default_factory=dict)  # network id / "ad:KEY" -> tips
@@ -72,30 +86,24 @@ class SearchPage:
 
 
 @dataclass(frozen=True, slots=True)
-class AdPage:
+class AdPage(InCases):
     template: ClassVar[str] = "ad.html"
     view: AdView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
     watch_targets: list[WatchTarget]
     tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this ad
 
 
 @dataclass(frozen=True, slots=True)
-class NetworksPage:
+class NetworksPage(Listing):
     template: ClassVar[str] = "networks.html"
     networks: list[NetworkRecord]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkPage:
+class NetworkPage(InCases):
     template: ClassVar[str] = "network.html"
     view: NetworkView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]
     watch_targets: list[WatchTarget]
     tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this network
 
@@ -112,11 +120,9 @@ class WhyLinked:
 
 
 @dataclass(frozen=True, slots=True)
-class TipsPage:
+class TipsPage(Listing):
     template: ClassVar[str] = "tips.html"
     tips: list[Tip]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
