@@ -3,8 +3,9 @@ blocking key, verification per partition, with the link stage's own functions at
 
 1. `minhash.band_keys` over slices of the ads (each ad's keys depend on its own place and distinctive
    shingles only, so slices give exactly the keys the whole list gives);
-2. a DataFrame of (band, key, ad) grouped by (band, key): each LSH bucket of two or more ads, its
-   members sorted as the local engine has them, proposes pairs with `minhash.bucket_candidates`;
+2. (band, key) -> ad rows grouped by key (the blocking join, one shuffle): each LSH bucket of two or
+   more ads, its members sorted as the local engine has them, proposes pairs with
+   `minhash.bucket_candidates`;
 3. distinct pairs are verified with `index.verify_pairs` per partition (the rarity index is broadcast:
    it is global by nature, built once by the driver over all ads).
 The driver gets back the band keys (stored for incremental runs) and the sorted edges.
@@ -37,13 +38,18 @@ def _slice_keys(
     return lo, keys.astype("<u8").tobytes(), usable.tobytes()
 
 
-def _bucket_rows(lo: int, blob: bytes, usable_blob: bytes) -> Iterator[tuple[int, int, int]]:
-    """(band, key as a signed 64-bit value for Spark's LongType, ad index) of each usable ad."""
-    keys = np.frombuffer(blob, dtype="<u8").reshape(-1, minhash.BANDS).view(np.int64)
+def _bucket_rows(lo: int, blob: bytes, usable_blob: bytes) -> Iterator[tuple[tuple[int, int], int]]:
+    """((band, key), ad index) of each usable ad."""
+    keys = np.frombuffer(blob, dtype="<u8").reshape(-1, minhash.BANDS)
     usable = np.frombuffer(usable_blob, dtype=bool)
     for offset in np.flatnonzero(usable).tolist():
-        for band in range(minhash.BANDS):
-            yield band, int(keys[offset, band]), lo + offset
+        for band, key in enumerate(keys[offset].tolist()):
+            yield (band, key), lo + offset
+
+
+def _partitions(n: int) -> int:
+    """Shuffle partitions for the bucket join: ~50k ads' rows each (a few MB), at least 2."""
+    return max(2, n // 50_000)
 
 
 def _candidates(items: Broadcast[list[TextItem]], members: list[int]) -> Iterable[tuple[int, int]]:
@@ -80,15 +86,10 @@ def spark_text_edges(spark: SparkSession) -> Callable[[list[TextItem], TextIndex
                 usable[lo : lo + len(part)] = np.frombuffer(usable_blob, dtype=bool)
             if int(usable.sum()) < 2:
                 return keys, usable, []
-            rows = sliced.flatMap(lambda s: _bucket_rows(*s))
-            frame = spark.createDataFrame(rows, "band int, key long, ad int")
-            buckets = (
-                frame.groupBy("band", "key")
-                .agg({"ad": "collect_list"})
-                .withColumnRenamed("collect_list(ad)", "members")
-            )
-            multi = buckets.where("size(members) >= 2").select("members").rdd
-            pairs = multi.flatMap(lambda row: _candidates(b_items, row.members)).distinct()
+            # The blocking join: ads keyed by (band, bucket key), grouped; buckets of two or more propose.
+            buckets = sliced.flatMap(lambda s: _bucket_rows(*s)).groupByKey(_partitions(n))
+            multi = buckets.values().map(list).filter(lambda members: len(members) >= 2)
+            pairs = multi.flatMap(lambda members: _candidates(b_items, members)).distinct()
             edges = pairs.mapPartitions(lambda part: _verify(b_items, b_index, part)).collect()
             sliced.unpersist()
         finally:
