@@ -206,3 +206,41 @@ def test_cli_lists_splits_with_the_groups_they_are_kept_in(tmp_path: Path) -> No
     result = CliRunner().invoke(app, ["network", "--cuts", "--db", str(db)])
     assert result.exit_code == 0, result.output
     assert "@reddoor" in result.output and "kept within" in result.output
+
+
+def switching_operator(op: int, copier: int | None = None) -> list[dict[str, Any]]:
+    """One operator that switches phones: each phone in use for ten days, then a pause, then the next,
+    in the same cities; no ad shows two phones. `copier`: an unrelated operator copying the template
+    word for word in another city, with its own phone, in the pause after the first phone."""
+    rng = random.Random(op)
+    lines = _operator_lines(op)
+    cities = [CITIES[(op + k) % len(CITIES)] for k in range(2)]
+    out = []
+    for phase in range(3):
+        phone = f"{cities[0][2]}-555-01{op * 3 + phase + 10:02d}"
+        for k in range(6):
+            city = cities[(k // 3 + phase) % 2]
+            kept = [line for line in lines if rng.random() > 0.2] or lines[:2]
+            name = NAMES[(op + k) % len(NAMES)]
+            body = f"Hi I'm {name}. " + ". ".join(kept) + f". Now in {city[0]}. Call {phone}."
+            out.append(ad_record(f"sw{op}-p{phase}k{k}", phase * 20 + k * 1.7, city, body))
+    if copier is not None:
+        elsewhere = CITIES[(op + 5) % len(CITIES)]
+        phone = f"{elsewhere[2]}-555-01{copier:02d}"
+        for k in range(4):
+            body = f"Hi I'm {NAMES[k]}. " + ". ".join(lines) + f". Now in {elsewhere[0]}. Call {phone}."
+            out.append(ad_record(f"copy{op}-k{k}", 12 + k * 0.5, elsewhere, body))
+    return out
+
+
+def test_an_operator_switching_phones_over_time_comes_out_whole(store: Store, tmp_path: Path) -> None:
+    records = switching_operator(4, copier=95)
+    others = [r for op in range(12) for r in independent(op, CITIES[op % len(CITIES)], generic=op % 2 == 0)]
+    load(store, write_jsonl(tmp_path / "ads.jsonl", records + others))
+    groups = _groups_of(store, "sw4-")
+    assert len(groups) == 1, [len(g) for g in groups]
+    (whole,) = groups
+    assert len(whole) == 18 and not any("copy" in x for x in whole)  # the copier stays apart
+    with store.connect() as conn:
+        chain = why_linked(conn, key_of(store, "sw4-p0k0"), key_of(store, "sw4-p2k5"))
+    assert "template" in [e.kind for e in chain]

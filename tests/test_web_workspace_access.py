@@ -12,10 +12,12 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
+from safeharbor.score.leads import lead_queue
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
 from safeharbor.workspace import cases as case_ops
+from safeharbor.workspace.leads import set_review
 from safeharbor.workspace.tables import audit_log
 from tests.test_workspace_support import client_as, csrf_of, demo_store
 
@@ -48,6 +50,13 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/tips", "tip.read", {}),
     ("GET", "/tips/{tip}", "tip.read", {}),
     ("GET", "/audit", "audit.read", {}),
+    ("GET", "/learning", "model.read", {}),
+    ("POST", "/learning/fit", "model.fit", {}),
+    ("GET", "/alerts", "alert.read", {}),
+    ("POST", "/alerts/read", "alert.read", {"all": "1"}),
+    ("GET", "/watches", "alert.read", {}),
+    ("POST", "/watches", "watch.write", {"kind": "phone", "value": "214-555-0134", "next": "/watches"}),
+    ("POST", "/watches/{watch}/remove", "watch.write", {}),
 ]
 
 
@@ -57,8 +66,11 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dic
     with store.begin() as conn:
         case_id = case_ops.open_case(conn, title="seed case", user="seed")
         nets = list_networks(conn, limit=1)
+        for n, lead in enumerate(lead_queue(conn, limit=8)):  # labels for the re-fit route to learn from
+            status = "confirmed" if n % 2 else "dismissed"
+            set_review(conn, lead_type=lead.kind, lead_ref=lead.id, status=status, user="seed", reason="seed")
     net = str(getattr(nets[0], "id", "")) if nets else "no-such-network"
-    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1"}
+    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1", "watch": "999999"}
     yield store, ids
     store.dispose()
 
@@ -99,6 +111,7 @@ def test_matrix_covers_every_workspace_route() -> None:
             "{case}": "{case_id}",
             "{net}": "{network_id}",
             "{tip}": "{tip_id}",
+            "{watch}": "{watch_id}",
         }.items():
             path = path.replace(key, param)
         listed.add((method, path))
@@ -122,6 +135,8 @@ def test_every_route_as_role(world: tuple[Store, dict[str, str]], role: str | No
             response = client.post(path, data={**data, "csrf_token": token}, follow_redirects=False)
         after = _count(store)
         assert after - before == 1, f"{role} {method} {path}: {after - before} audit rows"
+        # Issue 16 M4: no workspace response may be kept by the browser (Back after sign-out).
+        assert response.headers.get("cache-control") == "no-store", f"{role} {method} {path}"
         user, _, outcome = _last(store)
         allowed = role is not None and role in PERMISSIONS[permission]
         where = f"{role} {method} {path} -> {response.status_code}"
@@ -210,3 +225,16 @@ def test_idle_session_sends_you_back_to_login(world: tuple[Store, dict[str, str]
         conn.execute(update(sessions).values(last_seen_at="2000-01-01T00:00:00Z"))
     response = client.get("/leads", follow_redirects=False)
     assert response.status_code == 303 and "expired=1" in response.headers["location"]
+
+
+def test_sign_in_out_and_error_pages_are_not_stored_either(world: tuple[Store, dict[str, str]]) -> None:
+    store, _ = world
+    client = client_as(store, "analyst")
+    for response in (
+        client.get("/login"),
+        client.get("/ads/99999999"),
+        client.get("/networks/N-999999"),
+        client.post("/logout", data={"csrf_token": csrf_of(client)}, follow_redirects=False),
+        client.get("/leads", follow_redirects=False),  # signed out: the redirect to /login
+    ):
+        assert response.headers.get("cache-control") == "no-store", response.url

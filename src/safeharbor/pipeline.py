@@ -1,4 +1,4 @@
-"""`safeharbor analyze`: extract -> index -> link -> score, each incremental, each printing a summary."""
+"""`safeharbor analyze`: extract -> index -> link -> score -> alerts, each incremental, with a summary."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from safeharbor.link.run import EdgeFinder, FeatureRunner, find_text_edges, upda
 from safeharbor.score.match import MatchRunner
 from safeharbor.score.run import update_scores
 from safeharbor.storage.engine import Store
+from safeharbor.workspace.alerts import update_alerts
 from safeharbor.workspace.search import update_index
 
 
@@ -79,4 +80,6 @@ def analyze(
     )
     result.stages.append(("link", linked))
     result.stages.append(("score", update_scores(store, rebuild=rebuild, match_runner=engine.match)))
+    # Last: new ads x watched identifiers -> alerts (needs their extractions and networks).
+    result.stages.append(("alerts", update_alerts(store)))
     return result

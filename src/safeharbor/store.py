@@ -15,6 +15,7 @@ from safeharbor.storage.engine import Store
 from safeharbor.storage.migrations import Migration
 from safeharbor.tips import tables as tips_tables
 from safeharbor.workspace import tables as workspace_tables
+from safeharbor.workspace import watch_tables
 
 __all__ = ["MIGRATIONS", "Store", "open_store"]
 
@@ -23,6 +24,7 @@ MIGRATIONS: list[Migration] = [
     *link_tables.MIGRATIONS,
     *score_tables.MIGRATIONS,
     *workspace_tables.MIGRATIONS,
+    *watch_tables.MIGRATIONS,
     *tips_tables.MIGRATIONS,
 ]
 

@@ -17,9 +17,11 @@ from safeharbor.cli import (
     data_cmds,
     demo_cmd,
     export_cmds,
+    learn_cmds,
     network_cmds,
     risk_cmds,
     user_cmds,
+    watch_cmds,
     web_cmds,
 )
 from safeharbor.cli.errors import SafeHarborGroup
@@ -62,8 +64,10 @@ for _commands in (
     export_cmds,  # export ads | networks
     network_cmds,  # network, why
     risk_cmds,  # leads, train, indicators
+    learn_cmds,  # learn (from reviews)
     web_cmds,  # serve
     user_cmds,  # users, keys
+    watch_cmds,  # watch add | list | remove, alerts
     audit_cmds,  # audit verify | list | export
     backup_cmds,  # backup, restore
 ):

@@ -170,7 +170,10 @@ def train(
         ),
     ] = None,
 ) -> None:
-    """Re-fit indicator weights from analysts' reviewed case outcomes, and print the fit's quality."""
+    """Re-fit indicator weights from labelled ad outcomes (a file, or case outcomes), print the fit's quality.
+
+    To learn from the workspace's reviews (confirmed / dismissed leads and case outcomes), use
+    `safeharbor learn`."""
     store = open_store(db)
     if from_file is not None:
         outcomes, bad = _outcomes_from_file(store, from_file)

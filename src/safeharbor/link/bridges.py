@@ -80,12 +80,13 @@ def control(
     facts: AdFacts,
     base_pairs: Sequence[tuple[int, int]],
     idents: Mapping[IdentKey, Sequence[int]],
-    merge: Callable[[UnionFind], Sequence[tuple[int, int]]] | None = None,
+    merge: Callable[[UnionFind, Sequence[Sequence[int]]], Sequence[tuple[int, int]]] | None = None,
 ) -> tuple[UnionFind, list[Cut]]:
     """Join ads on base evidence and every identifier that passes the test; return the cuts.
 
-    `merge` proposes further joins from the groups made so far (template linking, `link.templates`);
-    identifiers still deferred then are tested again against the joined groups.
+    `merge` proposes further joins from the groups made so far (template linking, `link.templates`),
+    given the ads of each identifier still deferred (two groups showing one of them and writing one
+    template are one operator's); identifiers still deferred then are tested again.
     """
     first_of_posting: dict[int, int] = {}
     weights = [0] * n
@@ -109,14 +110,12 @@ def control(
             pending.append(((kind, value), members, postings))
     verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]] = {}  # groups (root, size) last seen
     pending = _passes(uf, facts, pending, verdicts)
-    if merge is not None and pending:
+    if merge is not None:
         # Groups that other evidence joins (one operator's template) may settle a deferred identifier.
-        for a, b in merge(uf):
+        for a, b in merge(uf, [members for _key, members, _postings in pending]):
             uf.union(a, b)
-        pending = _passes(uf, facts, pending, verdicts)
-    elif merge is not None:
-        for a, b in merge(uf):
-            uf.union(a, b)
+        if pending:
+            pending = _passes(uf, facts, pending, verdicts)
     # Split, not cut: each still-bridging identifier joins its ads inside each group it belongs to
     # (the groups other evidence, place and wording show to be one operator), never across them.
     parts = {key: _split_parts(uf, facts, members) for key, members, _postings in pending}

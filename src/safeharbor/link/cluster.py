@@ -1,16 +1,20 @@
 """Union-find over ads, and stable network ids across runs.
 
 A network is a connected group of ads spanning at least two postings (distinct source and id); an ad
-whose group is only itself (and its own versions) stands alone. Ids (`N-000123`) are carried over from
-the previous run by largest overlap, so an analyst's bookmarks survive new data where possible.
+whose group is only itself (and its own versions) stands alone. Ids (`N-000123`) are derived from the
+network's first posting (`content_ids`), so they are a function of the ads alone, not of the order or
+batches they were ingested in, and survive new data while the network's first posting stays first.
 """
 
 from __future__ import annotations
 
-from collections import Counter, defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+import hashlib
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 
 MIN_POSTINGS = 2
+ID_SPACE = 999_999  # N-000001 .. N-999999
+WIDE_ID_SPACE = 999_999_999  # used once a store holds more than half a million networks
 
 
 class UnionFind:
@@ -61,35 +65,28 @@ def components(uf: UnionFind, n: int) -> list[list[int]]:
     return out
 
 
-def assign_ids(
-    groups: Sequence[Sequence[int]], previous: Mapping[int, str], next_number: int
-) -> tuple[list[str], int]:
-    """Network id for each group (of ad keys): previous ids by largest overlap, else new ones.
+def content_ids(anchors: Sequence[str]) -> list[str]:
+    """Network id of each group, from its anchor alone: the posting key of its first posting.
 
-    Groups come in an order of their ads' content (earliest first), and ties go by that order, so a
-    rebuild numbers networks the same whatever order the ads were ingested in.
-
-    Returns the ids (in the order of `groups`) and the next unused number.
+    Why from content: an id carried over from earlier runs would depend on the order ads arrived in
+    and on how they were batched; partners and cases need the same network to have the same id
+    whatever the history. The anchor is the group's earliest posting (posted time, then source and
+    id), so new, later ads rarely change it: a network keeps its id while it grows, and two that
+    merge keep the earlier one's. The number is a hash of the anchor (`N-` and six digits, as
+    before); when two anchors hash alike, the earlier anchor keeps the number and the later one
+    takes the next free one (in anchor order, so this too is a function of the ads alone).
     """
-    claims: list[tuple[int, int, str, int]] = []  # (-overlap, group index, old id, group index)
-    for gi, group in enumerate(groups):
-        counts = Counter(previous[k] for k in group if k in previous)
-        for old, overlap in counts.items():
-            claims.append((-overlap, gi, old, gi))
-    claims.sort()
-    ids: list[str | None] = [None] * len(groups)
-    taken: set[str] = set()
-    for _neg, _first, old, gi in claims:
-        if ids[gi] is None and old not in taken:
-            ids[gi] = old
-            taken.add(old)
-    out: list[str] = []
-    for found in ids:
-        if found is None:
-            found = format_id(next_number)
-            next_number += 1
-        out.append(found)
-    return out, next_number
+    space = ID_SPACE if len(anchors) < ID_SPACE // 2 else WIDE_ID_SPACE
+    taken: set[int] = set()
+    out: list[str] = [""] * len(anchors)
+    for gi in sorted(range(len(anchors)), key=anchors.__getitem__):
+        digest = hashlib.blake2b(anchors[gi].encode(), digest_size=8).digest()
+        number = int.from_bytes(digest, "big") % space + 1
+        while number in taken:
+            number = number % space + 1
+        taken.add(number)
+        out[gi] = format_id(number)
+    return out
 
 
 def format_id(number: int) -> str:

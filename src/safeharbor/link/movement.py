@@ -53,7 +53,8 @@ Visit = tuple[str, str | None, str | None, float | None, float | None]  # posted
 
 def stays_from(visits: Iterable[Visit]) -> list[Stay]:
     """Ordered stays from (posted_at, city, state, lat, lon) of each ad; unplaced ads are skipped."""
-    ordered = sorted((v for v in visits if v[1]), key=lambda v: v[0])
+    # Ads posted at the same time are taken by place (a content order), never in the order they were read.
+    ordered = sorted((v for v in visits if v[1]), key=lambda v: (v[0], v[1] or "", v[2] or ""))
     out: list[Stay] = []
     for posted_at, city, state, lat, lon in ordered:
         assert city is not None

@@ -35,7 +35,6 @@ from safeharbor.storage.engine import bulk_insert
 from safeharbor.storage.reads import format_time
 
 INSERT_BATCH = 20000
-NEXT_ID_KEY = "next_network_number"
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +47,6 @@ class Graph:
     cuts: Sequence[bridges.Cut]
     groups: Sequence[Sequence[int]]  # ad keys of each network
     ids: Sequence[str]
-    next_number: int
     posted_at: dict[int, str]
     posting: dict[int, int]
     idents: dict[tuple[str, str], list[int]]  # identifier -> ad keys
@@ -142,7 +140,6 @@ def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set
     }
     changed |= {nid for nid in graph.ids if stored_strength.get(nid) != graph.confidence.get(nid)}
     _write_networks(conn, graph, changed, gone)
-    set_state(conn, NEXT_ID_KEY, str(graph.next_number))
     return changed, gone
 
 

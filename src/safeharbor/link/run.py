@@ -15,7 +15,10 @@ Incremental by design:
 Still global, and why: giant-component control decides cuts from the partition all other evidence
 makes, and the text index it reads (`build_index`) is rebuilt over all stored features; both are
 vectorised or near-linear (~4 s at 100k ads). So an incremental run gives exactly the networks a
-full rebuild gives (tests/test_link_incremental.py). Network ids carry over by overlap.
+full rebuild gives (tests/test_link_incremental.py). Network ids are derived from each network's first
+posting (`cluster.content_ids`), and every tie is broken by content (`_Corpus.content_rank`), never
+by ad keys: the networks are a function of the ad set alone, whatever order and batches it came in
+(tests/test_link_order.py).
 If a run stops between storing features and storing the graph, the next run rederives the graph.
 """
 
@@ -25,7 +28,7 @@ import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -59,7 +62,6 @@ log = logging.getLogger(__name__)
 FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
 INSERT_BATCH = 20000
-NEXT_ID_KEY = "next_network_number"
 GRAPH_CURRENT_KEY = "graph_current"  # "1" when the stored graph reflects every stored feature
 TEXT_BASE_KEY = "text_weight_base"  # the rounded corpus size the stored text edges were weighed with
 GIANT_POSTINGS = 500  # a network larger than this (and than 5% of ads) is flagged in the summary
@@ -139,6 +141,10 @@ class _Corpus:
     shingles: list[np.ndarray]
     idents: dict[tuple[str, str], list[int]]
     posting_keys: list[str] = field(default_factory=list)
+
+    def anchor(self, i: int) -> str:
+        """What names a network whose first posting ad `i` is: posted time, then source and id."""
+        return f"{self.posted_at[i]}{SEP}{self.posting_keys[i]}"
 
     def content_rank(self) -> list[int]:
         """Each ad's position in an order that depends on the ads alone (time, posting, wording):
@@ -477,6 +483,7 @@ def _link_all(
     summary.timings["images"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
+    rank = corpus.content_rank()
     items = [
         TextItem(
             ad_key=corpus.ad_keys[i],
@@ -485,6 +492,7 @@ def _link_all(
             posted_at=corpus.posted_at[i],
             contacts=frozenset(contacts[i]),
             shingles=corpus.shingles[i],
+            order=rank[i],
         )
         for i in range(n)
     ]
@@ -501,13 +509,14 @@ def _link_all(
     t0 = time.perf_counter()
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     facts = bridges.AdFacts(corpus.postings, corpus.places, corpus.days, corpus.names, text_index)
-    rank = corpus.content_rank()
     found: list[templates.TemplateLink] = []
 
-    def merge(uf: cluster.UnionFind) -> list[tuple[int, int]]:
+    def merge(uf: cluster.UnionFind, deferred: Sequence[Sequence[int]]) -> list[tuple[int, int]]:
         t1 = time.perf_counter()
         for _ in range(templates.ROUNDS):  # joined groups travel further: look again
-            links = templates.template_links(uf, n, text_index, corpus.places, corpus.days, rank)
+            links = templates.template_links(
+                uf, n, text_index, corpus.places, corpus.days, rank, deferred=deferred
+            )
             if not links:
                 break
             found.extend(links)
@@ -531,11 +540,9 @@ def _link_all(
     summary.timings["control"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
-    previous = dict(conn.execute(select(link_ad_network.c.ad_key, link_ad_network.c.network_id)).all())
-    stored_next = conn.execute(select(link_state.c.value).where(link_state.c.key == NEXT_ID_KEY)).scalar()
-    next_number = int(stored_next) if stored_next else 1
-    ids, new_next = cluster.assign_ids(groups, previous, next_number)
-    summary.new_networks = new_next - next_number
+    known = set(conn.execute(select(link_ad_network.c.network_id).distinct()).scalars())
+    ids = cluster.content_ids([min(corpus.anchor(i) for i in g) for g in found_groups])
+    summary.new_networks = sum(1 for nid in ids if nid not in known)
     network_of = {k: nid for g, nid in zip(groups, ids, strict=True) for k in g}
     sizes = {nid: len({corpus.postings[index[k]] for k in g}) for g, nid in zip(groups, ids, strict=True)}
     summary.kept_in = {(c.kind, c.value): _kept_in(c, corpus, network_of, sizes) for c in cuts}
@@ -550,7 +557,6 @@ def _link_all(
         cuts=cuts,
         groups=groups,
         ids=ids,
-        next_number=new_next,
         posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
         posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
         idents={key: [corpus.ad_keys[i] for i in members] for key, members in corpus.idents.items()},

@@ -22,6 +22,15 @@ not one operator's), as are groups whose ads show contacts that another linked g
 in the same place and days (two operators working one city at once, each with its own phone, is the
 copied-template pattern; a network's persons in one city show different phones too, so this is only
 used when the template is common, see `_plausible`).
+
+Two more ways a network shows itself, each pairing the template with a second, independent fact:
+- *A phone that moves between persons*: control defers an identifier whose groups look separate;
+  two groups that both show such a deferred identifier and agree on the template
+  (>= TEMPLATE_SIMILARITY) in a city both worked are joined without meeting in time (a junk number
+  shown in more than IDENT_GROUPS_CAP groups is left alone).
+- *Phones used one after another* (`_successions`): a group that starts where another ended (in the
+  same cities, within SUCCESSION_DAYS), writing the same template, when each is the other's best
+  such match in the corpus.
 """
 
 from __future__ import annotations
@@ -43,7 +52,10 @@ HABITUAL = 0.25  # share of a group's ads a shingle must be in to count as the g
 MIN_SHARED = 4
 GROUP_CAP = 30  # a shingle in more groups' templates than this is a popular template, not one operator's
 COLOCATED_DAYS = 3.0
+SUCCESSION_SIMILARITY = 0.35  # template agreement needed when one group takes over from another
+SUCCESSION_DAYS = 30.0  # longest pause between one phone's last ad and the next one's first
 ROUNDS = 4  # template linking is repeated on the joined groups until nothing joins (at most)
+IDENT_GROUPS_CAP = 40  # a deferred identifier in more groups than this is not looked at with templates
 PAIR_BUDGET = 40  # co-located ad pairs looked at when choosing the pair shown as evidence
 
 
@@ -65,6 +77,9 @@ class _Group:
     template: dict[int, float]  # shingle -> share of the group's ads using it
     weight: float  # sum of rarity x share over the template
     visits: dict[str, np.ndarray]  # place -> sorted days
+    first: float  # day of its first and last ad
+    last: float
+    day_of: dict[int, float]  # member -> its day
 
 
 def template_links(
@@ -74,8 +89,16 @@ def template_links(
     place: Sequence[str | None],
     day: Sequence[float],
     rank: Sequence[int],
+    *,
+    deferred: Sequence[Sequence[int]] = (),
 ) -> list[TemplateLink]:
-    """Links between the current groups of `uf` whose templates agree and who were together."""
+    """Links between the current groups of `uf` whose templates agree and who were together.
+
+    `deferred`: the ads of each identifier that control deferred as a possible bridge. Two groups that
+    both show one of them and write one template in a city they both worked are one operator (its
+    phone moves between its persons and cities): the identifier and the wording each alone could be
+    chance (a junk number; a copied template), both together are not.
+    """
     groups = _groups(uf, n, text, place, day)
     if len(groups) < 2:
         return []
@@ -87,17 +110,84 @@ def template_links(
             scored[(gi, gj)] = (score, shared, _colocated_cities(groups[gi], groups[gj]))
             neighbours[gi].append(gj)
             neighbours[gj].append(gi)
+    same_ident = _sharing_identifier(groups, deferred)
     links: list[TemplateLink] = []
-    for (gi, gj), (score, shared, cities) in sorted(scored.items()):
+    for (gi, gj), (score, common, cities) in sorted(scored.items()):
         a, b = groups[gi], groups[gj]
+        if (
+            (gi, gj) in same_ident
+            and score >= TEMPLATE_SIMILARITY
+            and not a.visits.keys().isdisjoint(b.visits)
+        ):
+            ad_a, ad_b = _evidence_pair(a, b, text, place, day, rank)
+            links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
+            continue
         if cities == 0 or score < (TRAVELLED_SIMILARITY if cities >= 2 else TEMPLATE_SIMILARITY):
             continue
         if cities < 2 and _strangers(groups, neighbours, gi, gj) >= STRANGERS:
             continue
         ad_a, ad_b = _evidence_pair(a, b, text, place, day, rank)
-        links.append(TemplateLink(ad_a, ad_b, round(score, 4), shared, cities))
+        links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
+    for gi, gj in _successions(groups, scored):
+        score, shared, _cities = scored[(min(gi, gj), max(gi, gj))]
+        a, b = groups[gi], groups[gj]
+        ad_a, ad_b = _handover_pair(a, b, rank)
+        links.append(TemplateLink(ad_a, ad_b, round(score, 4), shared, 0))
     links.sort(key=lambda link: (rank[link.ad_a], rank[link.ad_b]))
     return links
+
+
+def _sharing_identifier(groups: list[_Group], deferred: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
+    """Pairs of groups (i < j) that both show one deferred identifier (not a widely shared one)."""
+    group_of = {i: gi for gi, g in enumerate(groups) for i in g.members}
+    pairs: set[tuple[int, int]] = set()
+    for members in deferred:
+        hit = sorted({group_of[i] for i in members if i in group_of})
+        if len(hit) > IDENT_GROUPS_CAP:  # a junk number: many groups, no operator
+            continue
+        pairs.update((x, y) for k, x in enumerate(hit) for y in hit[k + 1 :])
+    return pairs
+
+
+def _successions(
+    groups: list[_Group], scored: dict[tuple[int, int], tuple[float, int, int]]
+) -> list[tuple[int, int]]:
+    """Groups that take over from one another: (earlier, later) pairs.
+
+    An operator that switches phones (one stops being used where the next begins) leaves groups
+    that never meet in time, so the co-located test cannot join them; they write one template and
+    work the same cities. So a later group takes over from an earlier one when their templates agree
+    (>= SUCCESSION_SIMILARITY), it starts after the earlier one ends (within SUCCESSION_DAYS, the
+    two in use together at most COLOCATED_DAYS), both were in at least one city in common, and each
+    is the other's best match: of all groups the corpus holds that could precede the later one, the
+    earlier one writes most like it, and the other way round. Relative evidence, not one threshold:
+    a copied popular template has many such candidates, and the best of them must be mutual.
+    """
+    best_next: dict[int, tuple[float, int]] = {}
+    best_prev: dict[int, tuple[float, int]] = {}
+    for (gi, gj), (score, _shared, cities) in scored.items():
+        if cities > 0 or score < SUCCESSION_SIMILARITY:
+            continue
+        a, b = (gi, gj) if groups[gi].first <= groups[gj].first else (gj, gi)
+        ga, gb = groups[a], groups[b]
+        if gb.first < ga.last - COLOCATED_DAYS or gb.first - ga.last > SUCCESSION_DAYS:
+            continue
+        if ga.visits.keys().isdisjoint(gb.visits):
+            continue
+        # Ties by position: groups are in an order of their content (roots by content rank).
+        if (score, -b) > best_next.get(a, (0.0, 0)):
+            best_next[a] = (score, -b)
+        if (score, -a) > best_prev.get(b, (0.0, 0)):
+            best_prev[b] = (score, -a)
+    return sorted((a, -nb) for a, (_score, nb) in best_next.items() if best_prev.get(-nb, (0.0, 1))[1] == -a)
+
+
+def _handover_pair(a: _Group, b: _Group, rank: Sequence[int]) -> tuple[int, int]:
+    """The earlier group's last ad and the later group's first (by time, ties by content)."""
+    last = max(a.members, key=lambda i: (a.day_of[i], -rank[i]))
+    first = min(b.members, key=lambda i: (b.day_of[i], rank[i]))
+    lo, hi = sorted((last, first), key=rank.__getitem__)
+    return lo, hi
 
 
 def _strangers(
@@ -143,7 +233,10 @@ def _groups(
             if place[i]:
                 by_place[place[i] or ""].append(day[i])
         visits = {p: np.sort(np.array(d, dtype=np.float64)) for p, d in by_place.items()}
-        out.append(_Group(root, ads, template, weight, visits))
+        days = [day[i] for i in ads]
+        out.append(
+            _Group(root, ads, template, weight, visits, min(days), max(days), {i: day[i] for i in ads})
+        )
     return out
 
 

@@ -84,10 +84,11 @@ def active_model(conn: Connection, catalogue: Catalogue) -> ScoringModel:
         return base  # an edited catalogue wins over a fit made against its old weights
     weights = dict(base.weights)
     weights.update({k: float(v) for k, v in row.weights.items() if k in weights})
+    label = (row.report or {}).get("label")  # "fitted on N reviews of this corpus" (score/learn.py)
     return ScoringModel(
         bias=float(row.bias),
         weights=weights,
-        origin=f"fitted #{row.model_id}",
+        origin=f"{label} (model #{row.model_id})" if label else f"fitted #{row.model_id}",
         cap=base.cap,
         decisive=base.decisive,
     )
@@ -101,16 +102,19 @@ def fit_weights(
     *,
     prior_sd: float | np.ndarray = 1.0,
     bias_sd: float = 2.0,
+    offset: np.ndarray | None = None,
 ) -> tuple[float, np.ndarray]:
     """MAP logistic regression with a Gaussian prior centred on the given weights (`prior_sd`: one
-    standard deviation for all weights, or one per weight)."""
+    standard deviation for all weights, or one per weight); `offset` is a fixed log-odds per sample
+    (evidence whose weight is not fitted)."""
     theta0 = np.concatenate([[prior_bias], prior_weights])
     per_weight = np.broadcast_to(1.0 / np.asarray(prior_sd, dtype=float) ** 2, (len(prior_weights),))
     scale = np.concatenate([[1.0 / bias_sd**2], per_weight])
     design = np.hstack([np.ones((x.shape[0], 1)), x])
+    fixed = np.zeros(x.shape[0]) if offset is None else np.asarray(offset, dtype=float)
 
     def objective(theta: np.ndarray) -> tuple[float, np.ndarray]:
-        z = design @ theta
+        z = design @ theta + fixed
         # log(1 + e^z) - y z, computed stably
         nll = float(np.sum(np.logaddexp(0.0, z) - y * z))
         p = 1.0 / (1.0 + np.exp(-z))

@@ -28,7 +28,10 @@ from safeharbor.workspace.tables import lead_reviews
 
 log = logging.getLogger(__name__)
 
-ReviewStatus = Literal["reviewed", "dismissed"]
+# confirmed: the reviewer judges the lead shows indicators of a possible child victim (a positive label
+# for learning, workspace/learning.py); reviewed: looked at, no decision; dismissed: not, with a reason.
+ReviewStatus = Literal["confirmed", "reviewed", "dismissed"]
+STATUSES = ("confirmed", "reviewed", "dismissed", "open")
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,9 +88,9 @@ def reviewed_refs(conn: Connection, lead_type: str) -> set[str]:
 def set_review(
     conn: Connection, *, lead_type: str, lead_ref: str, status: str, user: str, reason: str | None = None
 ) -> None:
-    """Mark a lead reviewed or dismissed (dismissing needs a reason); 'open' clears the mark."""
-    if status not in ("reviewed", "dismissed", "open"):
-        raise ValueError("status must be reviewed, dismissed or open")
+    """Mark a lead confirmed, reviewed or dismissed (dismissing needs a reason); 'open' clears the mark."""
+    if status not in STATUSES:
+        raise ValueError("status must be confirmed, reviewed, dismissed or open")
     if status == "dismissed" and not (reason or "").strip():
         raise ValueError("say why the lead is dismissed")
     conn.execute(

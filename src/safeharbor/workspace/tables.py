@@ -154,7 +154,7 @@ lead_reviews = Table(
     metadata,
     Column("lead_type", String(20), primary_key=True),  # ad | network | tip
     Column("lead_ref", String(100), primary_key=True),
-    Column("status", String(20), nullable=False),  # reviewed | dismissed
+    Column("status", String(20), nullable=False),  # confirmed | reviewed | dismissed
     Column("reason", Text),
     Column("user", String(80), nullable=False),
     Column("at", String(32), nullable=False),

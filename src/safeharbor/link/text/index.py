@@ -29,6 +29,7 @@ class TextItem:
     posted_at: str
     contacts: frozenset[str]  # phones, emails, handles: contradicting contacts veto a text edge
     shingles: np.ndarray  # sorted unique uint32
+    order: int = 0  # position in an order of the ads' content (ties between equal times; never ingest order)
 
 
 @dataclass(frozen=True, slots=True)

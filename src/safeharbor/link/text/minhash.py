@@ -162,7 +162,7 @@ def _bucket_pairs(members: list[int], items: Sequence[TextItem]) -> Iterable[tup
         return
     # A large bucket is a template reposted many times: reposts follow one another in time,
     # so each ad is compared with its nearest neighbours in time, which keeps the work linear.
-    ordered = sorted(members, key=lambda i: (items[i].posted_at, items[i].ad_key))
+    ordered = sorted(members, key=lambda i: (items[i].posted_at, items[i].order))
     for x in range(len(ordered)):
         for y in range(x + 1, min(len(ordered), x + 1 + NEIGHBOURS)):
             yield ordered[x], ordered[y]

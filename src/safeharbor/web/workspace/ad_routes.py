@@ -12,6 +12,7 @@ from safeharbor.web.workspace.render import render
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import reviews_for
+from safeharbor.workspace.watches import watch_targets
 
 router = APIRouter()
 
@@ -27,5 +28,12 @@ def ad_page(request: Request, access: AccessDep, conn: ConnDep, ad_key: int) -> 
         in_cases=case_ops.cases_for_item(conn, "ad", str(ad_key)),
         open_cases=case_ops.list_cases(conn, status="open", limit=50) if access.can("case.write") else [],
         review=reviews_for(conn, "ad", [str(ad_key)]).get(str(ad_key)),
+        watch_targets=watch_targets(
+            conn,
+            access.username,
+            [(e.kind, str(e.value)) for e in view.entities if e.kind in ("phone", "email", "handle")]
+            + [("image", str(im["phash"])) for im in view.images if im.get("phash")]
+            + ([("network", view.network_id)] if view.network_id else []),
+        ),
     )
     return render(request, access, context)

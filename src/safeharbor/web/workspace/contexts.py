@@ -14,11 +14,13 @@ from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
 from safeharbor.tips import Tip
 from safeharbor.workspace.adview import AdView
+from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
 from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
 from safeharbor.workspace.netview import NetworkView
 from safeharbor.workspace.search import SearchResult
+from safeharbor.workspace.watches import Watch, WatchTarget
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,6 +72,7 @@ class AdPage:
     in_cases: list[int]
     open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,6 +89,7 @@ class NetworkPage:
     view: NetworkView
     in_cases: list[int]
     open_cases: list[CaseSummary]
+    watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,6 +149,39 @@ class AuditPage:
     outcome_filter: str
 
 
+@dataclass(frozen=True, slots=True)
+class AlertsPage:
+    template: ClassVar[str] = "alerts.html"
+    alerts: list[AlertView]
+    total: int
+    unread_only: bool
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class WatchesPage:
+    template: ClassVar[str] = "watches.html"
+    watches: list[Watch]
+    kinds: tuple[str, ...]
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed, kept when it was refused
+
+
+@dataclass(frozen=True, slots=True)
+class LearningPage:
+    """What the ranking has learnt from reviews: labels so far, model versions, the re-fit action."""
+
+    template: ClassVar[str] = "learning.html"
+    confirmed: int
+    dismissed: int
+    in_use: str  # the weights in use: "catalogue" or "fitted on N reviews of this corpus (model #k)"
+    history: list[dict[str, Any]]
+    can_fit: bool
+    result: list[str]  # the last re-fit's report lines (after the action)
+    error: str | None
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -159,4 +196,7 @@ PageContext = (
     | CasesPage
     | CasePage
     | AuditPage
+    | LearningPage
+    | AlertsPage
+    | WatchesPage
 )

@@ -46,6 +46,10 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referral.export": EDITORS,
     "tip.read": ALL_ROLES,
     "audit.read": frozenset({"admin"}),
+    "model.read": ALL_ROLES,
+    "model.fit": EDITORS,  # re-fit weights from reviews; accept proposed phrases into the catalogue
+    "alert.read": ALL_ROLES,  # watches and alerts are each analyst's own
+    "watch.write": ALL_ROLES,
 }
 
 

@@ -13,6 +13,7 @@ from safeharbor.web.workspace.params import PAGE_SIZE
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.netview import network_view
+from safeharbor.workspace.watches import watch_targets
 
 router = APIRouter()
 
@@ -30,10 +31,20 @@ def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id:
     view = network_view(conn, network_id)
     if view is None:
         raise HTTPException(404, "no such network")
+    rec = view.record
     context = NetworkPage(
         view=view,
         in_cases=case_ops.cases_for_item(conn, "network", network_id),
         open_cases=case_ops.list_cases(conn, status="open", limit=50) if access.can("case.write") else [],
+        watch_targets=watch_targets(
+            conn,
+            access.username,
+            [("network", network_id)]
+            + [("phone", p) for p in rec.phones]
+            + [("email", e) for e in rec.emails]
+            + [("handle", h) for h in rec.handles]
+            + [("image", h) for h in rec.image_hashes],
+        ),
     )
     return render(request, access, context)
 

@@ -16,8 +16,10 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import Response
 
+from safeharbor.web.deps import store_of
 from safeharbor.web.workspace.contexts import PageContext
 from safeharbor.web.workspace.guard import Access
+from safeharbor.workspace.alerts import unread_count
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -45,9 +47,20 @@ def _url(context: Context, name: str, /, **params: object) -> str:
     return url_path(request, name, **params)
 
 
+@pass_context
+def _alerts_unread(context: Context) -> int:
+    """The nav badge: the signed-in analyst's unread alerts (one indexed count, only on full pages)."""
+    user = context.get("user")
+    if user is None:
+        return 0
+    with store_of(context["request"]).connect() as conn:
+        return unread_count(conn, user.username)
+
+
 templates.env.filters["risk"] = _risk_label
 templates.env.filters["when"] = _short_time
 templates.env.globals["url"] = _url
+templates.env.globals["alerts_unread"] = _alerts_unread
 
 
 def is_htmx(request: Request) -> bool:

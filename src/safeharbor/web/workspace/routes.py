@@ -6,6 +6,7 @@ pages are not its own).
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
@@ -20,12 +21,15 @@ from safeharbor.web.workspace import (
     auth_routes,
     case_routes,
     leads_routes,
+    learning_routes,
     network_routes,
     search_routes,
     tip_routes,
+    watch_routes,
 )
 from safeharbor.web.workspace.guard import (
     LoginRedirect,
+    Middleware,
     audit_middleware,
     check_guarded,
     login_redirect_response,
@@ -40,9 +44,11 @@ _ROUTERS = [
     ad_routes.router,
     tip_routes.router,
     audit_routes.router,
+    learning_routes.router,
     case_routes.router,
     network_routes.router,
     api_routes.router,
+    watch_routes.router,
 ]
 _ROUTES = [route for sub in _ROUTERS for route in sub.routes]
 # Every route but signing in and out states its access rule and takes the access dependency.
@@ -60,8 +66,23 @@ def path_prefixes() -> frozenset[str]:
     )
 
 
+def no_store_middleware(prefixes: frozenset[str]) -> Middleware:
+    """`Cache-Control: no-store` on every workspace response (pages, fragments, API, errors, sign-in),
+    so a browser keeps no copy: Back after signing out shows nothing, and a shared computer keeps no tip."""
+
+    async def no_store(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        response = await call_next(request)
+        if request.url.path.strip("/").split("/", 1)[0] in prefixes:
+            response.headers["Cache-Control"] = "no-store"
+            response.headers["Pragma"] = "no-cache"  # for HTTP/1.0 caches
+        return response
+
+    return no_store
+
+
 def setup(app: FastAPI) -> None:
     app.middleware("http")(audit_middleware(store_of))
+    app.middleware("http")(no_store_middleware(path_prefixes()))
 
     @app.exception_handler(LoginRedirect)
     async def _to_login(_request: Request, exc: LoginRedirect) -> Response:

@@ -24,6 +24,9 @@ def search_page(
     if q.strip():
         result = run_search(conn, q, kind=kind, limit=100)
         access.note(detail=f"{result.kind} {q[:100]!r}: {result.total} hits")
+    else:
+        # Opening the empty form is not a search: logged as such, so each search is one "search" row.
+        access.note(action="search.form")
     context = SearchPage(q=q, kind=kind, result=result)
     return render(
         request, access, context, template=SearchPage.results_template if is_htmx(request) else None

@@ -1,0 +1,200 @@
+"""Learning from review: re-fit the indicator weights that rank the lead queue from reviewed leads.
+
+Every reviewed lead is one sample: its features are the values its ranking score was built from (the
+strongest person's evidence, lead_features.py), its label the analysts' decision (confirmed: a possible
+child victim; dismissed or ruled out by a case: not). The fit is a logistic regression with a strong
+Gaussian prior centred on the catalogue's weights (MAP, `model.fit_weights`):
+
+    maximise  sum over leads of log-likelihood  -  sum over indicators of (w - w_catalogue)^2 / (2 sd^2)
+
+so 25 reviews move a weight a little and 200 move it further, and an indicator no reviewed lead shows
+keeps the catalogue's weight. What is fitted and what is not:
+- non-decisive indicator weights: fitted (prior sd `PRIOR_SD`, in log-odds);
+- decisive indicators (a stated age under 18): kept; their contribution is a fixed offset;
+- the intercept is fitted (reviewed leads are the top of the queue, not a random sample) but not
+  stored: the catalogue's bias stays, so risks are not shifted by who was reviewed. It does not change
+  the order of leads.
+The cap on combined evidence (catalogue `model.cap`) applies on top, as always. The fitted weights are
+stored as a new model version (score_models) labelled "fitted on N reviews of this corpus", with who
+fitted it and when; the next scoring run uses them. Without reviews there is no fitted model: the
+catalogue's weights are the default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from safeharbor.score.catalogue import Catalogue
+from safeharbor.score.lead_features import Values
+from safeharbor.score.model import ScoringModel, catalogue_model, fit_weights, save_model
+from safeharbor.storage.engine import Store
+from safeharbor.storage.times import now_iso
+
+PRIOR_SD = 0.7  # how far (log-odds) a weight may move from the catalogue's before the prior pushes back
+MIN_EACH = 3  # fewer confirmed or dismissed leads than this: nothing to learn from yet
+
+
+class NotEnoughReviews(ValueError):
+    """Too few confirmed or dismissed leads to fit on; the message says how many are needed."""
+
+
+@dataclass
+class LearnReport:
+    reviews: int
+    confirmed: int
+    dismissed: int
+    by: str
+    at: str
+    weights_before: dict[str, float]
+    weights_after: dict[str, float]
+    auc_before: float | None = None
+    auc_after_cv: float | None = None
+    model_id: int | None = None
+    activated: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        return f"fitted on {self.reviews} reviews of this corpus"
+
+    def changed(self, top: int = 8) -> list[tuple[str, float, float]]:
+        """The indicators whose weight moved most: (id, before, after)."""
+        moved = sorted(self.weights_after, key=lambda i: -abs(self.weights_after[i] - self.weights_before[i]))
+        return [(i, self.weights_before[i], self.weights_after[i]) for i in moved[:top]]
+
+    def lines(self) -> list[str]:
+        def num(v: float | None) -> str:
+            return "n/a" if v is None else f"{v:.3f}"
+
+        out = [
+            f"Learnt from {self.reviews} reviewed leads ({self.confirmed} confirmed, {self.dismissed} "
+            f"dismissed or ruled out), by {self.by} at {self.at}.",
+            f"Ranking of the reviewed leads (ROC AUC): catalogue weights {num(self.auc_before)}, "
+            f"re-fitted {num(self.auc_after_cv)} (5-fold cross-validated).",
+        ]
+        for ind, before, after in self.changed():
+            if abs(after - before) >= 0.005:
+                out.append(f"  {ind}: {before:+.2f} -> {after:+.2f}")
+        out.extend(f"Warning: {w}" for w in self.warnings)
+        if self.model_id is not None:
+            state = "now in use" if self.activated else "saved, not in use (--dry-run)"
+            out.append(f"Model #{self.model_id} ({self.label}) {state}.")
+        return out
+
+    def summary(self) -> dict[str, object]:
+        """What is stored with the model (score_models.report)."""
+        return {
+            "kind": "reviews",
+            "label": self.label,
+            "reviews": self.reviews,
+            "confirmed": self.confirmed,
+            "dismissed": self.dismissed,
+            "by": self.by,
+            "at": self.at,
+            "auc_before": self.auc_before,
+            "auc_after_cv": self.auc_after_cv,
+        }
+
+
+@dataclass(frozen=True)
+class Design:
+    """The fitting problem: one row per reviewed lead over the fitted indicators."""
+
+    fitted: list[str]  # indicator ids whose weights are fitted (columns of x)
+    x: np.ndarray
+    offset: np.ndarray  # the decisive indicators' fixed contribution per lead
+    y: np.ndarray
+
+
+def design(samples: Mapping[str, tuple[Values, bool]], base: ScoringModel) -> Design:
+    fitted = sorted(i for i in base.weights if i not in base.decisive)
+    column = {ind: n for n, ind in enumerate(fitted)}
+    ids = sorted(samples)
+    x = np.zeros((len(ids), len(fitted)))
+    offset = np.zeros(len(ids))
+    for row, lead in enumerate(ids):
+        values = samples[lead][0]
+        for ind, value in values.items():
+            if ind in column:
+                x[row, column[ind]] = value
+            elif ind in base.decisive:
+                offset[row] += base.weight(ind) * value
+    y = np.array([1.0 if samples[lead][1] else 0.0 for lead in ids])
+    return Design(fitted, x, offset, y)
+
+
+def fit_design(d: Design, base: ScoringModel, prior_sd: float) -> np.ndarray:
+    """The MAP weights of the fitted indicators (intercept fitted freely, then dropped)."""
+    w0 = np.array([base.weight(i) for i in d.fitted])
+    _, w = fit_weights(d.x, d.y, base.bias, w0, prior_sd=prior_sd, bias_sd=10.0, offset=d.offset)
+    return np.asarray(w)
+
+
+def _cv_auc(d: Design, base: ScoringModel, prior_sd: float) -> tuple[float | None, float | None]:
+    """ROC AUC on the reviewed leads of the catalogue weights, and of re-fitted ones (5-fold CV)."""
+    y = d.y
+    if min(y.sum(), (1 - y).sum()) < 2:
+        return None, None
+    w0 = np.array([base.weight(i) for i in d.fitted])
+    before = float(roc_auc_score(y, d.x @ w0 + d.offset))
+    folds = int(min(5, y.sum(), (1 - y).sum()))
+    order = np.random.default_rng(0).permutation(len(y))
+    fold_of = np.empty(len(y), dtype=int)
+    fold_of[order] = np.arange(len(y)) % folds
+    z = np.empty(len(y))
+    for k in range(folds):
+        test = fold_of == k
+        part = Design(d.fitted, d.x[~test], d.offset[~test], y[~test])
+        w = fit_design(part, base, prior_sd) if 0 < part.y.sum() < len(part.y) else w0
+        z[test] = d.x[test] @ w + d.offset[test]
+    return before, float(roc_auc_score(y, z))
+
+
+def learn(
+    store: Store,
+    samples: Mapping[str, tuple[Values, bool]],
+    catalogue: Catalogue,
+    *,
+    by: str,
+    base: ScoringModel | None = None,
+    prior_sd: float = PRIOR_SD,
+    activate: bool = True,
+) -> LearnReport:
+    """Fit the weights from reviewed leads (lead_id -> (values, confirmed)) and store them as a model
+    version (in use unless `activate` is false). Raises NotEnoughReviews when there is too little."""
+    start = base or catalogue_model(catalogue)
+    d = design(samples, start)
+    confirmed = int(d.y.sum())
+    dismissed = len(d.y) - confirmed
+    if confirmed < MIN_EACH or dismissed < MIN_EACH:
+        raise NotEnoughReviews(
+            f"need at least {MIN_EACH} confirmed and {MIN_EACH} dismissed leads to learn from; "
+            f"have {confirmed} confirmed and {dismissed} dismissed"
+        )
+    w = fit_design(d, start, prior_sd)
+    after = dict(start.weights)
+    after.update({ind: round(float(v), 4) for ind, v in zip(d.fitted, w, strict=True)})
+    report = LearnReport(
+        reviews=len(d.y),
+        confirmed=confirmed,
+        dismissed=dismissed,
+        by=by,
+        at=now_iso(),
+        weights_before=dict(start.weights),
+        weights_after=after,
+    )
+    report.auc_before, report.auc_after_cv = _cv_auc(d, start, prior_sd)
+    before, after_cv = report.auc_before, report.auc_after_cv
+    if before is not None and after_cv is not None and after_cv < before:
+        report.warnings.append(
+            "on these reviews the re-fitted weights rank no better than the catalogue's (cross-validated)"
+        )
+    if report.reviews < 50:
+        report.warnings.append(f"only {report.reviews} reviewed leads: weights stay close to the catalogue's")
+    report.model_id = save_model(store, catalogue, catalogue.bias, after, report.summary(), activate=activate)
+    report.activated = activate
+    return report
