@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web fuzz audit lock clean
+        bench-linking bench-risk bench-web bench-spark fuzz audit lock clean
 
 # Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
 # and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
@@ -88,6 +88,10 @@ bench-risk: setup
 
 bench-web: setup
 	$(PY) bench/web.py
+
+# The Spark engine's cost per stage, shuffle sizes and memory (docs/scale.md); BENCH_SPARK_ARGS e.g. --ads 100000 --local
+bench-spark: setup
+	nice -n 5 $(PY) bench/spark.py $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache test-artifacts

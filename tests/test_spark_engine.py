@@ -98,7 +98,7 @@ def _rows(conn: Any, table: Table) -> list[tuple[Any, ...]]:
 def test_the_spark_engine_ran_and_found_networks(runs: tuple[Store, Store, list[AnalyzeSummary]]) -> None:
     _, _, summaries = runs
     full, incremental = summaries
-    assert [name for name, _ in full.stages] == ["extract", "index", "link", "score"]
+    assert [name for name, _ in full.stages][:4] == ["extract", "index", "link", "score"]
     text = " ".join(full.lines())
     assert f"{ADS:,} ads" in text and "networks" in text
     assert f"{MORE_ADS:,} ads" in " ".join(incremental.lines()) or incremental.lines()
