@@ -17,13 +17,20 @@ seeds. Leads rank by their persons' evidence (score/person_evidence.py); `--synt
 measures instead the person model fitted on synthetic data (bench/synthetic_person_model.yaml, not a
 default).
 
+World shifts (safeharbor.demo.risk_knobs): `--shift NAME` (repeatable) or `--shifts all` builds the
+demo world moved away from the catalogue (unseen youth vocabulary, a stock youth-sounding descriptor
+used by 20% of adult posters, prolific adult posters, children's ads with no youth language, indicator
+rates swapped) and reports per shift ad AUC and P@k, lead AUC and P@k (a lead is a network or a
+stand-alone posting; k = leads containing a minor), the keyword baseline and the worst case
+(bench/shifts.py holds the harness). `make bench-risk` runs `--shifts all --ads 10000`.
+
 Run: .venv/bin/python bench/risk.py [--ads 20000] [--seed 9117] [--fit-ads 10000] [--fit-seed 4242]
+     .venv/bin/python bench/risk.py --shifts all --ads 10000 [--seed 31337] [--keep DIR]
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import random
 import sys
 import tempfile
@@ -34,80 +41,54 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from sklearn.metrics import roc_auc_score
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from safeharbor.demo import generate
-from safeharbor.ingest.run import ingest_file
-from safeharbor.pipeline import analyze
-from safeharbor.score.catalogue import load_catalogue, parse_catalogue
-from safeharbor.score.indicators import text_matcher
-from safeharbor.score.model import save_model
-from safeharbor.score.run import update_scores
-from safeharbor.score.tables import score_ads, score_flags, score_lead_ads, score_leads, score_models
-from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
-from safeharbor.storage.schema import ads
-from safeharbor.store import Store, open_store
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from shifts import HEADER, Figures, Truth, ad_rows, build_world, figures, measure, row  # noqa: E402
 
-YOUTH = ("youth_language", "youth_coded", "youth_emoji")
+from safeharbor.demo.risk_knobs import SHIFT_NAMES  # noqa: E402
+from safeharbor.score.catalogue import load_catalogue, parse_catalogue  # noqa: E402
+from safeharbor.score.model import save_model  # noqa: E402
+from safeharbor.score.run import update_scores  # noqa: E402
+from safeharbor.score.tables import score_flags, score_lead_ads, score_leads  # noqa: E402
+from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes  # noqa: E402
+from safeharbor.storage.schema import ads  # noqa: E402
+from safeharbor.store import Store  # noqa: E402
+
 SYNTHETIC = Path(__file__).parent / "synthetic_person_model.yaml"
 
 
-def build(folder: Path, n_ads: int, seed: int) -> tuple[Store, dict[tuple[str, str], dict[str, Any]]]:
-    t0 = time.perf_counter()
-    reuse = (folder / "bench.db").exists() and (folder / "truth.jsonl").exists()
-    if not reuse:
-        generate(folder, n_ads, seed)
-    store = open_store(str(folder / "bench.db"))
-    if not reuse:
-        ingest_file(store, folder / "ads.jsonl")
-        analyze(store)
-    with store.begin() as conn:  # measure the catalogue's weights first
-        conn.execute(update(score_models).values(active=False))
-    truth = {}
-    with (folder / "truth.jsonl").open() as fh:
-        for line in fh:
-            rec = json.loads(line)
-            truth[(rec["source"], rec["id"])] = rec
-    done = "reused from --keep" if reuse else f"built and analysed in {time.perf_counter() - t0:.0f} s"
-    print(f"  corpus seed {seed}: {n_ads:,} ads {done}")
-    return store, truth
+def build(folder: Path, n_ads: int, seed: int) -> tuple[Store, Truth]:
+    world = build_world(folder, "none", n_ads, seed)
+    return world.store, world.truth
 
 
-def precision_at_k(y: np.ndarray, s: np.ndarray, k: int, seed: int = 0) -> float:
-    tiebreak = np.random.default_rng(seed).random(len(s))
-    order = np.lexsort((tiebreak, -s))
-    return float(y[order[:k]].mean()) if k else float("nan")
-
-
-def measure(y: np.ndarray, s: np.ndarray) -> tuple[float, float, int]:
-    k = int(y.sum())
-    return float(roc_auc_score(y, s)), precision_at_k(y, s, k), k
-
-
-def ad_rows(store: Store, truth: dict[tuple[str, str], dict[str, Any]]) -> list[dict[str, Any]]:
-    cat = load_catalogue()
-    youth = [text_matcher(cat.by_id()[i]) for i in YOUTH]
-    rows = []
-    with store.connect() as conn:
-        risk = dict(conn.execute(select(score_ads.c.ad_key, score_ads.c.risk)).all())
-        for key, src, ad_id, title, body in conn.execute(
-            select(ads.c.ad_key, ads.c.source, ads.c.ad_id, ads.c.title, ads.c.body)
-        ):
-            t = truth.get((src, ad_id))
-            if t is None:
-                continue
-            text = f"{title or ''}\n{body}"
-            rows.append(
-                {
-                    "key": key,
-                    "minor": bool(t["minor"]),
-                    "operator": t["operator"],
-                    "risk": risk.get(key, 0.0),
-                    "keyword": 1.0 if any(m.find(text) for m in youth) else 0.0,
-                }
+def shift_suite(base: Path, names: list[str], n_ads: int, seed: int) -> list[Figures]:
+    """Every named world shift at this size and seed: ad and lead figures, keyword baseline, worst case."""
+    print(f"\n[shifts] {len(names)} world shift(s), {n_ads:,} ads each, seed {seed} (no reviews)")
+    found = []
+    for name in names:
+        world = build_world(base / f"shift-{name}-{seed}-{n_ads}", name, n_ads, seed)
+        found.append(figures(world))
+    print()
+    print(HEADER)
+    for f in found:
+        print(row(f))
+    covered = [f for f in found if f.covered]
+    for label, group in (("covered shifts", covered), ("all shifts", found)):
+        if group:
+            worst_ad = min(group, key=lambda f: f.ad_p)
+            worst_lead = min(group, key=lambda f: f.lead_p)
+            print(
+                f"worst case over {label}: ad P@k {worst_ad.ad_p:.3f} ({worst_ad.shift}, AUC "
+                f"{min(f.ad_auc for f in group):.3f} lowest); lead P@k {worst_lead.lead_p:.3f} "
+                f"({worst_lead.shift}, AUC {min(f.lead_auc for f in group):.3f} lowest)"
             )
-    return rows
+    print(
+        "targets (issue 12, no reviews): ad AUC >= 0.90 and P@k >= 0.70 on every covered shift; "
+        "'1 op' = the largest share of the top-k leads held by one true operator"
+    )
+    return found
 
 
 def report(store: Store, rows: list[dict[str, Any]], label: str) -> dict[str, float]:
@@ -190,7 +171,20 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="Rank leads by the person model fitted on synthetic data (for comparison; not a default).",
     )
+    parser.add_argument(
+        "--shift",
+        action="append",
+        choices=SHIFT_NAMES,
+        help="Measure this world shift (safeharbor.demo.risk_knobs; repeatable) instead of [1]/[2].",
+    )
+    parser.add_argument("--shifts", choices=["all"], help="Measure every world shift (make bench-risk).")
     args = parser.parse_args(argv)
+    if args.shift or args.shifts:
+        names = list(SHIFT_NAMES) if args.shifts == "all" else list(dict.fromkeys(args.shift))
+        base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))
+        print(f"bench-risk: world shifts, seed {args.seed}, {args.ads:,} ads each; work dir {base}")
+        shift_suite(base, names, args.ads, args.seed)
+        return 0
     fit_seed = args.fit_seed if args.fit_seed is not None else args.seed + 1
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))
     print(

@@ -17,6 +17,8 @@ from safeharbor.cli.options import DbOption
 from safeharbor.cli.progress import progress_bar
 from safeharbor.demo import generate
 from safeharbor.demo.link_knobs import world as link_world
+from safeharbor.demo.risk_knobs import SHIFT_NAMES
+from safeharbor.demo.risk_knobs import shift as risk_shift
 from safeharbor.ingest import ingest_file
 from safeharbor.ingest.readers import InputFileError, check_input_file
 from safeharbor.ingest.run import mark_interrupted_runs
@@ -66,13 +68,24 @@ def demo_data(
         bool | None,
         typer.Option("--habits/--fixed-templates", help="Operators write with habits sampled per ad."),
     ] = None,
+    shift: Annotated[
+        str,
+        typer.Option(
+            "--shift",
+            help="Risk world shift (moves the world away from the indicator catalogue): "
+            + ", ".join(SHIFT_NAMES)
+            + ". See safeharbor.demo.risk_knobs and `make bench-risk`.",
+        ),
+    ] = "none",
 ) -> None:
     """Generate a synthetic demo corpus with ground truth (fictional, non-explicit, no real people).
 
-    The linking knobs (see safeharbor.demo.link_knobs) move the world to where linking is hard.
+    The linking knobs (see safeharbor.demo.link_knobs) move the world to where linking is hard; --shift
+    moves it away from the indicator catalogue (safeharbor.demo.risk_knobs).
     """
     try:
         knobs = link_world(world, n_ads)
+        risk = risk_shift(shift, n_ads)
     except ValueError as exc:
         console.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from exc
@@ -86,9 +99,11 @@ def demo_data(
         collisions=knobs.collisions if collisions is None else collisions,
         habits=knobs.habits if habits is None else habits,
     )
-    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines, knobs=knobs)
+    summary = generate(out, n_ads, seed, images=images, bad_lines=bad_lines, knobs=knobs, risk=risk.knobs)
     if not knobs.is_default:
         console.print(f"Linking world: {knobs.describe()}")
+    if not risk.knobs.is_default:
+        console.print(f"Risk world shift {risk.name}: {risk.knobs.describe()}")
     console.print(
         f"Wrote {summary.ads:,} ads from {summary.operators:,} operators "
         f"({summary.minor_ads:,} involving a child "

@@ -28,6 +28,7 @@ from safeharbor.demo.link_knobs import (
 from safeharbor.demo.obfuscate import e164
 from safeharbor.demo.operators import END, START, Cast, Operator, PhonePool, make_operator, split_counts
 from safeharbor.demo.plan import AdPlan, SharedUse, plan_operator
+from safeharbor.demo.risk_knobs import RiskKnobs, voices
 from safeharbor.demo.text import Template, make_template, render
 from safeharbor.demo.truth import GenerateSummary, Tally, ad_truth, iso, operator_truth
 from safeharbor.demo.vocab import CATEGORIES, CITIES, SOURCES
@@ -52,11 +53,20 @@ def _kind_sizes(n_ads: int, n_ops: int) -> dict[str, tuple[int, int]]:
     return {k: (min(ops[k], ads[k]), ads[k]) for k in ("network", "independent", "business")}
 
 
-def build_operators(rng: random.Random, n_ads: int) -> tuple[list[Operator], dict[str, Template]]:
+def build_operators(
+    rng: random.Random, n_ads: int, prolific: tuple[int, int] = (0, 0)
+) -> tuple[list[Operator], dict[str, Template]]:
+    """Operators and their templates; `prolific` (risk world knob): (posters, ads each) of adult
+    independents posting hundreds of ads, taken out of the independents' share."""
     cast = Cast()
     pool = PhonePool(random.Random(rng.getrandbits(64)))
     n_ops = max(3, min(round(n_ads / ADS_PER_OPERATOR), pool.capacity // 2))
+    posters, each = prolific
+    each = min(each, n_ads // (4 * posters)) if posters else 0
     sizes = _kind_sizes(n_ads, n_ops)
+    if posters and each:
+        count, ads = sizes["independent"]
+        sizes["independent"] = (count, ads - posters * each)
     templates: dict[str, Template] = {}
 
     def new_template(kind: str) -> str:
@@ -76,6 +86,11 @@ def build_operators(rng: random.Random, n_ads: int) -> tuple[list[Operator], dic
             op = make_operator(rng, cast, pool, kind, n, tid, with_minor=with_minor, controlled=controlled)
             op.sources = sorted(rng.sample([s[0] for s in SOURCES], 1 if rng.random() < 0.7 else 2))
             ops.append(op)
+    for _ in range(posters if each else 0):
+        op = make_operator(rng, cast, pool, "independent", each, new_template("independent"))
+        op.prolific = True
+        op.sources = [rng.choice(SOURCES)[0]]
+        ops.append(op)
     # Operators are listed in a shuffled order so that ids do not reveal the kind.
     rng.shuffle(ops)
     for i, op in enumerate(ops, 1):
@@ -198,18 +213,21 @@ def generate(
     images: bool = True,
     bad_lines: int = 0,
     knobs: LinkKnobs | None = None,
+    risk: RiskKnobs | None = None,
 ) -> GenerateSummary:
     """Write a synthetic corpus of exactly `n_ads` good ads (+ `bad_lines` broken lines) to out_dir.
 
-    `knobs` move the world for linking (`safeharbor.demo.link_knobs`); `images=False` is the same
-    as `knobs.images == "none"`.
+    `knobs` move the world for linking (`safeharbor.demo.link_knobs`), `risk` away from the indicator
+    catalogue (`safeharbor.demo.risk_knobs`); `images=False` is the same as `knobs.images == "none"`.
     """
     knobs = knobs or LinkKnobs()
+    risk = risk or RiskKnobs()
     image_mode = knobs.images if images else "none"
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = random.Random(seed)
-    ops, templates = build_operators(rng, n_ads)
+    ops, templates = build_operators(rng, n_ads, (risk.prolific, risk.prolific_ads))
+    voice_of = voices(seed, risk, ops)
     uses = assign_shared(rng, ops)
     person_phones, collisions = apply_link_knobs(seed, knobs, ops, templates)
     plans: list[AdPlan] = []
@@ -244,6 +262,7 @@ def generate(
                 source.content_seed,
                 plan.edit_seed,
                 source.location_seed,
+                voice_of.get(plan.op.id),
             )
             with_refs = image_mode != "none"
             refs = [bank.ref(key, v) for key, v in plan.images] if with_refs else []
@@ -275,6 +294,11 @@ def generate(
                 for c in collisions
             ],
         }  # fmt: skip
+    if not risk.is_default:
+        meta["risk_knobs"] = risk.as_meta() | {
+            "prolific_operators": sorted(op.id for op in ops if op.prolific),
+            "descriptor_operators": sorted(o for o, v in voice_of.items() if v.descriptor),
+        }
     meta_path = out_dir / "meta.json"
     meta_path.write_text(json.dumps(meta, ensure_ascii=False, indent=2), encoding="utf-8")
     return GenerateSummary(

@@ -64,6 +64,7 @@ class Operator:
     business_name: str | None = None
     address: str | None = None
     shared: list[str] = field(default_factory=list)  # shared identifiers this operator uses (meta keys)
+    prolific: bool = False  # risk world knob: an adult posting hundreds of ads (demo.risk_knobs)
 
     def phone_at(self, t: int) -> int:
         """Index of the phone in use at time t."""

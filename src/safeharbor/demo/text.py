@@ -14,6 +14,7 @@ from typing import Any
 
 from safeharbor.demo import obfuscate, rates, vocab
 from safeharbor.demo.link_knobs import Habits
+from safeharbor.demo.risk_knobs import Voice
 from safeharbor.demo.vocab import City
 
 TITLE_FORMS = 8
@@ -52,6 +53,7 @@ CITY_FORMS = (
     "in {c} tonight",
     "{c} area",
 )
+DEFAULT_VOICE = Voice()
 SEPARATORS = ("<br>", "\n", " | ", "<br><br>", "\n\n", " ~ ")
 
 
@@ -178,14 +180,18 @@ def location_text(rng: random.Random, city: City) -> str | None:
 class _Writer:
     """Collects the lines of one ad and the truth of what they contain."""
 
-    def __init__(self, rng: random.Random, tpl: Template, ctx: AdContext, out: RenderedAd) -> None:
+    def __init__(
+        self, rng: random.Random, tpl: Template, ctx: AdContext, out: RenderedAd, voice: Voice | None = None
+    ) -> None:
         self.rng, self.tpl, self.ctx, self.out = rng, tpl, ctx, out
+        self.voice = voice or DEFAULT_VOICE
         group = (ctx.minor, ctx.kind)
-        self.third_person = rng.random() < rates.by_group(rates.THIRD_PERSON, *group)
-        self.youth = rng.random() < rates.by_group(rates.YOUTH, *group)
-        self.deposit = rng.random() < rates.by_group(rates.DEPOSIT, *group)
-        self.no_police = rng.random() < rates.by_group(rates.NO_POLICE, *group)
-        self.hotel = rng.random() < rates.by_group(rates.HOTEL, *group)
+        rate = self.voice.rate
+        self.third_person = rng.random() < rate(rates.THIRD_PERSON, *group)
+        self.youth = rng.random() < rate(rates.YOUTH, *group)
+        self.deposit = rng.random() < rate(rates.DEPOSIT, *group)
+        self.no_police = rng.random() < rate(rates.NO_POLICE, *group)
+        self.hotel = rng.random() < rate(rates.HOTEL, *group)
         move = (
             rates.MOVEMENT_ARRIVAL
             if ctx.arriving
@@ -195,7 +201,7 @@ class _Writer:
         )
         self.movement = rng.random() < move
         obf = ctx.obfuscation
-        if ctx.minor:
+        if ctx.minor != self.voice.swapped:  # risk world knob swap_rates: the boost goes to adults
             obf = min(0.95, obf / 2 + rates.MINOR_OBFUSCATION_BOOST)
         self.obscure = rng.random() < obf
         self.youth_done = False
@@ -203,6 +209,12 @@ class _Writer:
         if tpl.habits is not None:
             picked = rng.sample(tpl.habits.descriptors, 2)
             self.adjectives = (picked[0], picked[1])
+        # Risk world knob: a stock descriptor this poster uses in most ads (no draw in the default world).
+        self.descriptor = (
+            self.voice.descriptor
+            if self.voice.descriptor and rng.random() < self.voice.descriptor_rate
+            else None
+        )
 
     def plant(self, category: str, phrase: str) -> str:
         self.out.indicators.append({"category": category, "phrase": phrase})
@@ -211,7 +223,7 @@ class _Writer:
     def youth_phrase(self) -> str:
         ages = [s.age for s in self.ctx.shown]
         choices = [
-            p for p in vocab.YOUTH_PHRASES if p != "just turned 18" or all(a in (None, 18) for a in ages)
+            p for p in self.voice.youth_phrases if p != "just turned 18" or all(a in (None, 18) for a in ages)
         ]
         phrase = self.rng.choice(choices)
         if phrase == "just turned 18":
@@ -233,6 +245,8 @@ class _Writer:
         if self.youth and rng.random() < 0.6:
             a2 = self.youth_phrase()
             self.youth_done = True
+        if self.descriptor:
+            a1 = self.plant("stock_descriptor", self.descriptor)
         if ctx.kind == "business" and not self.third_person:
             staff = ", ".join(self.person_text(s) for s in ctx.shown[1:])
             return f"Our {a1} & {a2} staff: {who}{', ' + staff if staff else ''}"
@@ -385,14 +399,20 @@ def _escape(line: str, html: bool) -> str:
 
 
 def render(
-    tpl: Template, ctx: AdContext, content_seed: int, edit_seed: int | None, location_seed: int
+    tpl: Template,
+    ctx: AdContext,
+    content_seed: int,
+    edit_seed: int | None,
+    location_seed: int,
+    voice: Voice | None = None,
 ) -> RenderedAd:
     """Render one ad. A repost passes the original's template, context and content seed plus its own
-    edit seed, so it repeats the original with one or two small edits (emoji, price, a word)."""
+    edit seed, so it repeats the original with one or two small edits (emoji, price, a word).
+    `voice`: how the risk world's knobs make this operator speak (demo.risk_knobs; None: the default)."""
     rng = random.Random(content_seed)
     edit = random.Random(edit_seed) if edit_seed is not None else None
     out = RenderedAd(title="", body="", location=location_text(random.Random(location_seed), ctx.city))
-    w = _Writer(rng, tpl, ctx, out)
+    w = _Writer(rng, tpl, ctx, out, voice)
     title = w.title(edit)
     lines: list[str] = []
     greeting = tpl.greeting
@@ -408,7 +428,7 @@ def render(
     if w.youth and not w.youth_done and not youth_emoji:
         intro += f", {w.youth_phrase()}"
     if youth_emoji:
-        intro += " " + w.plant("youth", rng.choice(vocab.YOUTH_EMOJI))
+        intro += " " + w.plant("youth", rng.choice(w.voice.youth_emoji))
     lines.append(intro)
     others = w.others()
     if others:

@@ -96,6 +96,7 @@ def operator_truth(op: Operator) -> dict[str, Any]:
         "sources": op.sources,
         "business": {"name": op.business_name, "address": op.address} if op.business_name else None,
         "shared_identifiers": op.shared,
+        **({"prolific": True} if op.prolific else {}),
     }
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from safeharbor.score.anchors import anchors, fold, may_match
 from safeharbor.score.catalogue import Catalogue, Indicator, Patterns
 from safeharbor.types import Ad, AdField, Extraction
 
@@ -98,11 +99,16 @@ def _first_chars(regex: str) -> set[str] | None:
     return chars | {c.lower() for c in chars} | {c.upper() for c in chars if len(c.upper()) == 1}
 
 
-def _compile(patterns: Patterns) -> re.Pattern[str] | None:
+def _alternatives(patterns: Patterns) -> list[str]:
     alternatives = [_phrase_regex(w) for w in patterns.words]
     alternatives += [_phrase_regex(p) for p in patterns.phrases]
     alternatives += [_emoji_regex(e) for e in patterns.emoji]
     alternatives += [f"(?:{r})" for r in patterns.regex]
+    return alternatives
+
+
+def _compile(patterns: Patterns) -> re.Pattern[str] | None:
+    alternatives = _alternatives(patterns)
     if not alternatives:
         return None
     # Longest first so that "ask for her" wins over "ask for" at the same position.
@@ -122,10 +128,17 @@ class TextMatcher:
     indicator: Indicator
     positive: re.Pattern[str] | None
     negative: re.Pattern[str] | None
+    # Literals one of which every positive match contains (score.anchors); None: always run the regex.
+    anchors: tuple[str, ...] | None = None
 
-    def find(self, text: str) -> list[tuple[int, int]]:
-        """Spans of positive matches in `text` that no negative match cancels."""
+    def find(self, text: str, folded: str | None = None) -> list[tuple[int, int]]:
+        """Spans of positive matches in `text` that no negative match cancels.
+
+        `folded` is `anchors.fold(text)` when the caller has it (one fold per text for all
+        indicators): an indicator none of whose anchors occur there is skipped without running."""
         if self.positive is None or not text:
+            return []
+        if folded is not None and not may_match(self.anchors, folded):
             return []
         spans = [(m.start(), m.end()) for m in self.positive.finditer(text) if m.end() > m.start()]
         if not spans or self.negative is None:
@@ -145,7 +158,12 @@ def text_matcher(indicator: Indicator) -> TextMatcher:
     if matcher is None:
         if len(_MATCHERS) > 512:
             _MATCHERS.clear()
-        matcher = TextMatcher(indicator, _compile(indicator.patterns), _compile(indicator.negative))
+        matcher = TextMatcher(
+            indicator,
+            _compile(indicator.patterns),
+            _compile(indicator.negative),
+            anchors(_alternatives(indicator.patterns)),
+        )
         _MATCHERS[key] = matcher
     return matcher
 
@@ -195,6 +213,7 @@ def match_ad(
 ) -> dict[str, list[Hit]]:
     """Evidence for each ad-level indicator that fired on this ad (indicators with no hit are absent)."""
     found: dict[str, list[Hit]] = {}
+    folded: dict[str, str] = {}  # each text folded once for every indicator's anchor test
     for indicator in indicators:
         if indicator.level != "ad":
             continue
@@ -202,7 +221,9 @@ def match_ad(
         matcher = text_matcher(indicator)
         for field in indicator.fields:
             text = ad.field_text(field)  # type: ignore[arg-type]
-            for start, end in matcher.find(text):
+            if field not in folded:
+                folded[field] = fold(text)
+            for start, end in matcher.find(text, folded[field]):
                 hits.append(Hit(indicator.id, text[start:end], field, start, end))  # type: ignore[arg-type]
         if indicator.detector:
             hits.extend(_detector_hits(indicator, ad, extractions))

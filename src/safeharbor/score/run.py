@@ -32,6 +32,7 @@ from safeharbor.score.match import MatchRunner, match_ads
 from safeharbor.score.model import ScoringModel, active_model
 from safeharbor.score.network_rollup import score_networks_for
 from safeharbor.score.network_signals import MAX_PHONE_GROUP_ADS
+from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.plan import Scored, ScoreInputs, ScorePlan, plan_scoring
 from safeharbor.score.tables import (
     score_ads,
@@ -181,9 +182,12 @@ def update_scores(
     catalogue: Catalogue | None = None,
     match_runner: MatchRunner | None = None,
 ) -> ScoreSummary:
-    """Score ads not yet scored, or all of them when the catalogue changed or `rebuild` is set."""
-    cat = catalogue or load_catalogue()
+    """Score ads not yet scored, or all of them when the catalogue changed or `rebuild` is set.
+
+    The catalogue (given, or the configured file) is used with the phrases analysts accepted in this
+    store (phrase_store.corpus_catalogue)."""
     with store.connect() as conn:
+        cat = corpus_catalogue(conn, catalogue or load_catalogue())
         model = active_model(conn, cat)
         plan = plan_scoring(load_inputs(conn, model), cat, rebuild=rebuild)
     summary = ScoreSummary(

@@ -43,6 +43,7 @@ class LeadFilters:
     source: str | None = None
     indicator: str | None = None
     reviewed: Literal["no", "yes", "all"] = "no"
+    teach: bool = False  # order by what a review would teach the ranking (workspace/teaching.py)
 
 
 @dataclass(slots=True)
@@ -173,7 +174,7 @@ def _ranked_by(basis: dict[str, Any]) -> str | None:
     return basis_line(basis) if basis else None
 
 
-def _lead_row(lead: Lead) -> LeadRow:
+def lead_row(lead: Lead) -> LeadRow:
     ref = str(
         lead.network_id if lead.kind == "network" else (lead.ad_key if lead.ad_key is not None else lead.id)
     )
@@ -200,8 +201,10 @@ def _lead_row(lead: Lead) -> LeadRow:
 
 def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
     exclude: set[int] = set()
-    if f.reviewed == "no":
+    done_networks: set[str] = set()
+    if f.reviewed == "no":  # reviewed ads and networks are left out in the query (so a page stays full)
         exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
+        done_networks = reviewed_refs(conn, "network")
     leads = scored_lead_queue(
         conn,
         limit=limit,
@@ -213,12 +216,9 @@ def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> l
         source=f.source,
         indicator=f.indicator,
         exclude_keys=exclude,
+        exclude_leads={f"network:{n}" for n in done_networks},
     )
-    out = [_lead_row(lead) for lead in leads]
-    if f.reviewed == "no":
-        done_networks = reviewed_refs(conn, "network")
-        out = [row for row in out if not (row.kind == "network" and row.ref in done_networks)]
-    return out
+    return [lead_row(lead) for lead in leads]
 
 
 def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
@@ -266,6 +266,11 @@ def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offse
         rows = _from_scores(conn, filters, limit, offset)
     else:
         rows = _fallback_queue(conn, filters, limit, offset)
+    return annotate(conn, rows)
+
+
+def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:
+    """Each row's network (for an ad) and review mark."""
     keys = [r.ad_key for r in rows if r.ad_key is not None]
     nets = networks_for_ads(conn, keys)
     marks = {

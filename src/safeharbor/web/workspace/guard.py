@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referral.export": EDITORS,
     "tip.read": ALL_ROLES,
     "audit.read": frozenset({"admin"}),
+    "user.admin": frozenset({"admin"}),
     "model.read": ALL_ROLES,
     "model.fit": EDITORS,  # re-fit weights from reviews; accept proposed phrases into the catalogue
     "alert.read": ALL_ROLES,  # watches and alerts are each analyst's own
@@ -214,7 +215,9 @@ def require(
         pending = request.scope.get(_AUDIT_KEY)
         if pending is not None:
             pending.update(user=user, **row)
-        return Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        access = Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        request.state.workspace_access = access  # so an error page still shows who is signed in
+        return access
 
     return dependency
 

@@ -1,0 +1,25 @@
+"""Indicator titles for people: "Stated age under 18", never the catalogue id `age_under_18`."""
+
+from __future__ import annotations
+
+import logging
+from functools import lru_cache
+
+from safeharbor.score.catalogue import CatalogueError, load_catalogue
+
+log = logging.getLogger(__name__)
+
+
+@lru_cache(maxsize=1)
+def _titles() -> dict[str, str]:
+    try:
+        return {i.id: i.title for i in load_catalogue().indicators}
+    except CatalogueError:
+        log.exception("workspace: the indicator catalogue failed to load; indicators are shown by id")
+        return {}
+
+
+def indicator_title(indicator_id: str) -> str:
+    """The catalogue's title of an indicator (its id in words when the catalogue does not know it)."""
+    found = _titles().get(indicator_id)
+    return found or indicator_id.replace("_", " ").capitalize()
