@@ -6,10 +6,10 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
 from safeharbor.web.deps import AccessDep, ConnDep
+from safeharbor.web.workspace.case_links import case_links
 from safeharbor.web.workspace.contexts import AdPage
 from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.render import render
-from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import reviews_for
 from safeharbor.workspace.watches import watch_targets
@@ -23,10 +23,11 @@ def ad_page(request: Request, access: AccessDep, conn: ConnDep, ad_key: int) -> 
     view = ad_view(conn, ad_key)
     if view is None:
         raise HTTPException(404, "no such ad")
+    in_cases, open_cases = case_links(conn, access, "ad", str(ad_key))
     context = AdPage(
         view=view,
-        in_cases=case_ops.cases_for_item(conn, "ad", str(ad_key)),
-        open_cases=case_ops.list_cases(conn, status="open", limit=50) if access.can("case.write") else [],
+        in_cases=in_cases,
+        open_cases=open_cases,
         review=reviews_for(conn, "ad", [str(ad_key)]).get(str(ad_key)),
         watch_targets=watch_targets(
             conn,

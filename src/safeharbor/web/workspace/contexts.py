@@ -26,6 +26,22 @@ from safeharbor.workspace.watches import Watch, WatchTarget
 
 
 @dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a long list: where it starts and how many rows a full page has ("more" links)."""
+
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class InCases:
+    """The cases an item is in, and the open ones this user may add it to (none if they may not edit)."""
+
+    in_cases: list[int]
+    open_cases: list[CaseSummary]
+
+
+@dataclass(frozen=True, slots=True)
 class LoginPage:
     template: ClassVar[str] = "login.html"
     error: str | None
@@ -35,14 +51,12 @@ class LoginPage:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadsPage:
+class LeadsPage(Listing):
     template: ClassVar[str] = "leads.html"
     rows_template: ClassVar[str] = "leads_rows.html"  # the next page of rows, for htmx
     rows: list[LeadRow]
     filters: LeadFilters
     choices: dict[str, list[str]]
-    offset: int
-    page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
     export_query: str = ""  # the filters without the paging offset, for the CSV download
@@ -70,29 +84,23 @@ class SearchPage:
 
 
 @dataclass(frozen=True, slots=True)
-class AdPage:
+class AdPage(InCases):
     template: ClassVar[str] = "ad.html"
     view: AdView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
     watch_targets: list[WatchTarget]
 
 
 @dataclass(frozen=True, slots=True)
-class NetworksPage:
+class NetworksPage(Listing):
     template: ClassVar[str] = "networks.html"
     networks: list[NetworkRecord]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkPage:
+class NetworkPage(InCases):
     template: ClassVar[str] = "network.html"
     view: NetworkView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]
     watch_targets: list[WatchTarget]
 
 
@@ -108,11 +116,9 @@ class WhyLinked:
 
 
 @dataclass(frozen=True, slots=True)
-class TipsPage:
+class TipsPage(Listing):
     template: ClassVar[str] = "tips.html"
     tips: list[Tip]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)

@@ -97,8 +97,8 @@ def setup(app: FastAPI) -> None:
     app.middleware("http")(no_store_middleware(path_prefixes()))
 
     @app.exception_handler(LoginRedirect)
-    async def _to_login(_request: Request, exc: LoginRedirect) -> Response:
-        return login_redirect_response(exc)
+    async def _to_login(request: Request, exc: LoginRedirect) -> Response:
+        return login_redirect_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
