@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-learning bench-web bench-scale fuzz audit lock clean
+        bench-linking bench-risk bench-learning bench-web bench-scale bench-spark fuzz audit lock clean
 
 # Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
 # and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
@@ -99,6 +99,10 @@ bench-web: setup
 # The cost curve, stage by stage: make bench-scale ARGS="--sizes 100000,300000,1000000 [--batch 150000]"
 bench-scale: setup
 	$(PY) bench/scale.py $(ARGS)
+
+# The Spark engine's cost per stage, shuffle sizes and memory (docs/scale.md); BENCH_SPARK_ARGS e.g. --ads 100000 --local
+bench-spark: setup
+	nice -n 5 $(PY) bench/spark.py $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache test-artifacts

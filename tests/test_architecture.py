@@ -33,6 +33,7 @@ LAYERS: dict[str, int] = {
     "pipeline": 8,
     "store": 8,
     "demo": 8,
+    "spark": 9,  # the Spark engine: runs the pipeline with another Engine; only the CLI imports it
     "web": 9,
     "cli": 10,
 }
