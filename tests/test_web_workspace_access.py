@@ -13,6 +13,8 @@ from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
 from safeharbor.score.leads import lead_queue
+from safeharbor.score.phrase_store import PROPOSED, accept_phrase, list_phrases, save_proposals
+from safeharbor.score.phrases import Proposal
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
@@ -50,9 +52,12 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("POST", "/cases/{case}/referral", "referral.export", {"recipient": "NCMEC CyberTipline", "fmt": "json"}),
     ("GET", "/tips", "tip.read", {}),
     ("GET", "/tips/{tip}", "tip.read", {}),
+    ("POST", "/tips/{tip}/status", "case.write", {"status": "triaged"}),
     ("GET", "/audit", "audit.read", {}),
     ("GET", "/learning", "model.read", {}),
     ("POST", "/learning/fit", "model.fit", {}),
+    ("GET", "/phrases", "model.read", {}),
+    ("POST", "/phrases/accept", "model.fit", {"phrase_id": "{phrase}", "indicator": "youth_language"}),
     ("GET", "/alerts", "alert.read", {}),
     ("POST", "/alerts/read", "alert.read", {"all": "1"}),
     ("GET", "/watches", "alert.read", {}),
@@ -83,7 +88,19 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dic
             set_review(conn, lead_type=lead.kind, lead_ref=lead.id, status=status, user="seed", reason="seed")
         accounts.create_user(conn, "matrix-target", PASSWORD, "analyst")
     net = str(getattr(nets[0], "id", "")) if nets else "no-such-network"
-    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1", "watch": "999999"}
+    with store.begin() as conn:  # a phrase accepted once already: accepting it again is allowed, a no-op
+        save_proposals(conn, [Proposal("matrix phrase", "phrase", 3, 0, 2.0)])
+        phrase = next(p.phrase_id for p in list_phrases(conn, PROPOSED) if p.phrase == "matrix phrase")
+        accept_phrase(conn, phrase, indicator="youth_language", user="seed")
+    ids = {
+        "ad": "3",
+        "ad2": "4",
+        "case": str(case_id),
+        "net": net,
+        "tip": "1",
+        "phrase": str(phrase),
+        "watch": "999999",
+    }
     ids |= {"user": "matrix-target", "pw": "another fine passphrase"}
     yield store, ids
     store.dispose()

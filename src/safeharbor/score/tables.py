@@ -8,6 +8,9 @@
 - score_leads: the lead queue, precomputed by `update_scores`: one row per network and per stand-alone
   posting, with its ranking score, place, dates and top reasons (the queue is one indexed query).
 - score_lead_ads: which lead each ad belongs to, with the columns the queue filters on.
+- score_phrases: phrases and emoji proposed from reviewed leads (score/phrases.py), and those an analyst
+  accepted into the catalogue (as a pattern of a named indicator); accepted ones are used by every
+  scoring run (score/phrase_store.py). Not derived: kept by `analyze --rebuild`.
 """
 
 from __future__ import annotations
@@ -146,6 +149,23 @@ Index("ix_score_lead_ads_posted", score_lead_ads.c.posted_at)
 Index("ix_score_lead_ads_source", score_lead_ads.c.source)
 
 
+score_phrases = Table(
+    "score_phrases",
+    metadata,
+    Column("phrase_id", Integer, primary_key=True, autoincrement=True),
+    Column("phrase", String(200), nullable=False, unique=True),  # normalised: lower case, single spaces
+    Column("kind", String(10), nullable=False),  # phrase | emoji
+    Column("status", String(12), nullable=False),  # proposed | accepted
+    Column("confirmed", Integer, nullable=False),  # confirmed leads showing it (when last proposed)
+    Column("dismissed", Integer, nullable=False),  # dismissed leads showing it
+    Column("score", Float, nullable=False),  # smoothed log-odds, confirmed vs dismissed
+    Column("indicator", String(60)),  # accepted into this indicator (an existing id, or a new one)
+    Column("proposed_at", String(32), nullable=False),
+    Column("decided_by", String(80)),
+    Column("decided_at", String(32)),
+)
+
+
 def _create(conn: Connection) -> None:
     metadata.create_all(conn, tables=[score_ads, score_flags, score_networks, score_state, score_models])
 
@@ -170,5 +190,10 @@ MIGRATIONS = [
     Migration("score_0002", "precomputed lead queue (leads and the ads they hold)", _create_leads),
     Migration(
         "score_0003", "person model: each ad's strongest person's log-odds and evidence", _add_person_columns
+    ),
+    Migration(
+        "score_phrases_0001",
+        "phrases proposed from reviews and accepted into the catalogue",
+        lambda conn: metadata.create_all(conn, tables=[score_phrases]),
     ),
 ]
