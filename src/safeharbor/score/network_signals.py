@@ -21,6 +21,7 @@ from safeharbor.score.catalogue import Indicator
 MAX_PHONE_GROUP_ADS = 250
 # The ad-level indicator that says an ad advertises several persons ("2 girls", "duo", two names).
 MULTI_PERSON_HINT = "several_persons"
+WIDESPREAD = "; phrases widespread in the corpus count less"
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,19 @@ class AdFacts:
     images: frozenset[str] = frozenset()  # image groups (near-identical perceptual hashes) it shows
     ref: str = ""  # source, ad id and version: orders ads by content, never by internal key
     template: str = ""  # what the ad says, without names, place and numbers (load.template_key)
+    # Indicators whose weight the corpus discounts in this ad (score/prevalence.py): (indicator, factor).
+    discounted: tuple[tuple[str, float], ...] = ()
+
+    def strength(self, indicator: str) -> float:
+        """How much of an indicator that fired counts here: 1, or less for a phrase widespread in the
+        corpus (0 when it did not fire)."""
+        if indicator not in self.indicators:
+            return 0.0
+        return next((f for i, f in self.discounted if i == indicator), 1.0)
+
+    def strongest(self, of: set[str] | frozenset[str]) -> float:
+        """The largest strength among these indicators (0 when none fired)."""
+        return max((self.strength(i) for i in self.indicators & of), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -234,15 +248,19 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
         distinct = observations(distinct_ads(ads, repost_days))
         if len(distinct) < min_ads:
             continue
-        fired = sum(1 for m in distinct if m.indicators & of)
+        # An observation whose only evidence is a phrase widespread in the corpus counts by its
+        # corpus weight (score/prevalence.py): a stock descriptor of this corpus is not a pattern.
+        fired = round(sum(m.strongest(of) for m in distinct), 3)
+        discounted = fired < sum(1 for m in distinct if m.indicators & of)
         value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired))
         if value < min_value:
             continue
         hit = GroupHit(
             ind.id,
-            f"{name}: {fired} of {len(distinct)} ads",
-            f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
-            f"copies of one template counted once) show {', '.join(sorted(of))}; {value:.0%} likely that "
+            f"{name}: {fired:g} of {len(distinct)} ads",
+            f"{label}: {fired:g} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
+            f"copies of one template counted once{WIDESPREAD if discounted else ''}) "
+            f"show {', '.join(sorted(of))}; {value:.0%} likely that "
             f"more than {above:.0%} of their ads do",
             round(value, 3),
         )

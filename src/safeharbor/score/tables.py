@@ -8,6 +8,7 @@
 - score_leads: the lead queue, precomputed by `update_scores`: one row per network and per stand-alone
   posting, with its ranking score, place, dates and top reasons (the queue is one indexed query).
 - score_lead_ads: which lead each ad belongs to, with the columns the queue filters on.
+- score_phrases: the phrases each ad's text indicators matched, for their prevalence in the corpus.
 """
 
 from __future__ import annotations
@@ -145,6 +146,16 @@ Index("ix_score_lead_ads_city", score_lead_ads.c.city_key)
 Index("ix_score_lead_ads_posted", score_lead_ads.c.posted_at)
 Index("ix_score_lead_ads_source", score_lead_ads.c.source)
 
+# The phrases each ad's text indicators matched (normalised: score/prevalence.py), so that a phrase's
+# prevalence across the corpus's posters is counted from what is stored, whatever order ads came in.
+score_phrases = Table(
+    "score_phrases",
+    metadata,
+    Column("ad_key", Integer, ForeignKey("ads.ad_key", ondelete="CASCADE"), primary_key=True),
+    Column("indicator", String(60), primary_key=True),
+    Column("phrase", String(200), primary_key=True),
+)
+
 
 def _create(conn: Connection) -> None:
     metadata.create_all(conn, tables=[score_ads, score_flags, score_networks, score_state, score_models])
@@ -165,10 +176,17 @@ def _add_person_columns(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE score_ads ADD COLUMN person_evidence JSON"))
 
 
+def _create_phrases(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[score_phrases])
+
+
 MIGRATIONS = [
     Migration("score_0001", "risk scores, flags, network scores, state, fitted models", _create),
     Migration("score_0002", "precomputed lead queue (leads and the ads they hold)", _create_leads),
     Migration(
         "score_0003", "person model: each ad's strongest person's log-odds and evidence", _add_person_columns
+    ),
+    Migration(
+        "score_0004", "the phrases each ad's text indicators matched (corpus prevalence)", _create_phrases
     ),
 ]
