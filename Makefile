@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 
 .PHONY: setup runtime browser demo demo-data test lint typecheck pytest bench bench-quality bench-speed \
-        bench-linking bench-risk bench-web bench-scale fuzz audit lock clean
+        bench-linking bench-risk bench-learning bench-web bench-scale bench-spark fuzz audit lock clean
 
 # Two installs into one .venv, each with its own marker: `runtime` (what `make demo` needs: the package
 # and its runtime dependencies) and `setup` (that plus the dev toolchain: pytest, Playwright, ruff, mypy).
@@ -45,9 +45,10 @@ AUDIT_STRICT ?= 1
 audit: setup
 	AUDIT_STRICT=$(AUDIT_STRICT) scripts/audit.sh $(VENV)
 
-# Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser).
+# Debian's Chromium for the page tests (Playwright drives /usr/bin/chromium; it never downloads a browser),
+# and the fonts a referral PDF falls back to for CJK and full-width forms (Droid Sans Fallback, DejaVu).
 browser:
-	@test -x /usr/bin/chromium || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null; }
+	@test -x /usr/bin/chromium -a -f /usr/share/fonts/truetype/droid/DroidSansFallbackFull.ttf || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core fonts-droid-fallback >/dev/null; }
 
 # Builds a demo data set, runs the whole pipeline, starts the app and says where to look.
 demo: runtime
@@ -89,12 +90,19 @@ RISK_ARGS ?= --shifts all --ads 10000
 bench-risk: setup
 	nice -n 5 $(PY) bench/risk.py $(RISK_ARGS)
 
+bench-learning: setup
+	$(PY) bench/learning_curve.py
+
 bench-web: setup
 	$(PY) bench/web.py
 
 # The cost curve, stage by stage: make bench-scale ARGS="--sizes 100000,300000,1000000 [--batch 150000]"
 bench-scale: setup
 	$(PY) bench/scale.py $(ARGS)
+
+# The Spark engine's cost per stage, shuffle sizes and memory (docs/scale.md); BENCH_SPARK_ARGS e.g. --ads 100000 --local
+bench-spark: setup
+	nice -n 5 $(PY) bench/spark.py $(BENCH_SPARK_ARGS)
 
 clean:
 	rm -rf var build .pytest_cache .mypy_cache .ruff_cache test-artifacts

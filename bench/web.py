@@ -122,6 +122,10 @@ def main() -> None:
                 "/leads?state=TX&since=2026-09-01&reviewed=all" for _ in range(args.requests)
             ],
             "search text": [f"/search?q={words[i % len(words)]}" for i in range(args.requests)],
+            "search text, page 2": [
+                f"/search?q={words[i % len(words)]}&offset=100" for i in range(args.requests)
+            ],
+            "alerts": ["/alerts" for _ in range(args.requests)],
             "search phone": [f"/search?q={phones[i % len(phones)]}" for i in range(args.requests)]
             if phones
             else [],

@@ -12,6 +12,7 @@ from graphlib import CycleError, TopologicalSorter
 from pathlib import Path
 
 import pytest
+from radon.complexity import cc_rank, cc_visit
 
 SRC = Path(__file__).resolve().parents[1] / "src"
 PACKAGE = "safeharbor"
@@ -32,6 +33,7 @@ LAYERS: dict[str, int] = {
     "pipeline": 8,
     "store": 8,
     "demo": 8,
+    "spark": 9,  # the Spark engine: runs the pipeline with another Engine; only the CLI imports it
     "web": 9,
     "cli": 10,
 }
@@ -118,3 +120,38 @@ def test_imports_flow_one_way_through_the_stages() -> None:
             if LAYERS[there] >= LAYERS[here]:
                 wrong.append(f"{module} imports {dep} ({here} is below or beside {there})")
     assert not wrong, "wrong-way imports:\n" + "\n".join(wrong)
+
+
+def _imports_inside_functions(tree: ast.AST) -> list[tuple[int, str]]:
+    """`safeharbor` imports in a function body (outside `if TYPE_CHECKING:`), with their line."""
+    found: list[tuple[int, str]] = []
+    for func in ast.walk(tree):
+        if not isinstance(func, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(func):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            names += [node.module or "."] if isinstance(node, ast.ImportFrom) else []
+            found += [(node.lineno, n) for n in names if n == PACKAGE or n.startswith(PACKAGE + ".")]
+    return found
+
+
+def test_no_package_import_sits_inside_a_function() -> None:
+    # Imports inside functions hide the import graph from readers and tools (and hid cycles before).
+    hidden = [
+        f"{path.relative_to(SRC)}:{line} imports {name}"
+        for path in sorted((SRC / PACKAGE).rglob("*.py"))
+        for line, name in _imports_inside_functions(ast.parse(path.read_text(encoding="utf-8")))
+    ]
+    assert not hidden, "move these to the module top:\n" + "\n".join(hidden)
+
+
+def test_no_function_outside_the_demo_generator_is_rated_e_or_f() -> None:
+    # radon's cyclomatic complexity: A-C is easy to follow, D hard, E and F (above 30) not reviewable.
+    complex_ = [
+        f"{path.relative_to(SRC)}:{block.lineno} {block.name} {cc_rank(block.complexity)}({block.complexity})"
+        for path in sorted((SRC / PACKAGE).rglob("*.py"))
+        if "demo" not in path.relative_to(SRC / PACKAGE).parts
+        for block in cc_visit(path.read_text(encoding="utf-8"))
+        if block.complexity > 30
+    ]
+    assert not complex_, "split these into small named steps:\n" + "\n".join(complex_)

@@ -46,6 +46,7 @@ USED_AS: dict[str, str] = {
     "pyotp": r"^\s*(from|import) pyotp\b",
     "itsdangerous": r"^\s*(from|import) itsdangerous\b",
     "fpdf2": r"^\s*(from|import) fpdf\b",
+    "manimgx-fonts": r"^\s*(from|import) manimgx_fonts\b",
     "markdown-it-py": r"^\s*(from|import) markdown_it\b",
     "zxcvbn": r"^\s*(from|import) zxcvbn\b",
     "cryptography": r"^\s*(from|import) cryptography\b",

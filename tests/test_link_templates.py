@@ -15,9 +15,17 @@ import pytest
 from typer.testing import CliRunner
 
 from safeharbor.link.export import network_records
-from safeharbor.link.queries import cut_identifiers, list_networks, networks_for_ads, why_linked
+from safeharbor.link.queries import (
+    cut_identifiers,
+    list_networks,
+    network_record,
+    networks_for_ads,
+    why_linked,
+)
+from safeharbor.link.template_view import templates_for
 from safeharbor.store import Store, open_store
 from tests.link_support import CITIES, NAMES, ad_record, key_of, load, made_up_words, partition, write_jsonl
+from tests.test_workspace_support import client_as
 
 GENERIC = ["available now", "no blocked calls", "real pics only", "call or text", "serious inquiries only"]
 
@@ -234,13 +242,40 @@ def switching_operator(op: int, copier: int | None = None) -> list[dict[str, Any
 
 
 def test_an_operator_switching_phones_over_time_comes_out_whole(store: Store, tmp_path: Path) -> None:
-    records = switching_operator(4, copier=95)
     others = [r for op in range(12) for r in independent(op, CITIES[op % len(CITIES)], generic=op % 2 == 0)]
-    load(store, write_jsonl(tmp_path / "ads.jsonl", records + others))
+    load(store, write_jsonl(tmp_path / "ads.jsonl", switching_operator(4) + others))
     groups = _groups_of(store, "sw4-")
     assert len(groups) == 1, [len(g) for g in groups]
-    (whole,) = groups
-    assert len(whole) == 18 and not any("copy" in x for x in whole)  # the copier stays apart
+    assert len(next(iter(groups))) == 18
     with store.connect() as conn:
         chain = why_linked(conn, key_of(store, "sw4-p0k0"), key_of(store, "sw4-p2k5"))
     assert "template" in [e.kind for e in chain]
+
+
+def test_a_template_copied_elsewhere_is_not_taken_for_one_operator(store: Store, tmp_path: Path) -> None:
+    # Someone writes the operator's template word for word in another city: the template is then
+    # not the operator's own, and phones used one after another are not joined on it alone.
+    load(store, write_jsonl(tmp_path / "ads.jsonl", switching_operator(4, copier=95)))
+    copier = _groups_of(store, "copy4-")
+    assert copier == {frozenset(f"board-example:copy4-k{k}" for k in range(4))}
+    assert all(len(g) == 6 for g in _groups_of(store, "sw4-"))
+
+
+def test_the_network_page_shows_its_template_slot_values_and_confidence(store: Store, tmp_path: Path) -> None:
+    load(store, write_jsonl(tmp_path / "ads.jsonl", rotating_network(6, rotate=True)))
+    a = key_of(store, "net6-s0p0k0")
+    with store.connect() as conn:
+        nid = networks_for_ads(conn, [a])[a]
+        record = network_record(conn, nid)
+        keys = sorted(networks_for_ads(conn, range(1, 200)))
+        (template, *_rest) = templates_for(conn, keys)
+    assert record is not None and record.confidence is not None
+    assert template.ads >= 30 and "[name]" in template.text and "[phone]" in template.text
+    slots = {s.kind: dict(s.values) for s in template.slots}
+    assert len(slots["phone"]) == 3 and set(slots["name"]) == {NAMES[(6 + p) % len(NAMES)] for p in range(3)}
+    assert sum(slots["name"].values()) >= template.ads  # each writer shows a name
+    page = client_as(store, "analyst").get(f"/networks/{nid}")
+    assert page.status_code == 200
+    assert f"Holds with confidence <strong>{record.confidence:.2f}</strong>" in page.text
+    assert "The operator's writing" in page.text and "[phone]" in page.text
+    assert all(phone in page.text for phone in slots["phone"])

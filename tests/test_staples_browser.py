@@ -99,3 +99,49 @@ def test_watch_a_phone_then_a_new_ad_raises_an_alert(world: tuple[str, Store, Pa
         assert _searches(store) - before == 1
         browser.close()
     assert not problems, problems
+
+
+def test_a_disabled_user_cannot_sign_in_and_their_open_session_ends(world: tuple[str, Store, Path]) -> None:
+    from playwright.sync_api import sync_playwright
+
+    base, store, _ = world
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        admin = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        victim = browser.new_context(viewport={"width": 1280, "height": 900}).new_page()
+        sign_in(admin, base, store, "boss", "admin")
+        sign_in(victim, base, store, "leaving")
+        victim.goto(base + "/ads/1")
+        assert victim.locator("#ad-body").count() == 1
+
+        admin.click("a[href='/users']")
+        admin.locator("#user-leaving button.disable-user").click()
+        admin.wait_for_selector("#users-message")
+        assert "Disabled leaving" in admin.inner_text("#users-message")
+        assert "disabled" in admin.inner_text("#user-leaving")
+        admin.screenshot(path=str(ARTIFACTS / "workspace-users.png"))
+
+        # The open session has ended: the next request goes to the sign-in page.
+        victim.reload()
+        assert "/login" in victim.url
+        assert victim.locator("#ad-body").count() == 0
+        # Signing in again is refused, with the one message that never confirms the account exists.
+        with store.connect() as conn:
+            user = accounts.get_user(conn, "leaving")
+            assert user is not None and user.disabled
+            secret = accounts.totp_secret_of(conn, user.user_id)
+        victim.fill("#username", "leaving")
+        victim.fill("#password", PASSWORD)
+        victim.fill("#code", pyotp.TOTP(secret).now())
+        victim.click("button[type=submit]")
+        victim.wait_for_load_state()
+        assert "/login" in victim.url and "Wrong username" in victim.content()
+
+        # Back after signing out shows the sign-in page, not a copy of the last workspace page.
+        admin.goto(base + "/ads/1")
+        admin.click("text=Sign out")
+        admin.wait_for_url("**/login")
+        admin.go_back()
+        admin.wait_for_load_state()
+        assert "/login" in admin.url and admin.locator("#ad-body").count() == 0
+        browser.close()

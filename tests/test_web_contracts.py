@@ -134,3 +134,14 @@ def test_logout_checks_the_token_and_writes_one_audit_row(store: Store) -> None:
     done = client.post("/logout", data={"csrf_token": csrf_of(client)}, follow_redirects=False)
     assert done.status_code == 303 and done.headers["location"] == "/login"
     assert last_logout() == "ok" and live_sessions() == before
+
+
+def test_a_page_without_a_session_redirects_to_the_routers_login_path(store: Store) -> None:
+    client = client_as(store, None)
+    response = client.get("/networks?offset=50", follow_redirects=False)
+    login = client.app.url_path_for("login_form")  # type: ignore[attr-defined]
+    assert response.status_code == 303
+    assert response.headers["location"] == f"{login}?next=%2Fnetworks%3Foffset%3D50"
+    client.cookies.set("sh_session", "ended-long-ago")
+    expired = client.get("/networks", follow_redirects=False)
+    assert expired.headers["location"] == f"{login}?next=%2Fnetworks&expired=1"

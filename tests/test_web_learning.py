@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from safeharbor.score.leads import lead_queue
+from safeharbor.score.queries import flags_for_ads
+from safeharbor.score.run import update_scores
 from safeharbor.storage import Store
 from safeharbor.workspace.audit import list_entries
+from tests.test_phrases import _reviewed
+from tests.test_score_support import new_store
 from tests.test_workspace_support import client_as, csrf_of, demo_store
 
 
@@ -48,3 +53,35 @@ def test_confirm_dismiss_then_refit_from_the_learning_page(world: Store) -> None
         reviews = list_entries(conn, action="lead.review")
     assert len(fits) == 1 and fits[0].outcome == "ok" and "fitted on 8 reviews" in (fits[0].detail or "")
     assert len(reviews) >= 8 and any("confirmed" in (r.detail or "") for r in reviews)
+
+
+def test_proposed_phrases_page_accepts_into_the_catalogue(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    try:
+        keys = _reviewed(store)
+        reviewer, analyst = client_as(store, "reviewer"), client_as(store, "analyst")
+        seen = reviewer.get("/phrases")
+        assert (
+            seen.status_code == 200 and "sunny cloud" in seen.text and "Admins and analysts can" in seen.text
+        )
+        assert 'action="/phrases/accept"' not in seen.text
+        page = analyst.get("/phrases")
+        pid = re.search(
+            r'name="phrase_id" value="(\d+)">\s*<input name="indicator" list="indicator-ids" '
+            r'value="youth_language" size="18" aria-label="indicator for sunny cloud"',
+            page.text,
+        )
+        assert pid, page.text
+        done = analyst.post(
+            "/phrases/accept",
+            data={"phrase_id": pid.group(1), "indicator": "learned_youth", "csrf_token": csrf_of(analyst)},
+        )
+        assert done.status_code == 200 and "Accepted “sunny cloud” into learned_youth" in done.text
+        update_scores(store)
+        with store.connect() as conn:
+            flags = flags_for_ads(conn, [keys["new"]])[keys["new"]]
+            audit = list_entries(conn, action="phrase.accept")
+        assert any(f.indicator == "learned_youth" for f in flags)
+        assert audit[0].outcome == "ok" and "sunny cloud" in (audit[0].detail or "")
+    finally:
+        store.dispose()

@@ -13,13 +13,16 @@ from sqlalchemy import func, select
 
 from safeharbor.link.queries import list_networks
 from safeharbor.score.leads import lead_queue
+from safeharbor.score.phrase_store import PROPOSED, accept_phrase, list_phrases, save_proposals
+from safeharbor.score.phrases import Proposal
 from safeharbor.storage import Store
 from safeharbor.web.workspace import routes as workspace_side
 from safeharbor.web.workspace.guard import PERMISSIONS
+from safeharbor.workspace import accounts
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.leads import set_review
 from safeharbor.workspace.tables import audit_log
-from tests.test_workspace_support import client_as, csrf_of, demo_store
+from tests.test_workspace_support import PASSWORD, client_as, csrf_of, demo_store
 
 ROLES: list[str | None] = [None, "reviewer", "analyst", "admin"]
 
@@ -49,14 +52,28 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("POST", "/cases/{case}/referral", "referral.export", {"recipient": "NCMEC CyberTipline", "fmt": "json"}),
     ("GET", "/tips", "tip.read", {}),
     ("GET", "/tips/{tip}", "tip.read", {}),
+    ("POST", "/tips/{tip}/status", "case.write", {"status": "triaged"}),
     ("GET", "/audit", "audit.read", {}),
     ("GET", "/learning", "model.read", {}),
     ("POST", "/learning/fit", "model.fit", {}),
+    ("GET", "/phrases", "model.read", {}),
+    ("POST", "/phrases/accept", "model.fit", {"phrase_id": "{phrase}", "indicator": "youth_language"}),
     ("GET", "/alerts", "alert.read", {}),
     ("POST", "/alerts/read", "alert.read", {"all": "1"}),
     ("GET", "/watches", "alert.read", {}),
     ("POST", "/watches", "watch.write", {"kind": "phone", "value": "214-555-0134", "next": "/watches"}),
     ("POST", "/watches/{watch}/remove", "watch.write", {}),
+    ("POST", "/leads/review-bulk", "lead.review", {"lead": "ad:{ad}", "status": "reviewed"}),
+    ("GET", "/leads/export.csv", "lead.read", {}),
+    ("GET", "/search/export.csv?q=young", "search", {}),
+    ("GET", "/users", "user.admin", {}),
+    ("POST", "/users", "user.admin", {"username": "{me}-new", "role": "reviewer", "password": "{pw}"}),
+    ("POST", "/users/{user}/disable", "user.admin", {}),
+    ("POST", "/users/{user}/enable", "user.admin", {}),
+    ("POST", "/users/{user}/role", "user.admin", {"role": "reviewer"}),
+    ("POST", "/users/{user}/password", "user.admin", {"password": "{pw}"}),
+    ("POST", "/users/{user}/totp", "user.admin", {}),
+    ("GET", "/audit/export.csv?since=2000-01-01", "audit.read", {}),
 ]
 
 
@@ -69,8 +86,22 @@ def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, dic
         for n, lead in enumerate(lead_queue(conn, limit=8)):  # labels for the re-fit route to learn from
             status = "confirmed" if n % 2 else "dismissed"
             set_review(conn, lead_type=lead.kind, lead_ref=lead.id, status=status, user="seed", reason="seed")
+        accounts.create_user(conn, "matrix-target", PASSWORD, "analyst")
     net = str(getattr(nets[0], "id", "")) if nets else "no-such-network"
-    ids = {"ad": "3", "ad2": "4", "case": str(case_id), "net": net, "tip": "1", "watch": "999999"}
+    with store.begin() as conn:  # a phrase accepted once already: accepting it again is allowed, a no-op
+        save_proposals(conn, [Proposal("matrix phrase", "phrase", 3, 0, 2.0)])
+        phrase = next(p.phrase_id for p in list_phrases(conn, PROPOSED) if p.phrase == "matrix phrase")
+        accept_phrase(conn, phrase, indicator="youth_language", user="seed")
+    ids = {
+        "ad": "3",
+        "ad2": "4",
+        "case": str(case_id),
+        "net": net,
+        "tip": "1",
+        "phrase": str(phrase),
+        "watch": "999999",
+    }
+    ids |= {"user": "matrix-target", "pw": "another fine passphrase"}
     yield store, ids
     store.dispose()
 
@@ -112,6 +143,7 @@ def test_matrix_covers_every_workspace_route() -> None:
             "{net}": "{network_id}",
             "{tip}": "{tip_id}",
             "{watch}": "{watch_id}",
+            "{user}": "{username}",
         }.items():
             path = path.replace(key, param)
         listed.add((method, path))
@@ -201,6 +233,9 @@ def test_security_headers_and_no_inline_script(world: tuple[Store, dict[str, str
         f"/cases/{ids['case']}",
         "/search?q=young",
         "/audit",
+        "/users",
+        "/alerts",
+        "/watches",
     ):
         response = client.get(path)
         assert response.status_code == 200, path

@@ -130,7 +130,8 @@ def test_case_lifecycle_outcome_and_referral(demo: Store) -> None:
         create_user(conn, "bo", "a long enough password", "analyst")
         case_id = case_ops.open_case(conn, title="Giselle circuit", user="ana", items=[("ad", "3")])
         assert case_ops.attach(conn, case_id, item_type="ad", ref="4", user="ana")
-        assert not case_ops.attach(conn, case_id, item_type="ad", ref="4", user="ana")
+        with pytest.raises(case_ops.CaseError, match="already attached"):
+            case_ops.attach(conn, case_id, item_type="ad", ref="4", user="ana")
         with pytest.raises(case_ops.CaseError):
             case_ops.attach(conn, case_id, item_type="ad", ref="999999", user="ana")
         case_ops.add_note(conn, case_id, body="Same phone as the hotel tip.", user="ana")

@@ -18,6 +18,8 @@ ENV_SECRET_KEY = "SAFEHARBOR_SECRET_KEY"
 ENV_CATALOGUE = "SAFEHARBOR_CATALOGUE"
 ENV_DATA_KEY = "SAFEHARBOR_DATA_KEY"
 ENV_DATA_KEY_FILE = "SAFEHARBOR_DATA_KEY_FILE"
+ENV_SPARK_MASTER = "SAFEHARBOR_SPARK_MASTER"
+DEFAULT_SPARK_MASTER = "local[*]"
 
 # name -> what it does, for the README test and `--help` texts
 DOCUMENTED: dict[str, str] = {
@@ -26,6 +28,7 @@ DOCUMENTED: dict[str, str] = {
     ENV_CATALOGUE: "an edited indicator catalogue (YAML) to use instead of the packaged one",
     ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets",
     ENV_DATA_KEY_FILE: "a file holding the data key (`safeharbor keys new` writes one, mode 0600)",
+    ENV_SPARK_MASTER: "where `analyze --engine spark` runs: local[N], local[*] (default) or a cluster URL",
 }
 
 
@@ -36,6 +39,7 @@ class Settings:
     catalogue: Path | None = None
     data_key: str | None = None
     data_key_file: Path | None = None
+    spark_master: str | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -48,6 +52,7 @@ class Settings:
             catalogue=Path(catalogue) if catalogue else None,
             data_key=env.get(ENV_DATA_KEY) or None,
             data_key_file=Path(key_file) if key_file else None,
+            spark_master=env.get(ENV_SPARK_MASTER) or None,
         )
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -22,6 +23,8 @@ from safeharbor.ingest import ingest_file
 from safeharbor.ingest.readers import InputFileError, check_input_file
 from safeharbor.ingest.run import mark_interrupted_runs
 from safeharbor.pipeline import analyze as run_analyze
+from safeharbor.settings import DEFAULT_SPARK_MASTER, ENV_SPARK_MASTER, Settings
+from safeharbor.spark import SparkConfig, SparkUnavailable, analyze_on_spark
 from safeharbor.storage.schema import ad_places, ads, extractions, ingest_runs, quarantine
 from safeharbor.store import open_store
 
@@ -141,17 +144,79 @@ def ingest(
     console.print("Next: safeharbor analyze")
 
 
+class EngineName(StrEnum):
+    local = "local"
+    spark = "spark"
+
+
+def _spark_conf(pairs: list[str]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for pair in pairs:
+        key, sep, value = pair.partition("=")
+        if not sep or not key.strip():
+            raise CliError(f"--spark-conf takes KEY=VALUE, e.g. spark.executor.memory=4g (got {pair!r})")
+        out[key.strip()] = value.strip()
+    return out
+
+
 def analyze(
+    ctx: typer.Context,
     db: DbOption = None,
     rebuild: Annotated[
         bool, typer.Option("--rebuild", help="Recompute everything derived from the raw ads.")
     ] = False,
+    engine: Annotated[
+        EngineName,
+        typer.Option(
+            "--engine",
+            help="local: this machine's cores. spark: the batch steps as Apache Spark jobs (needs the "
+            "`spark` extra and Java 17+; same results, same store; see README, 'When you outgrow one "
+            "machine').",
+        ),
+    ] = EngineName.local,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            "--spark-master",
+            help="With --engine spark: local[N], local[*] or a cluster URL such as spark://host:7077 "
+            f"(default: {ENV_SPARK_MASTER}, else {DEFAULT_SPARK_MASTER}).",
+            show_default=False,
+        ),
+    ] = None,
+    spark_driver_memory: Annotated[
+        str, typer.Option("--spark-driver-memory", help="With --engine spark: the driver's memory.")
+    ] = "2g",
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--spark-conf",
+            help="With --engine spark: a Spark setting KEY=VALUE (repeatable), e.g. "
+            "spark.executor.memory=4g.",
+        ),
+    ] = None,
 ) -> None:
     """Extract contacts and places, link ads into networks, and score indicators (incremental)."""
     store = open_store(db)
+    lines: list[str]
     with progress_bar("Analysing") as update:
-        summary = run_analyze(store, rebuild=rebuild, progress=lambda stage, done, total: update(done, total))
-    for line in summary.lines():
+
+        def step(stage: str, done: int, total: int) -> None:
+            update(done, total)
+
+        if engine is EngineName.spark:
+            settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+            config = SparkConfig(
+                master=spark_master or settings.spark_master or DEFAULT_SPARK_MASTER,
+                driver_memory=spark_driver_memory,
+                conf=_spark_conf(spark_conf or []),
+            )
+            try:
+                lines = analyze_on_spark(store, config, rebuild=rebuild, progress=step).lines()
+            except SparkUnavailable as exc:
+                raise CliError(str(exc)) from exc
+        else:
+            lines = run_analyze(store, rebuild=rebuild, progress=step).lines()
+    for line in lines:
         console.print(line, soft_wrap=True, highlight=False)
     console.print(f"Database: {store.describe()}")
 

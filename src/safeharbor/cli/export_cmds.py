@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Annotated, Any
@@ -12,6 +13,8 @@ from rich.console import Console
 
 from safeharbor.cli.errors import CliError
 from safeharbor.cli.options import DbOption
+from safeharbor.export.ads import ad_records
+from safeharbor.export.networks import network_records
 from safeharbor.store import open_store
 
 console = Console()
@@ -25,8 +28,6 @@ OutOption = Annotated[Path, typer.Option("--out", help="File to write ('-' for s
 def _write(records: Iterable[dict[str, Any]], out: Path) -> int:
     count = 0
     if str(out) == "-":
-        import sys
-
         for record in records:
             sys.stdout.write(json.dumps(record, ensure_ascii=False) + "\n")
             count += 1
@@ -45,8 +46,6 @@ def _write(records: Iterable[dict[str, Any]], out: Path) -> int:
 @export_app.command("ads")
 def export_ads(out: OutOption, db: DbOption = None) -> None:
     """One object per ad: phones (E.164), emails, handles, ages, names, place, risk, flags, network."""
-    from safeharbor.export.ads import ad_records
-
     store = open_store(db)
     with store.connect() as conn:
         n = _write(ad_records(conn), out)
@@ -57,8 +56,6 @@ def export_ads(out: OutOption, db: DbOption = None) -> None:
 @export_app.command("networks")
 def export_networks(out: OutOption, db: DbOption = None) -> None:
     """One object per network: ads, phones, emails, names, ordered city visits, risk, first/last seen."""
-    from safeharbor.export.networks import network_records
-
     store = open_store(db)
     with store.connect() as conn:
         n = _write(network_records(conn), out)

@@ -32,6 +32,8 @@ from safeharbor.score.run import update_scores
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage.schema import ads
 from safeharbor.store import Store, open_store
+from safeharbor.workspace.leads import LeadFilters
+from safeharbor.workspace.teaching import teaching
 
 console = Console()
 
@@ -67,15 +69,32 @@ def leads(
     as_json: Annotated[
         bool, typer.Option("--json", help="One JSON object per lead instead of a table.")
     ] = False,
+    teach: Annotated[
+        bool,
+        typer.Option(
+            "--teach",
+            help="Unreviewed leads whose review would teach the ranking most (least sure x newest evidence); "
+            "confirm or dismiss them in the workspace, then `safeharbor learn`.",
+        ),
+    ] = False,
 ) -> None:
     """The lead queue: networks and stand-alone ads with the strongest indicators of a possible minor."""
     store = open_store(db)
     update_scores(store, catalogue=_catalogue_or_exit())  # cheap when nothing changed
+    why: dict[str, str] = {}
     with store.connect() as conn:
-        found = lead_queue(
-            conn, limit=top, offset=offset, city=city, state=state, since=since, until=until, source=source,
-            indicator=indicator,
-        )  # fmt: skip
+        if teach:
+            chosen = teaching(
+                conn, LeadFilters(city=city, state=state, since=since, until=until, source=source,
+                                  indicator=indicator), limit=top, offset=offset,
+            )  # fmt: skip
+            found = [t.lead for t in chosen]
+            why = {f"{t.lead.kind}:{t.lead.id}": t.why() for t in chosen}
+        else:
+            found = lead_queue(
+                conn, limit=top, offset=offset, city=city, state=state, since=since, until=until,
+                source=source, indicator=indicator,
+            )  # fmt: skip
     if as_json:
         for lead in found:
             record = {
@@ -86,12 +105,15 @@ def leads(
                 "first_seen": lead.first_seen, "last_seen": lead.last_seen,
                 "reasons": [dict(f.as_export(), note=f.note) for f in lead.reasons],
             }  # fmt: skip
+            if why:
+                record["teach"] = why.get(f"{lead.kind}:{lead.id}")
             typer.echo(json.dumps(record, ensure_ascii=False))
         return
     if not found:
         console.print("No scored ads match. Run `safeharbor analyze` after `safeharbor ingest`.")
         return
-    out = Table(title="Leads: indicators of a possible minor", show_lines=True)
+    title = "Leads whose review would teach the ranking most" if teach else "Leads"
+    out = Table(title=f"{title}: indicators of a possible minor", show_lines=True)
     for name in ("#", "lead", "risk", "ads", "where", "seen", "top reasons (indicator: evidence)"):
         out.add_column(name, overflow="fold")
     for n, lead in enumerate(found, offset + 1):
@@ -104,6 +126,8 @@ def leads(
         ranked_by = basis_line(lead.rank_basis)
         if ranked_by:
             reasons += "\nranked by " + ranked_by
+        if why:
+            reasons += "\nto teach: " + why.get(f"{lead.kind}:{lead.id}", "")
         out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
     console.print(out)
     console.print(

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from functools import cache
 
+from safeharbor.extract import gazetteer as gz
 from safeharbor.types import Span
 
 EXTRACTOR = "names"
@@ -140,8 +141,6 @@ _NAME_LIKE_PLACES = _word_set(
 @cache
 def _place_words() -> frozenset[str]:
     """Lower-case one-word US state and big-city names and nicknames (weak patterns reject them)."""
-    from safeharbor.extract import gazetteer as gz
-
     words = {n.lower() for n in gz.STATES.values() if " " not in n}
     words |= {code.lower() for code in gz.STATES}
     words |= {k for k in gz.ALIASES if " " not in k}

@@ -14,6 +14,7 @@ smaller number a price.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from safeharbor.types import Span
 
@@ -108,67 +109,132 @@ def _currency(*signs: str | None) -> str:
     return "USD"
 
 
+@dataclass(frozen=True, slots=True)
+class _Amount:
+    """A number that may be a price: where it stands, its value, and the list it may belong to."""
+
+    start: int
+    end: int  # after the digits (and ".00" cents)
+    amount: int
+    lead: str  # the character right before it ("" at the start of the text)
+    slash_list: bool  # followed by "/<digit>": "150/230" or "24/7"
+    listed: bool  # the second amount of "rates: 150/230", right after the previous price
+
+
+def _digits_end(text: str, start: int, end: int) -> int:
+    """Where the number ends, "$1,000" read whole."""
+    if end - start <= 2 and text.startswith(",", end):
+        thousands = _THOUSANDS.match(text, end)
+        return thousands.end() if thousands else end
+    return end
+
+
+def _amount_at(text: str, number: re.Match[str], last_end: int, after_price: bool) -> _Amount | None:
+    """The number as an amount, or None when its digits or what follows them cannot be a price."""
+    start = number.start()
+    lead = text[start - 1] if start else ""
+    if start < last_end or lead in _NEVER_BEFORE:
+        return None
+    end = _digits_end(text, start, number.end())
+    digits = text[start:end]
+    if not 2 <= len(digits) <= 6:
+        return None
+    slash_list = text.startswith("/", end) and text[end + 1 : end + 2].isdigit()
+    if _BAD_AFTER.match(text, end) and not slash_list:
+        return None
+    amount = int(digits.replace(",", ""))
+    if not MIN_WITH_UNIT <= amount <= MAX_AMOUNT:
+        return None
+    cents = _CENTS.match(text, end)
+    listed = lead == "/" and start - 1 == last_end and after_price  # "rates: 150/230": the 230
+    return _Amount(start, cents.end() if cents else end, amount, lead, slash_list, listed)
+
+
+def _words_before(text: str, found: _Amount, last_end: int) -> re.Match[str] | None:
+    """A unit, money word or currency sign right before the amount (never reaching into the last price)."""
+    lead, start = found.lead, found.start
+    glued = lead.isalpha() or (lead in "-:." and start >= 2 and text[start - 2].isalpha())
+    if lead and not glued and not lead.isspace() and lead not in _BEFORE_ENDS:
+        return None  # "214-555": only a unit or money word glued on ("Qv-60", "hh.150") may stand here
+    return _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start) if start else None
+
+
+def _inside_word(found: _Amount, before: re.Match[str] | None) -> bool:
+    """ "I-35", "abc123": a number inside a word or a code, with no unit or money word glued to it."""
+    return before is None and bool(found.lead) and (found.lead.isalnum() or found.lead in "-:.@")
+
+
+def _bare_slash(found: _Amount, before: re.Match[str] | None, after: re.Match[str] | None) -> bool:
+    """ "24/7", "3/15": a slash between numbers without money around them."""
+    has_unit_after = bool(after and after.group("unit"))
+    return found.slash_list and before is None and not found.listed and not has_unit_after
+
+
+def _extent(
+    found: _Amount, before: re.Match[str] | None, after: re.Match[str] | None
+) -> tuple[int, int, str | None] | None:
+    """Start, end and written unit of the price around the amount; None when nothing makes it one."""
+    if before is not None and before.group("unit"):
+        # "hh 150 hr 250": a unit before the amount is its own; the one after belongs to the next.
+        end = after.end("currency") if after and after.group("currency") else found.end
+        return before.start(), end, before.group("unit")
+    if before or found.listed or (after and after.end() > found.end):
+        start = before.start() if before else found.start
+        return start, after.end() if after else found.end, after.group("unit") if after else None
+    return None
+
+
+def _signs(before: re.Match[str] | None, after: re.Match[str] | None) -> tuple[str | None, str | None]:
+    """The currency written before and after the amount."""
+    sign_before = before.group("sign") or before.group("wsign") or before.group("dollar") if before else None
+    return sign_before, after.group("currency") if after else None
+
+
+def _has_money_word(before: re.Match[str] | None, after: re.Match[str] | None) -> bool:
+    return bool(before and before.group("word")) or bool(after and after.group("word"))
+
+
+def _small_enough_to_doubt(amount: int, unit: str | None, money: bool) -> bool:
+    """ "$20 off", "24hr": a number under MIN_AMOUNT is a price only with a rate unit (and money or an
+    abbreviation that is only ever a rate)."""
+    if amount >= MIN_AMOUNT:
+        return False
+    return not (unit and (money or _ABBREVIATION_RE.fullmatch(unit.strip())))
+
+
+def _price(text: str, found: _Amount, last_end: int) -> Span | None:
+    """The price this amount states, with the words around it; None if it is not a price."""
+    before = _words_before(text, found, last_end)
+    if _inside_word(found, before):
+        return None
+    after = _AFTER.match(text, found.end)
+    if _bare_slash(found, before, after):
+        return None
+    extent = _extent(found, before, after)
+    if extent is None:
+        return None
+    start, end, unit = extent
+    signs = _signs(before, after)
+    if _small_enough_to_doubt(found.amount, unit, any(signs) or _has_money_word(before, after)):
+        return None
+    raw = text[start:end].rstrip()
+    attrs = {
+        "unit": unit_of(unit),
+        "minutes": minutes_of(unit),
+        "unit_text": unit,
+        "currency": _currency(*signs),
+    }
+    return Span(start, start + len(raw), raw, str(found.amount), 0.9, attrs)
+
+
 def find_prices(text: str) -> list[Span]:
     """Every price the text states, in text order."""
-    if not text:
-        return []
     spans: list[Span] = []
     last_end = 0
-    for m in _NUMBER.finditer(text):
-        start, end = m.span()
-        lead = text[start - 1] if start else ""
-        if start < last_end or lead in _NEVER_BEFORE:
-            continue
-        if end - start <= 2 and text.startswith(",", end):
-            thousands = _THOUSANDS.match(text, end)  # "$1,000"
-            end = thousands.end() if thousands else end
-        digits = text[start:end]
-        if not 2 <= len(digits) <= 6:
-            continue
-        listed = lead == "/" and start - 1 == last_end and bool(spans)  # "rates: 150/230": the 230
-        slash_list = text.startswith("/", end) and text[end + 1 : end + 2].isdigit()
-        if _BAD_AFTER.match(text, end) and not slash_list:
-            continue
-        amount = int(digits.replace(",", ""))
-        if not MIN_WITH_UNIT <= amount <= MAX_AMOUNT:
-            continue
-        cents = _CENTS.match(text, end)
-        end = cents.end() if cents else end
-        glued = lead.isalpha() or (lead in "-:." and start >= 2 and text[start - 2].isalpha())
-        if lead and not glued and not lead.isspace() and lead not in _BEFORE_ENDS:
-            before = None  # "214-555": only a unit or money word glued on ("Qv-60", "hh.150") may stand here
-        else:
-            before = _BEFORE.search(text, max(last_end, start - _BEFORE_REACH), start) if start else None
-        if before is None and lead and (lead.isalnum() or lead in "-:.@"):
-            continue  # inside a word or a code ("I-35", "abc123"), with no unit or money word glued to it
-        after = _AFTER.match(text, end)
-        if slash_list and before is None and not listed and not (after and after.group("unit")):
-            continue  # "24/7", "3/15": a slash between numbers without money around them
-        if before is not None and before.group("unit"):
-            # "hh 150 hr 250": a unit before the amount is its own; the one after belongs to the next.
-            span_start, unit = before.start(), before.group("unit")
-            span_end = after.end("currency") if after and after.group("currency") else end
-        elif before or listed or (after and after.end() > end):
-            span_start = before.start() if before else start
-            span_end = after.end() if after else end
-            unit = after.group("unit") if after else None
-        else:
-            continue
-        signs = (
-            before.group("sign") or before.group("wsign") or before.group("dollar") if before else None,
-            after.group("currency") if after else None,
-        )
-        money = any(signs) or bool(before and before.group("word")) or bool(after and after.group("word"))
-        if amount < MIN_AMOUNT and not (unit and (money or _ABBREVIATION_RE.fullmatch(unit.strip()))):
-            continue  # "$20 off", "24hr": small numbers are prices only with a rate unit
-        raw = text[span_start:span_end].rstrip()
-        span_end = span_start + len(raw)
-        attrs = {
-            "unit": unit_of(unit),
-            "minutes": minutes_of(unit),
-            "unit_text": unit,
-            "currency": _currency(*signs),
-        }
-        spans.append(Span(span_start, span_end, raw, str(amount), 0.9, attrs))
-        last_end = span_end
+    for number in _NUMBER.finditer(text or ""):
+        found = _amount_at(text, number, last_end, bool(spans))
+        span = _price(text, found, last_end) if found is not None else None
+        if span is not None:
+            spans.append(span)
+            last_end = span.end
     return spans

@@ -61,6 +61,9 @@ def pending_keys(conn: Connection, rebuild: bool = False) -> list[int]:
 
 Rows = list[tuple[Any, ...]]
 BatchResult = tuple[list[int], Rows, Rows, dict[str, int]]  # keys, extraction rows, place rows, counts
+# Runs `extract_keys` over batches of ad keys, yielding each batch's result in batch order: the local
+# worker pool by default; the Spark engine (safeharbor.spark) passes its own.
+BatchRunner = Callable[[Store, list[list[int]]], Iterator[BatchResult]]
 
 
 EXTRACTION_COLUMNS = (
@@ -166,6 +169,7 @@ def extract_pending(
     rebuild: bool = False,
     workers: int | None = None,
     progress: Callable[[int, int], None] | None = None,
+    runner: BatchRunner | None = None,
 ) -> ExtractSummary:
     """Extract every ad that needs it; `progress(done, total)` after each batch.
 
@@ -179,7 +183,8 @@ def extract_pending(
     if workers is None:
         workers = min(2, os.cpu_count() or 1) if len(keys) >= PARALLEL_FROM else 0
     batches = [list(batch) for batch in chunks(keys, BATCH)]
-    for batch_keys, rows, places, counts in _extract_batches(store, batches, workers):
+    results = runner(store, batches) if runner else _extract_batches(store, batches, workers)
+    for batch_keys, rows, places, counts in results:
         with store.begin() as conn:
             _store_batch(conn, batch_keys, rows, places)
         summary.ads += len(batch_keys)

@@ -7,9 +7,10 @@ loop of distinct cities that the network goes round and returns to its start, se
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from safeharbor.extract.gazetteer import distance_km
 
 MIN_LOOPS = 2
 MAX_LOOP_CITIES = 8
@@ -66,24 +67,8 @@ def stays_from(visits: Iterable[Visit]) -> list[Stay]:
     return out
 
 
-def _haversine(a: tuple[float, float], b: tuple[float, float]) -> float:
-    lat1, lon1, lat2, lon2 = map(math.radians, (*a, *b))
-    h = math.sin((lat2 - lat1) / 2) ** 2 + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2
-    return 2 * 6371.0088 * math.asin(min(1.0, math.sqrt(h)))
-
-
-def _distance_function() -> Callable[[tuple[float, float], tuple[float, float]], float]:
-    try:
-        from safeharbor.extract.gazetteer import distance_km
-
-        return distance_km
-    except ImportError:  # the gazetteer is optional for this module
-        return _haversine
-
-
 def distance_travelled(stays: Sequence[Stay]) -> float:
     """Kilometres between consecutive stays (great circle), skipping stays without coordinates."""
-    distance = _distance_function()
     total = 0.0
     previous: tuple[float, float] | None = None
     for stay in stays:
@@ -91,7 +76,7 @@ def distance_travelled(stays: Sequence[Stay]) -> float:
             continue
         here = (stay.lat, stay.lon)
         if previous is not None and previous != here:
-            total += float(distance(previous, here))
+            total += distance_km(previous, here)
         previous = here
     return round(total, 1)
 

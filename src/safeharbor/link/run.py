@@ -66,6 +66,20 @@ GRAPH_CURRENT_KEY = "graph_current"  # "1" when the stored graph reflects every 
 TEXT_BASE_KEY = "text_weight_base"  # the rounded corpus size the stored text edges were weighed with
 GIANT_POSTINGS = 500  # a network larger than this (and than 5% of ads) is flagged in the summary
 
+FeatureBatches = Iterator[tuple[list[int], features.Rows, features.Rows]]
+# The two steps another engine may run (safeharbor.spark): per-ad features over batches of ad keys
+# (`features.feature_rows_in_worker` on each, results in batch order), and the full text-edge search
+# (band keys, candidate pairs, verification) returning what `find_text_edges` returns.
+FeatureRunner = Callable[[Store, list[list[int]], dict[int, str]], FeatureBatches]
+EdgeFinder = Callable[[list[TextItem], TextIndex], tuple[np.ndarray, np.ndarray, list[TextEdge]]]
+
+
+def find_text_edges(items: list[TextItem], index: TextIndex) -> tuple[np.ndarray, np.ndarray, list[TextEdge]]:
+    """Every ad's LSH band keys (and whether it has any), and the verified near-duplicate edges."""
+    keys, usable = minhash.band_keys(items, index.distinctive)
+    edges = text_index_mod.verify_pairs(items, index, minhash.candidate_pairs(items, keys, usable))
+    return keys, usable, edges
+
 
 @dataclass
 class LinkSummary:
@@ -146,7 +160,12 @@ class _Corpus:
 
 
 def update_networks(
-    store: Store, *, rebuild: bool = False, progress: Callable[[int, int], None] | None = None
+    store: Store,
+    *,
+    rebuild: bool = False,
+    progress: Callable[[int, int], None] | None = None,
+    feature_runner: FeatureRunner | None = None,
+    edge_finder: EdgeFinder = find_text_edges,
 ) -> LinkSummary:
     started = time.perf_counter()
     summary = LinkSummary()
@@ -159,11 +178,18 @@ def update_networks(
             == "1"
         )
         persist.set_state(conn, GRAPH_CURRENT_KEY, "0")
-    featured, refeatured = _update_features(store, rebuild=rebuild, progress=progress)
+    featured, refeatured = _update_features(store, rebuild=rebuild, progress=progress, runner=feature_runner)
     summary.ads_featured = len(featured)
     summary.timings["features"] = time.perf_counter() - started
     with store.begin() as conn:
-        _link_all(conn, summary, featured, rebuild=rebuild or not graph_current, text_rebuild=refeatured)
+        _link_all(
+            conn,
+            summary,
+            featured,
+            rebuild=rebuild or not graph_current,
+            text_rebuild=refeatured,
+            edge_finder=edge_finder,
+        )
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
     for step, seconds in summary.timings.items():
@@ -173,7 +199,11 @@ def update_networks(
 
 
 def _update_features(
-    store: Store, *, rebuild: bool, progress: Callable[[int, int], None] | None
+    store: Store,
+    *,
+    rebuild: bool,
+    progress: Callable[[int, int], None] | None,
+    runner: FeatureRunner | None = None,
 ) -> tuple[set[int], bool]:
     """(Re)compute the features of new and re-extracted ads (all ads on rebuild).
 
@@ -197,7 +227,8 @@ def _update_features(
     keys = sorted(pending)
     batches = [list(batch) for batch in chunks(keys, FEATURE_BATCH)]
     done = 0
-    for batch_keys, feature_rows, ident_rows in _feature_batches(store, batches, pending):
+    results = (runner or _feature_batches)(store, batches, pending)
+    for batch_keys, feature_rows, ident_rows in results:
         with store.begin() as conn:
             done += store_features(conn, batch_keys, feature_rows, ident_rows)
         if progress is not None:
@@ -205,9 +236,7 @@ def _update_features(
     return set(keys), refeatured
 
 
-def _feature_batches(
-    store: Store, batches: list[list[int]], versions: dict[int, str]
-) -> Iterator[tuple[list[int], features.Rows, features.Rows]]:
+def _feature_batches(store: Store, batches: list[list[int]], versions: dict[int, str]) -> FeatureBatches:
     """Feature rows per batch: read and shingled by two worker processes when there are many ads."""
     workers = min(2, os.cpu_count() or 1) if sum(map(len, batches)) >= PARALLEL_FROM else 0
     if workers <= 1 or not store.backend.supports_worker_processes:
@@ -298,6 +327,7 @@ def _text_edges(
     featured: set[int],
     *,
     rebuild: bool,
+    edge_finder: EdgeFinder = find_text_edges,
 ) -> tuple[list[TextEdge], int]:
     """Text edges: recomputed around the new ads when the stored ones allow it, else for all ads."""
     n = len(items)
@@ -326,8 +356,7 @@ def _text_edges(
         rewrite = np.flatnonzero(changed.signature).tolist()
         persist.delete_ad_rows(conn, link_text_bands, [items[i].ad_key for i in rewrite])
     else:
-        keys, usable = minhash.band_keys(items, index.distinctive)
-        edges = text_index_mod.verify_pairs(items, index, minhash.candidate_pairs(items, keys, usable))
+        keys, usable, edges = edge_finder(items, index)
         rewrite = list(range(n))
         conn.execute(link_text_bands.delete())
     rows = [(items[i].ad_key, keys[i].astype("<u8").tobytes() if usable[i] else None) for i in rewrite]
@@ -422,7 +451,13 @@ def _network_confidence(
 
 
 def _link_all(
-    conn: Connection, summary: LinkSummary, featured: set[int], *, rebuild: bool, text_rebuild: bool
+    conn: Connection,
+    summary: LinkSummary,
+    featured: set[int],
+    *,
+    rebuild: bool,
+    text_rebuild: bool,
+    edge_finder: EdgeFinder = find_text_edges,
 ) -> None:
 
     t0 = time.perf_counter()
@@ -466,7 +501,7 @@ def _link_all(
     summary.timings["text_index"] = time.perf_counter() - t0 - summary.timings["text_items"]
     summary.generic_shingles = text_index.generic
     edges, summary.text_recomputed = _text_edges(
-        conn, items, text_index, featured, rebuild=rebuild or text_rebuild
+        conn, items, text_index, featured, rebuild=rebuild or text_rebuild, edge_finder=edge_finder
     )
     summary.text_edges = len(edges)
     summary.timings["text"] = time.perf_counter() - t0

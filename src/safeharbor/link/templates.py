@@ -104,14 +104,17 @@ def template_links(
         return []
     scored: dict[tuple[int, int], tuple[float, int, int]] = {}  # (score, shared, co-located cities)
     neighbours: dict[int, list[int]] = defaultdict(list)
-    for gi, gj, shared in _candidates(groups):
-        score = _overlap(groups[gi], groups[gj], text.weight)
+    pairs, rarity = _candidates(groups)
+    own = [sum(rarity[s] * f for s, f in g.template.items()) for g in groups]
+    for gi, gj, shared in pairs:
+        score = _overlap(groups[gi], groups[gj], rarity, own[gi], own[gj])
         if score >= TRAVELLED_SIMILARITY:
             scored[(gi, gj)] = (score, shared, _colocated_cities(groups[gi], groups[gj]))
             neighbours[gi].append(gj)
             neighbours[gj].append(gi)
     same_ident = _sharing_identifier(groups, deferred)
     links: list[TemplateLink] = []
+    one_city: list[tuple[float, int, int]] = []  # met in one city only: kept when each is the other's best
     for (gi, gj), (score, common, cities) in sorted(scored.items()):
         a, b = groups[gi], groups[gj]
         if (
@@ -126,15 +129,36 @@ def template_links(
             continue
         if cities < 2 and _strangers(groups, neighbours, gi, gj) >= STRANGERS:
             continue
+        if cities < 2:
+            one_city.append((score, gi, gj))
+            continue
         ad_a, ad_b = _evidence_pair(a, b, text, place, day, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
-    for gi, gj in _successions(groups, scored):
+    for gi, gj in _mutual_best(one_city):
+        score, common, cities = scored[(gi, gj)]
+        ad_a, ad_b = _evidence_pair(groups[gi], groups[gj], text, place, day, rank)
+        links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
+    for gi, gj in _successions(groups, scored, neighbours):
         score, shared, _cities = scored[(min(gi, gj), max(gi, gj))]
         a, b = groups[gi], groups[gj]
         ad_a, ad_b = _handover_pair(a, b, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), shared, 0))
     links.sort(key=lambda link: (rank[link.ad_a], rank[link.ad_b]))
     return links
+
+
+def _mutual_best(pairs: list[tuple[float, int, int]]) -> list[tuple[int, int]]:
+    """The pairs (i < j) in which each group is the other's best-scoring partner (ties: lower index).
+
+    In a busy city many groups meet by chance, some writing alike; the more of them there are, the
+    less one meeting says. Taking only mutual best matches makes the evidence relative to the
+    corpus: a group is joined to the one that writes most like it, not to every one that is close."""
+    best: dict[int, tuple[float, int]] = {}
+    for score, gi, gj in pairs:
+        for x, y in ((gi, gj), (gj, gi)):
+            if (score, -y) > best.get(x, (0.0, 0)):
+                best[x] = (score, -y)
+    return sorted((gi, gj) for _s, gi, gj in pairs if best[gi][1] == -gj and best[gj][1] == -gi)
 
 
 def _sharing_identifier(groups: list[_Group], deferred: Sequence[Sequence[int]]) -> set[tuple[int, int]]:
@@ -150,7 +174,9 @@ def _sharing_identifier(groups: list[_Group], deferred: Sequence[Sequence[int]])
 
 
 def _successions(
-    groups: list[_Group], scored: dict[tuple[int, int], tuple[float, int, int]]
+    groups: list[_Group],
+    scored: dict[tuple[int, int], tuple[float, int, int]],
+    neighbours: dict[int, list[int]],
 ) -> list[tuple[int, int]]:
     """Groups that take over from one another: (earlier, later) pairs.
 
@@ -161,7 +187,8 @@ def _successions(
     two in use together at most COLOCATED_DAYS), both were in at least one city in common, and each
     is the other's best match: of all groups the corpus holds that could precede the later one, the
     earlier one writes most like it, and the other way round. Relative evidence, not one threshold:
-    a copied popular template has many such candidates, and the best of them must be mutual.
+    a copied popular template has many such candidates, and the best of them must be mutual; and a
+    template that strangers write in other cities (`_strangers`) is not taken as one operator's.
     """
     best_next: dict[int, tuple[float, int]] = {}
     best_prev: dict[int, tuple[float, int]] = {}
@@ -172,7 +199,7 @@ def _successions(
         ga, gb = groups[a], groups[b]
         if gb.first < ga.last - COLOCATED_DAYS or gb.first - ga.last > SUCCESSION_DAYS:
             continue
-        if ga.visits.keys().isdisjoint(gb.visits):
+        if ga.visits.keys().isdisjoint(gb.visits) or _strangers(groups, neighbours, a, b) >= STRANGERS:
             continue
         # Ties by position: groups are in an order of their content (roots by content rank).
         if (score, -b) > best_next.get(a, (0.0, 0)):
@@ -240,8 +267,14 @@ def _groups(
     return out
 
 
-def _candidates(groups: list[_Group]) -> list[tuple[int, int, int]]:
-    """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles."""
+def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], dict[int, float]]:
+    """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles, and
+    each template shingle's rarity among the groups: log(1 + groups / groups using it), 0 for popular
+    ones (in more than GROUP_CAP groups' templates).
+
+    Why rarity among groups, not ads: in a large corpus a phrase many operators write is still rare
+    per ad (each uses it in a few ads), but it is in many groups' templates; an operator's own
+    wording is in the templates of its own groups only."""
     users: dict[int, list[int]] = defaultdict(list)
     for gi, g in enumerate(groups):
         for s in g.template:
@@ -252,16 +285,22 @@ def _candidates(groups: list[_Group]) -> list[tuple[int, int, int]]:
             for x in range(len(holders)):
                 for y in range(x + 1, len(holders)):
                     counts[(holders[x], holders[y])] += 1
-    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED)
+    total = max(len(groups), 2)
+    rarity = {
+        s: (math.log1p(total / len(holders)) if len(holders) <= GROUP_CAP else 0.0)
+        for s, holders in users.items()
+    }
+    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), rarity
 
 
-def _overlap(a: _Group, b: _Group, weight: dict[int, float]) -> float:
-    """Weighted overlap coefficient of two templates (habitual use and rarity as weights)."""
+def _overlap(a: _Group, b: _Group, rarity: dict[int, float], weight_a: float, weight_b: float) -> float:
+    """Weighted overlap coefficient of two templates (habitual use and rarity among groups as weights;
+    `weight_a`/`weight_b`: each template's own weight)."""
     small, large = (a, b) if len(a.template) <= len(b.template) else (b, a)
     inter = sum(
-        weight[s] * min(f, large.template[s]) for s, f in small.template.items() if s in large.template
+        rarity[s] * min(f, large.template[s]) for s, f in small.template.items() if s in large.template
     )
-    denom = min(a.weight, b.weight)
+    denom = min(weight_a, weight_b)
     return inter / denom if denom > 0 else 0.0
 
 

@@ -73,6 +73,9 @@ class Indicator:
     # Decisive evidence (a stated age under 18) is added outside the cap on all other evidence, so an ad,
     # person or network showing it ranks above any that does not, whatever else those show.
     decisive: bool = False
+    # Made from phrases an analyst accepted from reviews (score/phrase_store.py), not from the catalogue
+    # file: left out of `weights_hash`, so accepting a phrase does not void weights fitted from reviews.
+    learned: bool = False
 
     def match_hash(self) -> str:
         """Changes when what the indicator matches changes (not when its weight changes)."""
@@ -149,7 +152,9 @@ class Catalogue:
         combine = (
             {"cap": self.cap, "decisive": sorted(self.decisive())} if self.cap or self.decisive() else {}
         )
-        return digest({"bias": self.bias, "weights": self.weights(), **combine})
+        learned = {i.id for i in self.indicators if i.learned}
+        weights = {k: v for k, v in self.weights().items() if k not in learned}
+        return digest({"bias": self.bias, "weights": weights, **combine})
 
     def person_hash(self) -> str:
         return self.person.hash() if self.person else ""

@@ -102,6 +102,7 @@ def lead_queue(
     source: str | None = None,
     indicator: str | None = None,
     exclude_keys: Iterable[int] | None = None,
+    exclude_leads: Iterable[str] | None = None,
 ) -> list[Lead]:
     """Networks and stand-alone ads, highest ranking score first, with their top reasons.
 
@@ -129,11 +130,11 @@ def lead_queue(
             excluded = set()
         matching = select(score_lead_ads.c.lead_id).where(*conditions).distinct().subquery()
         query = query.join(matching, matching.c.lead_id == score_leads.c.lead_id)
-    gone: set[str] = set()
+    gone: set[str] = set(exclude_leads or ())  # lead ids (`network:<id>`, `ad:<key>`) left out whole
     if excluded:
         if conditions:  # many exclusions with filters: check each candidate lead's remaining ads
-            return _filtered_in_python(conn, query, excluded, conditions, limit, offset)
-        gone = _excluded_leads(conn, excluded)
+            return _filtered_in_python(conn, query, excluded, conditions, limit, offset, gone)
+        gone |= _excluded_leads(conn, excluded)
     if gone:
         query = query.where(score_leads.c.lead_id.not_in(sorted(gone)))
     query = query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref)
@@ -142,17 +143,33 @@ def lead_queue(
 
 
 def _filtered_in_python(
-    conn: Connection, query: Any, excluded: set[int], conditions: list[Any], limit: int, offset: int
+    conn: Connection,
+    query: Any,
+    excluded: set[int],
+    conditions: list[Any],
+    limit: int,
+    offset: int,
+    gone: set[str],
 ) -> list[Lead]:
     keep: set[str] = set()
     for lead_id, ad_key in conn.execute(
         select(score_lead_ads.c.lead_id, score_lead_ads.c.ad_key).where(*conditions)
     ):
-        if ad_key not in excluded:
+        if ad_key not in excluded and lead_id not in gone:
             keep.add(lead_id)
     ordered = conn.execute(query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref))
     rows = [r for r in ordered if r.lead_id in keep]
     return [_lead(r) for r in rows[offset : offset + limit]]
+
+
+def leads_by_id(conn: Connection, lead_ids: Iterable[str]) -> list[Lead]:
+    """The leads with these ids (`network:<id>`, `ad:<ad_key>`), in no particular order."""
+    out: list[Lead] = []
+    for chunk in sorted_chunks(set(lead_ids)):
+        out.extend(
+            _lead(r) for r in conn.execute(select(score_leads).where(score_leads.c.lead_id.in_(chunk)))
+        )
+    return out
 
 
 def _lead(r: Any) -> Lead:

@@ -51,6 +51,9 @@ class LearnReport:
     at: str
     weights_before: dict[str, float]
     weights_after: dict[str, float]
+    # Where, in the ranking's log-odds, reviewed leads were as often confirmed as not: the fitted
+    # intercept against the catalogue's bias (active learning asks about leads near it, score/teach.py).
+    boundary: float | None = None
     auc_before: float | None = None
     auc_after_cv: float | None = None
     model_id: int | None = None
@@ -97,6 +100,7 @@ class LearnReport:
             "at": self.at,
             "auc_before": self.auc_before,
             "auc_after_cv": self.auc_after_cv,
+            "boundary": self.boundary,
         }
 
 
@@ -127,11 +131,11 @@ def design(samples: Mapping[str, tuple[Values, bool]], base: ScoringModel) -> De
     return Design(fitted, x, offset, y)
 
 
-def fit_design(d: Design, base: ScoringModel, prior_sd: float) -> np.ndarray:
-    """The MAP weights of the fitted indicators (intercept fitted freely, then dropped)."""
+def fit_design(d: Design, base: ScoringModel, prior_sd: float) -> tuple[float, np.ndarray]:
+    """The fitted intercept and the MAP weights of the fitted indicators."""
     w0 = np.array([base.weight(i) for i in d.fitted])
-    _, w = fit_weights(d.x, d.y, base.bias, w0, prior_sd=prior_sd, bias_sd=10.0, offset=d.offset)
-    return np.asarray(w)
+    bias, w = fit_weights(d.x, d.y, base.bias, w0, prior_sd=prior_sd, bias_sd=10.0, offset=d.offset)
+    return bias, np.asarray(w)
 
 
 def _cv_auc(d: Design, base: ScoringModel, prior_sd: float) -> tuple[float | None, float | None]:
@@ -149,7 +153,7 @@ def _cv_auc(d: Design, base: ScoringModel, prior_sd: float) -> tuple[float | Non
     for k in range(folds):
         test = fold_of == k
         part = Design(d.fitted, d.x[~test], d.offset[~test], y[~test])
-        w = fit_design(part, base, prior_sd) if 0 < part.y.sum() < len(part.y) else w0
+        w = fit_design(part, base, prior_sd)[1] if 0 < part.y.sum() < len(part.y) else w0
         z[test] = d.x[test] @ w + d.offset[test]
     return before, float(roc_auc_score(y, z))
 
@@ -175,7 +179,7 @@ def learn(
             f"need at least {MIN_EACH} confirmed and {MIN_EACH} dismissed leads to learn from; "
             f"have {confirmed} confirmed and {dismissed} dismissed"
         )
-    w = fit_design(d, start, prior_sd)
+    intercept, w = fit_design(d, start, prior_sd)
     after = dict(start.weights)
     after.update({ind: round(float(v), 4) for ind, v in zip(d.fitted, w, strict=True)})
     report = LearnReport(
@@ -186,6 +190,7 @@ def learn(
         at=now_iso(),
         weights_before=dict(start.weights),
         weights_after=after,
+        boundary=round(start.bias - intercept, 4),
     )
     report.auc_before, report.auc_after_cv = _cv_auc(d, start, prior_sd)
     before, after_cv = report.auc_before, report.auc_after_cv

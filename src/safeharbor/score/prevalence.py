@@ -17,7 +17,7 @@ several phrases of one indicator keeps the least discounted. Decisive indicators
 as text.
 
 Order independence: the factors come from the counts over the whole corpus at scoring time (the
-phrases of every scored ad are kept in `score_phrases`), never from the order ads arrived in. When a
+phrases of every scored ad are kept in `score_prevalence`), never from the order ads arrived in. When a
 factor changes, every ad and person is re-scored; quantisation keeps that rare as a corpus grows.
 """
 
@@ -34,7 +34,7 @@ from sqlalchemy import Connection, and_, delete, select, update
 from safeharbor.score.catalogue import Catalogue, Indicator
 from safeharbor.score.load import ad_texts
 from safeharbor.score.model import ScoringModel
-from safeharbor.score.tables import score_flags, score_phrases
+from safeharbor.score.tables import score_flags, score_prevalence
 from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ads
@@ -131,13 +131,13 @@ def collect_phrases(store: Store, keys: Sequence[int], indicators: Sequence[Indi
                     if ad is not None:
                         rows.add((key, indicator, phrase_key(ad.field_text(where)[start:end])))
             conn.execute(
-                delete(score_phrases).where(
-                    score_phrases.c.ad_key.in_(chunk), score_phrases.c.indicator.in_(ids)
+                delete(score_prevalence).where(
+                    score_prevalence.c.ad_key.in_(chunk), score_prevalence.c.indicator.in_(ids)
                 )
             )
             if rows:
                 conn.execute(
-                    score_phrases.insert(),
+                    score_prevalence.insert(),
                     [{"ad_key": k, "indicator": i, "phrase": p} for k, i, p in sorted(rows) if p],
                 )
 
@@ -176,7 +176,9 @@ def measure(
 def corpus_prevalence(store: Store, networks: Mapping[int, str]) -> Prevalence:
     with store.connect() as conn:
         poster = posters_of(conn, networks)
-        rows = conn.execute(select(score_phrases.c.ad_key, score_phrases.c.indicator, score_phrases.c.phrase))
+        rows = conn.execute(
+            select(score_prevalence.c.ad_key, score_prevalence.c.indicator, score_prevalence.c.phrase)
+        )
         return measure(((k, i, p) for k, i, p in rows), poster, min_posters=MIN_POSTERS)
 
 

@@ -28,10 +28,11 @@ from safeharbor.score.combine import combine_ads, reweigh_flags, write_group_fla
 from safeharbor.score.group import GroupResult, GroupScorer, load_groups
 from safeharbor.score.lead_table import refresh_leads
 from safeharbor.score.load import extractions_of, phone_members
-from safeharbor.score.match import match_ads
+from safeharbor.score.match import MatchRunner, match_ads
 from safeharbor.score.model import ScoringModel, active_model
 from safeharbor.score.network_rollup import score_networks_for
 from safeharbor.score.network_signals import MAX_PHONE_GROUP_ADS
+from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.plan import Scored, ScoreInputs, ScorePlan, plan_scoring
 from safeharbor.score.prevalence import (
     Prevalence,
@@ -46,7 +47,7 @@ from safeharbor.score.tables import (
     score_lead_ads,
     score_leads,
     score_networks,
-    score_phrases,
+    score_prevalence,
     score_state,
 )
 from safeharbor.storage.engine import Store
@@ -121,11 +122,18 @@ def _reset(store: Store, plan: ScorePlan) -> None:
     """Drop what a rebuild recomputes, and the flags of indicators no longer in the catalogue."""
     with store.begin() as conn:
         if plan.rebuild:
-            for table in (score_flags, score_phrases, score_ads, score_networks, score_leads, score_lead_ads):
+            for table in (
+                score_flags,
+                score_prevalence,
+                score_ads,
+                score_networks,
+                score_leads,
+                score_lead_ads,
+            ):
                 conn.execute(delete(table))
         if plan.removed:
             conn.execute(delete(score_flags).where(score_flags.c.indicator.in_(plan.removed)))
-            conn.execute(delete(score_phrases).where(score_phrases.c.indicator.in_(plan.removed)))
+            conn.execute(delete(score_prevalence).where(score_prevalence.c.indicator.in_(plan.removed)))
 
 
 def _phone_neighbours(store: Store, plan: ScorePlan) -> ScorePlan:
@@ -138,11 +146,11 @@ def _phone_neighbours(store: Store, plan: ScorePlan) -> ScorePlan:
     return plan.widened(frozenset(k for m in members if len(m) <= MAX_PHONE_GROUP_ADS for k in m))
 
 
-def match(store: Store, plan: ScorePlan, model: ScoringModel) -> None:
+def match(store: Store, plan: ScorePlan, model: ScoringModel, runner: MatchRunner | None = None) -> None:
     """Every ad-level indicator on new ads; indicators whose patterns changed on the rest."""
-    match_ads(store, plan.new_keys, plan.ad_level, model)
+    match_ads(store, plan.new_keys, plan.ad_level, model, runner)
     if plan.changed_ad:
-        match_ads(store, plan.old_keys, plan.changed_ad, model)
+        match_ads(store, plan.old_keys, plan.changed_ad, model, runner)
 
 
 def weigh(
@@ -208,10 +216,19 @@ def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
         return int(conn.execute(high).scalar() or 0)
 
 
-def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue | None = None) -> ScoreSummary:
-    """Score ads not yet scored, or all of them when the catalogue changed or `rebuild` is set."""
-    cat = catalogue or load_catalogue()
+def update_scores(
+    store: Store,
+    *,
+    rebuild: bool = False,
+    catalogue: Catalogue | None = None,
+    match_runner: MatchRunner | None = None,
+) -> ScoreSummary:
+    """Score ads not yet scored, or all of them when the catalogue changed or `rebuild` is set.
+
+    The catalogue (given, or the configured file) is used with the phrases analysts accepted in this
+    store (phrase_store.corpus_catalogue)."""
     with store.connect() as conn:
+        cat = corpus_catalogue(conn, catalogue or load_catalogue())
         model = active_model(conn, cat)
         inputs = load_inputs(conn, model)
         plan = plan_scoring(inputs, cat, rebuild=rebuild)
@@ -223,7 +240,7 @@ def update_scores(store: Store, *, rebuild: bool = False, catalogue: Catalogue |
     _reset(store, plan)
     plan = _phone_neighbours(store, plan)
     with timed(summary, "match"):
-        match(store, plan, model)
+        match(store, plan, model, match_runner)
     with timed(summary, "corpus weights"):
         plan, found = weigh(store, plan, cat, model, before)
     with timed(summary, "group signals"):

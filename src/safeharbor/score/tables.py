@@ -8,7 +8,11 @@
 - score_leads: the lead queue, precomputed by `update_scores`: one row per network and per stand-alone
   posting, with its ranking score, place, dates and top reasons (the queue is one indexed query).
 - score_lead_ads: which lead each ad belongs to, with the columns the queue filters on.
-- score_phrases: the phrases each ad's text indicators matched, for their prevalence in the corpus.
+- score_phrases: phrases and emoji proposed from reviewed leads (score/phrases.py), and those an analyst
+  accepted into the catalogue (as a pattern of a named indicator); accepted ones are used by every
+  scoring run (score/phrase_store.py). Not derived: kept by `analyze --rebuild`.
+- score_prevalence: the phrases each ad's text indicators matched, for their prevalence among the
+  corpus's persons (score/prevalence.py). Derived: rebuilt by `analyze --rebuild`.
 """
 
 from __future__ import annotations
@@ -148,12 +152,29 @@ Index("ix_score_lead_ads_source", score_lead_ads.c.source)
 
 # The phrases each ad's text indicators matched (normalised: score/prevalence.py), so that a phrase's
 # prevalence across the corpus's posters is counted from what is stored, whatever order ads came in.
-score_phrases = Table(
-    "score_phrases",
+score_prevalence = Table(
+    "score_prevalence",
     metadata,
     Column("ad_key", Integer, ForeignKey("ads.ad_key", ondelete="CASCADE"), primary_key=True),
     Column("indicator", String(60), primary_key=True),
     Column("phrase", String(200), primary_key=True),
+)
+
+
+score_phrases = Table(
+    "score_phrases",
+    metadata,
+    Column("phrase_id", Integer, primary_key=True, autoincrement=True),
+    Column("phrase", String(200), nullable=False, unique=True),  # normalised: lower case, single spaces
+    Column("kind", String(10), nullable=False),  # phrase | emoji
+    Column("status", String(12), nullable=False),  # proposed | accepted
+    Column("confirmed", Integer, nullable=False),  # confirmed leads showing it (when last proposed)
+    Column("dismissed", Integer, nullable=False),  # dismissed leads showing it
+    Column("score", Float, nullable=False),  # smoothed log-odds, confirmed vs dismissed
+    Column("indicator", String(60)),  # accepted into this indicator (an existing id, or a new one)
+    Column("proposed_at", String(32), nullable=False),
+    Column("decided_by", String(80)),
+    Column("decided_at", String(32)),
 )
 
 
@@ -176,8 +197,8 @@ def _add_person_columns(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE score_ads ADD COLUMN person_evidence JSON"))
 
 
-def _create_phrases(conn: Connection) -> None:
-    metadata.create_all(conn, tables=[score_phrases])
+def _create_prevalence(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[score_prevalence])
 
 
 MIGRATIONS = [
@@ -187,6 +208,13 @@ MIGRATIONS = [
         "score_0003", "person model: each ad's strongest person's log-odds and evidence", _add_person_columns
     ),
     Migration(
-        "score_0004", "the phrases each ad's text indicators matched (corpus prevalence)", _create_phrases
+        "score_phrases_0001",
+        "phrases proposed from reviews and accepted into the catalogue",
+        lambda conn: metadata.create_all(conn, tables=[score_phrases]),
+    ),
+    Migration(
+        "score_prevalence_0001",
+        "the phrases each ad's text indicators matched (their prevalence in the corpus)",
+        _create_prevalence,
     ),
 ]

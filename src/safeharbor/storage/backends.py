@@ -172,8 +172,8 @@ class Backend:
         0 where the database keeps its index up to date by itself."""
         return 0
 
-    def search_text(self, conn: Connection, query: str, limit: int) -> TextMatches:
-        """Ads whose text matches every word of `query`."""
+    def search_text(self, conn: Connection, query: str, limit: int, offset: int = 0) -> TextMatches:
+        """Ads whose text matches every word of `query` (one page of them: `limit` from `offset`)."""
         raise NotImplementedError
 
 
@@ -325,7 +325,7 @@ class SqliteBackend(Backend):
         """User words as an FTS5 query: each word a quoted prefix term, all required."""
         return " ".join(f'"{w}"*' for w in _words(query))
 
-    def search_text(self, conn: Connection, query: str, limit: int) -> TextMatches:
+    def search_text(self, conn: Connection, query: str, limit: int, offset: int = 0) -> TextMatches:
         match = self.fts_query(query)
         if not match:
             return TextMatches()
@@ -337,9 +337,9 @@ class SqliteBackend(Backend):
         rows = conn.execute(
             text(
                 "SELECT rowid, snippet(ads_fts, 1, '\x02', '\x03', ' … ', 16) FROM ads_fts "
-                "WHERE ads_fts MATCH :q ORDER BY rank LIMIT :n"
+                "WHERE ads_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :n OFFSET :o"
             ),
-            {"q": match, "n": limit},
+            {"q": match, "n": limit, "o": offset},
         ).all()
         return TextMatches([r[0] for r in rows], total, {r[0]: r[1] for r in rows})
 
@@ -448,13 +448,13 @@ class PostgresBackend(Backend):
     def create_text_index(self, conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_ads_fts ON ads USING gin ({self.DOCUMENT})"))
 
-    def search_text(self, conn: Connection, query: str, limit: int) -> TextMatches:
+    def search_text(self, conn: Connection, query: str, limit: int, offset: int = 0) -> TextMatches:
         cond = f"{self.DOCUMENT} @@ plainto_tsquery('simple', :q)"
         total = int(conn.execute(text(f"SELECT count(*) FROM ads WHERE {cond}"), {"q": query}).scalar_one())
         keys = list(
             conn.execute(
-                text(f"SELECT ad_key FROM ads WHERE {cond} ORDER BY ad_key DESC LIMIT :n"),
-                {"q": query, "n": limit},
+                text(f"SELECT ad_key FROM ads WHERE {cond} ORDER BY ad_key DESC LIMIT :n OFFSET :o"),
+                {"q": query, "n": limit, "o": offset},
             ).scalars()
         )
         return TextMatches(keys, total, {})

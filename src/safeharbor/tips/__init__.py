@@ -8,16 +8,21 @@ from safeharbor.tips.matching import match_tip
 from safeharbor.tips.model import Tip, TipInput, TipMatch, TipPlace, TipReceipt
 from safeharbor.tips.ratelimit import RateLimiter
 from safeharbor.tips.store import (
+    STATUSES,
+    TipStatusError,
     count_tips,
     get_tip,
     list_tips,
     receipt_for_form,
+    set_tip_status,
     submit_tip,
+    tip_status_history,
     tips_mentioning,
 )
 from safeharbor.tips.tokens import FormTokenError, FormTokens
 
 __all__ = [
+    "STATUSES",
     "FormTokenError",
     "FormTokens",
     "RateLimiter",
@@ -27,12 +32,15 @@ __all__ = [
     "TipMatch",
     "TipPlace",
     "TipReceipt",
+    "TipStatusError",
     "count_tips",
     "get_tip",
     "list_tips",
     "match_tip",
     "parse_tip_form",
     "receipt_for_form",
+    "set_tip_status",
     "submit_tip",
+    "tip_status_history",
     "tips_mentioning",
 ]

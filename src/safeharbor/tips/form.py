@@ -7,7 +7,7 @@ Messages are written for a worried person on a phone, not for a developer.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
@@ -102,109 +102,161 @@ def online_identifiers(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     return tuple(emails), tuple(handles)
 
 
+def _optional(values: Mapping[str, object], name: str) -> str | None:
+    """A typed field's value, None when left empty."""
+    return str(values[name]) or None
+
+
+def _note(errors: dict[str, str], name: str, problem: str | None) -> None:
+    """Keep the first problem found with a field (a too-long text is reported before anything else)."""
+    if problem is not None:
+        errors.setdefault(name, problem)
+
+
+def _too_long(values: Mapping[str, object], lang: str) -> dict[str, str]:
+    return {
+        name: message(lang, "too_long", limit=limit, length=len(str(values[name])))
+        for name, limit in MAX_LEN.items()
+        if len(str(values[name])) > limit
+    }
+
+
+def _role(typed: str, variant: Variant, lang: str) -> tuple[str, str | None]:
+    """The reporter's role (the public form has one, so it may be left out)."""
+    role = typed or ("public" if variant == "public" else "")
+    return role, None if role in {r.id for r in roles_for(variant)} else message(lang, "role")
+
+
+def _what_seen_problem(what_seen: str, lang: str) -> str | None:
+    if len(what_seen) >= MIN_WHAT_SEEN:
+        return None
+    return (
+        message(lang, "what_seen_short", minimum=MIN_WHAT_SEEN)
+        if what_seen
+        else message(lang, "what_seen_empty")
+    )
+
+
+def _choice_problem(chosen: Iterable[str | None], allowed: Container[str], problem: str) -> str | None:
+    """`problem` when any non-empty choice is not one the form offers."""
+    return problem if any(c is not None and c not in allowed for c in chosen) else None
+
+
+@dataclass(frozen=True, slots=True)
+class _Where:
+    city: str | None  # spaces folded
+    state: str | None  # upper case
+    place: str | None
+    online: str | None
+
+
+def _where(values: Mapping[str, object]) -> _Where:
+    city = " ".join(str(values["city"]).split()) or None
+    state = str(values["state"]).upper() or None
+    return _Where(city, state, _optional(values, "place"), _optional(values, "online"))
+
+
+def _where_problems(where: _Where, variant: Variant, lang: str) -> list[tuple[str, str]]:
+    """What is missing to find the place: a hotel's city and state; otherwise a city with its state, a
+    place or an online address."""
+    problems: list[tuple[str, str]] = []
+    if variant == "hotel":
+        problems += [("city", message(lang, "hotel_city"))] if not where.city else []
+        problems += [("state", message(lang, "hotel_state"))] if not where.state else []
+    elif not ((where.city and where.state) or where.place or where.online):
+        problems.append(("city", message(lang, "where")))
+    if where.city and not where.state and variant == "public":
+        problems.append(("state", message(lang, "state_too")))
+    return problems
+
+
+def _seen_on(typed: str, today: date, lang: str) -> tuple[date | None, str | None]:
+    """The day of the sighting: a real date, not in the future, not older than OLDEST_SIGHTING."""
+    if not typed:
+        return None, message(lang, "date_empty")
+    try:
+        seen_on = date.fromisoformat(typed)
+    except ValueError:
+        return None, message(lang, "date_format")
+    if seen_on > today + timedelta(days=1):
+        return seen_on, message(lang, "date_future")
+    if seen_on < today - OLDEST_SIGHTING:
+        return seen_on, message(lang, "date_old")
+    return seen_on, None
+
+
+def _seen_time(typed: str, lang: str) -> tuple[str | None, str | None]:
+    """ "9:05" as "09:05"; nothing typed is no time."""
+    if not typed:
+        return None, None
+    match = _TIME.match(typed)
+    if match is None:
+        return typed, message(lang, "time")
+    return f"{int(match.group(1)):02d}:{match.group(2)}", None
+
+
+def _phone_numbers(typed: str, lang: str) -> tuple[list[str], str | None]:
+    """The numbers typed, as E.164; a piece that is not a number, or too many numbers, is a problem."""
+    if not typed:
+        return [], None
+    numbers, bad = parse_phones(typed)
+    if bad:
+        return numbers, message(lang, "phone_bad", piece=bad[0])
+    if len(numbers) > MAX_PHONES:
+        return numbers, message(lang, "phone_many", maximum=MAX_PHONES)
+    return numbers, None
+
+
 def parse_tip_form(
     data: Mapping[str, object], *, variant: Variant, today: date, lang: str = "en"
 ) -> TipFormResult:
     """Validate a submitted form. `data` maps field names to strings (`signs` to a list); messages
-    are written in `lang` (see `messages.py`)."""
+    are written in `lang` (see `messages.py`). Each field's first problem is kept."""
     values: dict[str, object] = {name: _text(data, name) for name in TEXT_FIELDS}
     ticked = _list(data, "signs")
     values["signs"] = ticked
-    errors: dict[str, str] = {}
-    v = values
+    errors = _too_long(values, lang)
 
-    for name, limit in MAX_LEN.items():
-        if len(str(v[name])) > limit:
-            errors[name] = message(lang, "too_long", limit=limit, length=len(str(v[name])))
-
-    roles = {r.id for r in roles_for(variant)}
-    role = str(v["role"]) or ("public" if variant == "public" else "")
-    if role not in roles:
-        errors["role"] = message(lang, "role")
-
-    what_seen = str(v["what_seen"])
-    if "what_seen" not in errors and len(what_seen) < MIN_WHAT_SEEN:
-        errors["what_seen"] = (
-            message(lang, "what_seen_empty")
-            if not what_seen
-            else message(lang, "what_seen_short", minimum=MIN_WHAT_SEEN)
-        )
-
+    role, problem = _role(str(values["role"]), variant, lang)
+    _note(errors, "role", problem)
+    what_seen = str(values["what_seen"])
+    _note(errors, "what_seen", _what_seen_problem(what_seen, lang))
     signs = tuple(dict.fromkeys(ticked))
-    if any(s not in SIGNS for s in signs):
-        errors["signs"] = message(lang, "signs")
-
-    apparent_age = str(v["apparent_age"]) or None
-    if apparent_age is not None and apparent_age not in APPARENT_AGES:
-        errors["apparent_age"] = message(lang, "apparent_age")
-
-    state = str(v["state"]).upper() or None
-    v["state"] = state or ""
-    if state is not None and state not in US_STATES:
-        errors["state"] = message(lang, "state_unknown")
-    city = " ".join(str(v["city"]).split()) or None
-    place = str(v["place"]) or None
-    online = str(v["online"]) or None
-    if variant == "hotel":
-        if not city and "city" not in errors:
-            errors["city"] = message(lang, "hotel_city")
-        if not state and "state" not in errors:
-            errors["state"] = message(lang, "hotel_state")
-    elif not ((city and state) or place or online) and "city" not in errors:
-        errors["city"] = message(lang, "where")
-    if city and not state and "state" not in errors and variant == "public":
-        errors["state"] = message(lang, "state_too")
-
-    seen_on: date | None = None
-    raw_date = str(v["seen_on"])
-    if not raw_date:
-        errors["seen_on"] = message(lang, "date_empty")
-    else:
-        try:
-            seen_on = date.fromisoformat(raw_date)
-        except ValueError:
-            errors["seen_on"] = message(lang, "date_format")
-        else:
-            if seen_on > today + timedelta(days=1):
-                errors["seen_on"] = message(lang, "date_future")
-            elif seen_on < today - OLDEST_SIGHTING:
-                errors["seen_on"] = message(lang, "date_old")
-
-    seen_time = str(v["seen_time"]) or None
-    if seen_time is not None:
-        match = _TIME.match(seen_time)
-        if match:
-            seen_time = f"{int(match.group(1)):02d}:{match.group(2)}"
-        else:
-            errors["seen_time"] = message(lang, "time")
-
-    phones: list[str] = []
-    if v["phones"] and "phones" not in errors:
-        phones, bad = parse_phones(str(v["phones"]))
-        if bad:
-            errors["phones"] = message(lang, "phone_bad", piece=bad[0])
-        elif len(phones) > MAX_PHONES:
-            errors["phones"] = message(lang, "phone_many", maximum=MAX_PHONES)
-
-    emails, handles = online_identifiers(online or "")
+    _note(errors, "signs", _choice_problem(signs, SIGNS, message(lang, "signs")))
+    apparent_age = _optional(values, "apparent_age")
+    _note(
+        errors, "apparent_age", _choice_problem([apparent_age], APPARENT_AGES, message(lang, "apparent_age"))
+    )
+    where = _where(values)
+    values["state"] = where.state or ""
+    _note(errors, "state", _choice_problem([where.state], US_STATES, message(lang, "state_unknown")))
+    for name, problem in _where_problems(where, variant, lang):
+        _note(errors, name, problem)
+    seen_on, problem = _seen_on(str(values["seen_on"]), today, lang)
+    _note(errors, "seen_on", problem)
+    seen_time, problem = _seen_time(str(values["seen_time"]), lang)
+    _note(errors, "seen_time", problem)
+    numbers, problem = _phone_numbers("" if "phones" in errors else str(values["phones"]), lang)
+    _note(errors, "phones", problem)
 
     if errors or seen_on is None:
         return TipFormResult(tip=None, errors=errors, values=values)
+    emails, handles = online_identifiers(where.online or "")
     tip = TipInput(
         variant=variant,
         role=role,
         what_seen=what_seen,
         seen_on=seen_on,
         seen_time=seen_time,
-        where=TipPlace(city=city, state=state, place=place),
+        where=TipPlace(city=where.city, state=where.state, place=where.place),
         signs=signs,
         apparent_age=apparent_age,
-        phones=tuple(phones),
+        phones=tuple(numbers),
         emails=emails,
         handles=handles,
-        online=online,
-        room=str(v["room"]) or None,
-        vehicle=str(v["vehicle"]) or None,
-        contact=str(v["contact"]) or None,
+        online=where.online,
+        room=_optional(values, "room"),
+        vehicle=_optional(values, "vehicle"),
+        contact=_optional(values, "contact"),
     )
     return TipFormResult(tip=tip, errors={}, values=values)

@@ -104,6 +104,9 @@ class Tip:
     vehicle: str | None = None
     contact: str | None = None
     matches: list[TipMatch] = field(default_factory=list)
+    status: str = "new"  # new | triaged | in_case | closed
+    status_by: str | None = None
+    status_at: str | None = None
 
     @property
     def network_ids(self) -> list[str]:

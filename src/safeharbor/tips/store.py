@@ -19,7 +19,7 @@ from safeharbor.storage.engine import Store
 from safeharbor.storage.reads import format_time, parse_time
 from safeharbor.tips.matching import MatchQuery, match_tip
 from safeharbor.tips.model import Tip, TipInput, TipPlace, TipReceipt
-from safeharbor.tips.tables import tip_form_tokens, tip_identifiers, tips
+from safeharbor.tips.tables import tip_form_tokens, tip_history, tip_identifiers, tips
 
 # Unambiguous letters and digits (no 0/O, 1/I/L) so a reference read out over the phone survives.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
@@ -190,6 +190,9 @@ def _row_to_tip(row: Row, identifiers: dict[str, list[str]]) -> Tip:
         room=r["room"],
         vehicle=r["vehicle"],
         contact=r["contact"],
+        status=r.get("status") or "new",
+        status_by=r.get("status_by"),
+        status_at=r.get("status_at"),
     )
 
 
@@ -252,3 +255,43 @@ def tips_mentioning(
                 ).scalars()
             )
     return sorted(ids, reverse=True)
+
+
+STATUSES = ("new", "triaged", "in_case", "closed")
+
+
+class TipStatusError(ValueError):
+    pass
+
+
+def set_tip_status(conn: Connection, tip_id: int, *, status: str, user: str, note: str | None = None) -> str:
+    """Move a tip to `status` (who and when are kept, with its history); returns the previous status.
+
+    The caller writes the audit row (the workspace does, for every change)."""
+    if status not in STATUSES:
+        raise TipStatusError(f"a tip's status is one of {', '.join(STATUSES)}")
+    previous = conn.execute(select(tips.c.status).where(tips.c.tip_id == tip_id)).scalar()
+    if previous is None:
+        raise TipStatusError(f"no tip {tip_id}")
+    at = format_time(datetime.now(UTC))
+    conn.execute(
+        tips.update().where(tips.c.tip_id == tip_id).values(status=status, status_by=user, status_at=at)
+    )
+    conn.execute(
+        tip_history.insert().values(
+            tip_id=tip_id,
+            at=at,
+            user=user,
+            status=status,
+            previous=previous,
+            note=(note or "").strip()[:500] or None,
+        )
+    )
+    return str(previous)
+
+
+def tip_status_history(conn: Connection, tip_id: int) -> list[dict[str, object]]:
+    rows = conn.execute(
+        select(tip_history).where(tip_history.c.tip_id == tip_id).order_by(tip_history.c.history_id)
+    )
+    return [dict(r._mapping) for r in rows]

@@ -20,6 +20,8 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    inspect,
+    text,
 )
 
 from safeharbor.storage.migrations import Migration
@@ -50,6 +52,10 @@ tips = Table(
     Column("room", String(20)),
     Column("vehicle", String(200)),
     Column("contact", String(200)),  # optional, for follow-up; nothing else identifies the reporter
+    # Where analysts are with it: new -> triaged -> in_case -> closed (tips_status migration adds these).
+    Column("status", String(12), nullable=False, server_default="new"),
+    Column("status_by", String(120)),
+    Column("status_at", String(32)),
 )
 Index("ix_tips_created", tips.c.created_at)
 Index("ix_tips_place", tips.c.state, tips.c.city)
@@ -75,8 +81,39 @@ tip_form_tokens = Table(
 )
 
 
+# Every change of a tip's status: who moved it, when, from what to what (the audit log has it too).
+tip_history = Table(
+    "tip_history",
+    metadata,
+    Column("history_id", Integer, primary_key=True, autoincrement=True),
+    Column("tip_id", Integer, ForeignKey("tips.tip_id", ondelete="CASCADE"), nullable=False),
+    Column("at", String(32), nullable=False),
+    Column("user", String(120), nullable=False),
+    Column("status", String(12), nullable=False),
+    Column("previous", String(12)),
+    Column("note", String(500)),
+)
+Index("ix_tip_history_tip", tip_history.c.tip_id)
+
+
 def _create_tips(conn: Connection) -> None:
     metadata.create_all(conn)
 
 
-MIGRATIONS = [Migration("tips_0001", "public tips, their identifiers, used form tokens", _create_tips)]
+def _add_status(conn: Connection) -> None:
+    # tips_0001 creates `tips` from the current definition, so the columns may already be there.
+    have = {c["name"] for c in inspect(conn).get_columns("tips")}
+    for name, sql_type in (
+        ("status", "VARCHAR(12) NOT NULL DEFAULT 'new'"),
+        ("status_by", "VARCHAR(120)"),
+        ("status_at", "VARCHAR(32)"),
+    ):
+        if name not in have:
+            conn.execute(text(f"ALTER TABLE tips ADD COLUMN {name} {sql_type}"))
+    tip_history.create(conn, checkfirst=True)
+
+
+MIGRATIONS = [
+    Migration("tips_0001", "public tips, their identifiers, used form tokens", _create_tips),
+    Migration("tips_status", "tip status (new, triaged, in a case, closed) and its history", _add_status),
+]

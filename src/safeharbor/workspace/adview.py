@@ -18,6 +18,7 @@ from safeharbor.score.queries import AdScore, Flag, scores_for_ads
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.storage.schema import ad_images, ad_places, ads
 from safeharbor.types import Ad, Extraction
+from safeharbor.workspace.titles import indicator_title
 
 log = logging.getLogger(__name__)
 
@@ -85,8 +86,9 @@ def _entity_mark(e: Extraction) -> Mark:
 def _flag_mark(flag: Flag) -> Mark | None:
     if flag.start is None or flag.end is None:
         return None
-    tip = f"indicator of a possible minor: {flag.indicator} (weight {flag.weight:+.2f}) {flag.note}".strip()
-    return Mark(flag.start, flag.end, "indicator", flag.indicator, tip)
+    title = indicator_title(flag.indicator)
+    tip = f"indicator of a possible minor: {title} (weight {flag.weight:+.2f}) {flag.note}".strip()
+    return Mark(flag.start, flag.end, "indicator", title, tip)
 
 
 def _score(conn: Connection, ad_key: int) -> AdScore | None:

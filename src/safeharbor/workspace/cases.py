@@ -13,8 +13,9 @@ from sqlalchemy import Connection, delete, func, select, update
 
 from safeharbor.link.queries import network_record
 from safeharbor.storage.engine import insert_ignoring_duplicates
-from safeharbor.storage.schema import ads
 from safeharbor.storage.times import now_iso
+from safeharbor.tips.store import get_tip, set_tip_status
+from safeharbor.workspace.attachments import AttachError, labels_for, resolve
 from safeharbor.workspace.tables import case_history, case_items, case_notes, case_outcomes, cases, users
 
 STATUSES = ("open", "active", "referred", "closed")
@@ -58,6 +59,9 @@ class CaseDetail:
     def network_ids(self) -> list[str]:
         return [i["item_ref"] for i in self.items if i["item_type"] == "network"]
 
+    def tip_ids(self) -> list[int]:
+        return [int(i["item_ref"]) for i in self.items if i["item_type"] == "tip" and i["item_ref"].isdigit()]
+
 
 def _log(conn: Connection, case_id: int, user: str, action: str, detail: str | None = None) -> None:
     at = now_iso()
@@ -65,6 +69,9 @@ def _log(conn: Connection, case_id: int, user: str, action: str, detail: str | N
         case_history.insert().values(case_id=case_id, at=at, user=user, action=action, detail=detail)
     )
     conn.execute(update(cases).where(cases.c.case_id == case_id).values(updated_at=at))
+
+
+log_event = _log  # for the modules that add to a case's history (referrals)
 
 
 def open_case(conn: Connection, *, title: str, user: str, items: list[tuple[str, str]] | None = None) -> int:
@@ -98,32 +105,41 @@ def _require(conn: Connection, case_id: int) -> None:
 
 
 def attach(conn: Connection, case_id: int, *, item_type: str, ref: str, user: str) -> bool:
-    """Attach an ad, network or tip; returns False when it was already attached."""
+    """Attach an ad, network or tip by what a person sees (see `attachments`); returns True.
+
+    Refused (CaseError, with a message a person can act on) when it names nothing, or when the case
+    already holds it, by whatever name it was attached before (a tip by reference and by id is one tip).
+    """
     _require(conn, case_id)
     if item_type not in ITEM_TYPES:
-        raise CaseError(f"item type must be one of {', '.join(ITEM_TYPES)}")
-    ref = str(ref).strip()
-    if item_type == "ad" and (
-        not ref.isdigit()
-        or conn.execute(select(ads.c.ad_key).where(ads.c.ad_key == int(ref))).first() is None
-    ):
-        raise CaseError(f"no ad {ref}")
+        raise CaseError(f"what to attach must be one of {', '.join(ITEM_TYPES)}")
+    try:
+        found = resolve(conn, item_type, str(ref))
+    except AttachError as exc:
+        raise CaseError(str(exc)) from exc
     added = insert_ignoring_duplicates(
         conn,
         case_items,
         [
             {
                 "case_id": case_id,
-                "item_type": item_type,
-                "item_ref": ref,
+                "item_type": found.item_type,
+                "item_ref": found.ref,
                 "added_by": user,
                 "added_at": now_iso(),
             }
         ],
     )
-    if added:
-        _log(conn, case_id, user, "attached", f"{item_type} {ref}")
-    return bool(added)
+    if not added:
+        raise CaseError(f"{found.item_type} {found.label} is already attached to case {case_id}")
+    _log(conn, case_id, user, "attached", f"{found.item_type} {found.label}")
+    if found.item_type == "tip":
+        tip = get_tip(conn, int(found.ref), with_matches=False)
+        if tip is not None and tip.status in ("new", "triaged"):
+            set_tip_status(
+                conn, int(found.ref), status="in_case", user=user, note=f"attached to case {case_id}"
+            )
+    return True
 
 
 def detach(conn: Connection, case_id: int, *, item_type: str, ref: str, user: str) -> None:
@@ -231,9 +247,14 @@ def get_case(conn: Connection, case_id: int) -> CaseDetail | None:
     items = [
         dict(r._mapping)
         for r in conn.execute(
-            select(case_items).where(case_items.c.case_id == case_id).order_by(case_items.c.added_at)
+            select(case_items)
+            .where(case_items.c.case_id == case_id)
+            .order_by(case_items.c.added_at, case_items.c.item_type, case_items.c.item_ref)
         )
     ]
+    labels = labels_for(conn, [(i["item_type"], i["item_ref"]) for i in items])
+    for item in items:
+        item["label"] = labels[(item["item_type"], item["item_ref"])]
     notes = [
         dict(r._mapping)
         for r in conn.execute(

@@ -7,6 +7,7 @@ extracted facts as reasons, so the page works.
 
 from __future__ import annotations
 
+import html
 import logging
 from dataclasses import dataclass, field
 from datetime import date
@@ -14,7 +15,7 @@ from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select
 
-from safeharbor.link.queries import networks_for_ads
+from safeharbor.link.queries import network_records_for, networks_for_ads
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import Lead
 from safeharbor.score.leads import lead_queue as scored_lead_queue
@@ -25,6 +26,7 @@ from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.types import Extraction
 from safeharbor.workspace.tables import lead_reviews
+from safeharbor.workspace.titles import indicator_title
 
 log = logging.getLogger(__name__)
 
@@ -43,6 +45,7 @@ class LeadFilters:
     source: str | None = None
     indicator: str | None = None
     reviewed: Literal["no", "yes", "all"] = "no"
+    teach: bool = False  # order by what a review would teach the ranking (workspace/teaching.py)
 
 
 @dataclass(slots=True)
@@ -152,7 +155,7 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
             kind="ad",
             ref=str(ad.ad_key),
             ad_key=ad.ad_key,
-            title=ad.label,
+            title=html.unescape(ad.label),
             risk=None,
             reasons=_fallback_reasons(extracted.get(ad.ad_key, [])),
             city=ad.city,
@@ -165,15 +168,41 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
 
 
 def _flag_reason(flag: Flag) -> str:
-    return f"{flag.indicator}: “{flag.evidence}”" if flag.evidence else flag.indicator
+    title = indicator_title(flag.indicator)
+    return f"{title}: “{flag.evidence}”" if flag.evidence else title
+
+
+def reason_words(reason: dict[str, Any]) -> str:
+    """One of the person model's reasons in words that explain themselves: where it was seen, and
+    whether it raises or lowers the score ('Obscured phone number, in 3 of 7 ads: raises the score 1.2')."""
+    shown, of = int(reason.get("shown") or 0), int(reason.get("of") or 0)
+    contribution = float(reason.get("contribution") or 0.0)
+    where = f"in {shown} of {of} ads" if shown else f"faintly, in less than one of {of} ads"
+    effect = "raises" if contribution > 0 else "lowers"
+    return f"{reason.get('title')}, {where}: {effect} the score {abs(contribution):.1f}"
 
 
 def _ranked_by(basis: dict[str, Any]) -> str | None:
-    """What the lead's ranking score rests on, in one line (the person model's reasons for and against)."""
-    return basis_line(basis) if basis else None
+    """What the lead's ranking score rests on, in one line: the person it ranks by, their distinct ads,
+    and the reasons for and against (each saying whether it raises or lowers the score)."""
+    if not basis or basis.get("evidence") is None:
+        return basis_line(basis) if basis else None
+    reasons = "; ".join(reason_words(r) for r in basis["evidence"])
+    return f"{basis.get('person')}, {basis.get('person_ads')} distinct ads: {reasons}"
 
 
-def _lead_row(lead: Lead) -> LeadRow:
+def _person_reason(basis: dict[str, Any]) -> str | None:
+    """The lead's first reason: the person the ranking rests on and their strongest reason for it, so
+    the reasons and the "ranked by" line name the same person."""
+    if not basis or not basis.get("evidence") or not basis.get("person"):
+        return None
+    raising = [r for r in basis["evidence"] if float(r.get("contribution") or 0.0) > 0]
+    if not raising:
+        return None
+    return f"{basis['person']}: {reason_words(raising[0])}"
+
+
+def lead_row(lead: Lead) -> LeadRow:
     ref = str(
         lead.network_id if lead.kind == "network" else (lead.ad_key if lead.ad_key is not None else lead.id)
     )
@@ -181,9 +210,13 @@ def _lead_row(lead: Lead) -> LeadRow:
         kind=lead.kind,
         ref=ref,
         ad_key=int(ref) if lead.kind == "ad" and ref.isdigit() else None,
-        title=lead.title or (f"Network {ref}" if lead.kind == "network" else f"Ad {ref}"),
+        # Titles come as the site wrote them, entities and all ("clean &amp; classy"); shown as read.
+        title=html.unescape(lead.title)
+        if lead.title
+        else (f"Network {ref}" if lead.kind == "network" else f"Ad {ref}"),
         risk=lead.risk,
-        reasons=[_flag_reason(r) for r in lead.reasons][:4],
+        reasons=([p] if (p := _person_reason(lead.rank_basis)) else [])
+        + [_flag_reason(r) for r in lead.reasons][:3],
         city=lead.city,
         state=lead.state,
         posted_at=lead.last_seen or None,
@@ -200,8 +233,10 @@ def _lead_row(lead: Lead) -> LeadRow:
 
 def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
     exclude: set[int] = set()
-    if f.reviewed == "no":
+    done_networks: set[str] = set()
+    if f.reviewed == "no":  # reviewed ads and networks are left out in the query (so a page stays full)
         exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
+        done_networks = reviewed_refs(conn, "network")
     leads = scored_lead_queue(
         conn,
         limit=limit,
@@ -213,12 +248,9 @@ def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> l
         source=f.source,
         indicator=f.indicator,
         exclude_keys=exclude,
+        exclude_leads={f"network:{n}" for n in done_networks},
     )
-    out = [_lead_row(lead) for lead in leads]
-    if f.reviewed == "no":
-        done_networks = reviewed_refs(conn, "network")
-        out = [row for row in out if not (row.kind == "network" and row.ref in done_networks)]
-    return out
+    return [lead_row(lead) for lead in leads]
 
 
 def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
@@ -266,16 +298,34 @@ def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offse
         rows = _from_scores(conn, filters, limit, offset)
     else:
         rows = _fallback_queue(conn, filters, limit, offset)
+    return annotate(conn, rows)
+
+
+def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:
+    """Each row's network (for an ad) and review mark."""
     keys = [r.ad_key for r in rows if r.ad_key is not None]
     nets = networks_for_ads(conn, keys)
     marks = {
         kind: reviews_for(conn, kind, [r.ref for r in rows if r.kind == kind]) for kind in ("ad", "network")
     }
+    latest = _latest_places(conn, [r.ref for r in rows if r.kind == "network"])
     for row in rows:
         if row.ad_key is not None and row.network_id is None:
             row.network_id = nets.get(row.ad_key)
         row.review = marks.get(row.kind, {}).get(row.ref)
+        if row.kind == "network" and row.ref in latest:
+            row.city, row.state = latest[row.ref]
     return rows
+
+
+def _latest_places(conn: Connection, network_ids: list[str]) -> dict[str, tuple[str, str | None]]:
+    """Where each network was seen last (its latest stay), for the queue's "Where" column."""
+    out: dict[str, tuple[str, str | None]] = {}
+    for record in network_records_for(conn, network_ids):
+        if record.stays:
+            last = max(record.stays, key=lambda s: s.last_seen)
+            out[record.id] = (last.city, last.state)
+    return out
 
 
 def filter_choices(conn: Connection) -> dict[str, list[str]]:

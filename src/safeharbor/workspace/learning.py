@@ -20,6 +20,7 @@ from safeharbor.score.catalogue import Catalogue, load_catalogue
 from safeharbor.score.lead_features import Values, lead_values, leads_of_ads
 from safeharbor.score.learn import PRIOR_SD, LearnReport, learn
 from safeharbor.score.model import active_model, catalogue_model
+from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.run import ScoreSummary, update_scores
 from safeharbor.score.tables import score_models
 from safeharbor.storage.engine import Store
@@ -87,7 +88,8 @@ def learn_from_reviews(
     the audit row (`audit=False` when the caller's access row records it: the workspace's guard).
 
     Raises score.learn.NotEnoughReviews when there are too few confirmed or dismissed leads."""
-    cat = catalogue or load_catalogue()
+    with store.connect() as conn:  # with the phrases accepted in this store, as scoring uses it
+        cat = corpus_catalogue(conn, catalogue or load_catalogue())
     update_scores(store, catalogue=cat)  # every reviewed lead scored, with its current evidence
     with store.connect() as conn:
         samples = labelled_samples(conn, review_labels(conn), cat)

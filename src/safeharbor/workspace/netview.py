@@ -9,12 +9,13 @@ from __future__ import annotations
 import logging
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import date, timedelta
 
 from sqlalchemy import Connection
 
 from safeharbor.link.movement import Stay
 from safeharbor.link.queries import NetworkRecord, network_record
+from safeharbor.link.template_view import NetworkTemplate, templates_for
 from safeharbor.score.person_model import reason_text
 from safeharbor.score.queries import network_persons, network_scores
 from safeharbor.storage.reads import AdSummary, ad_summaries
@@ -32,6 +33,15 @@ class TimelineBar:
     width: float
     height: float
     label: str
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineTick:
+    """A dated mark on the timeline's axis (x in the SVG's 0..TIMELINE_WIDTH)."""
+
+    x: float
+    label: str  # YYYY-MM-DD
+    anchor: str  # start | middle | end, so the first and last labels stay inside the box
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +64,42 @@ class NetworkView:
     bars: list[TimelineBar] = field(default_factory=list)
     span_label: str = ""
     persons: list[PersonRow] = field(default_factory=list)  # the person model's view, strongest first
+    templates: list[NetworkTemplate] = field(default_factory=list)  # the operator's wording, slots and values
+    ticks: list[TimelineTick] = field(default_factory=list)
+    peak: int = 0  # the tallest bar's count (the axis' top)
+
+
+def timeline_ticks(posted: list[str], *, width: int = TIMELINE_WIDTH, most: int = 6) -> list[TimelineTick]:
+    """Up to `most` evenly spaced dated ticks from the first posting day to the last (as `timeline`)."""
+    if not posted:
+        return []
+    days = sorted(parse_time(p).date() for p in posted)
+    first, last = days[0], days[-1]
+    span = (last - first).days + 1
+    count = max(1, min(most, span))
+    ticks = []
+    for i in range(count):
+        offset = 0 if count == 1 else round(i * (span - 1) / (count - 1))
+        x = width * offset / span if span > 1 else width / 2
+        anchor = "start" if i == 0 and count > 1 else "end" if i == count - 1 and count > 1 else "middle"
+        ticks.append(TimelineTick(round(x, 2), (first + timedelta(days=offset)).isoformat(), anchor))
+    if count > 1:  # the last tick marks the end of the last day, at the right edge
+        ticks[-1] = TimelineTick(float(width), last.isoformat(), "end")
+    return ticks
+
+
+def _buckets(days: list[date]) -> tuple[int, Counter[int]]:
+    """Days per bar (a week over spans longer than 120 days) and postings per bar."""
+    span = (days[-1] - days[0]).days + 1
+    step = 7 if span > 120 else 1
+    return step, Counter((d - days[0]).days // step for d in days)
+
+
+def timeline_peak(posted: list[str]) -> int:
+    """The tallest bar's count: the number the axis' top stands for."""
+    if not posted:
+        return 0
+    return max(_buckets(sorted(parse_time(p).date() for p in posted))[1].values())
 
 
 def timeline(
@@ -65,8 +111,7 @@ def timeline(
     days = sorted(parse_time(p).date() for p in posted)
     first, last = days[0], days[-1]
     span = (last - first).days + 1
-    step = 7 if span > 120 else 1
-    counts = Counter((d - first).days // step for d in days)
+    step, counts = _buckets(days)
     n = (span + step - 1) // step
     top = max(counts.values())
     bar_w = width / max(n, 1)
@@ -109,7 +154,17 @@ def _persons(conn: Connection, keys: list[int]) -> list[PersonRow]:
     return [PersonRow(p.person, p.score, p.ads, [reason_text(r) for r in p.reasons]) for p in found]
 
 
-def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> NetworkView | None:
+def _templates(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
+    try:
+        return templates_for(conn, keys)
+    except Exception:  # noqa: BLE001 - the templates panel is left out, the page stays
+        log.exception("workspace: network templates failed; showing the page without them")
+        return []
+
+
+def network_view(
+    conn: Connection, network_id: str, *, max_ads: int = 300, with_templates: bool = True
+) -> NetworkView | None:
     record = network_record(conn, network_id)
     if record is None:
         return None
@@ -126,4 +181,7 @@ def network_view(conn: Connection, network_id: str, *, max_ads: int = 300) -> Ne
         bars,
         label,
         _persons(conn, keys),
+        _templates(conn, keys) if with_templates else [],
+        timeline_ticks(posted),
+        timeline_peak(posted),
     )

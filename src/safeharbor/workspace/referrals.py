@@ -1,8 +1,11 @@
 """Hotline referrals: a report shaped like an NCMEC CyberTipline submission, as JSON and PDF.
 
-The report gathers, for a case's ads (attached directly or through a network): the incident type,
-URLs and dates, phones/emails/handles, locations over time, and the indicators of a possible minor
-with their evidence and why they are weak alone. Every export is logged with who, when, to whom and
+The report gathers everything the case holds: its tips (the reporter's words, the sighting's time in
+its time zone, place, room, vehicle, apparent age, signs, in words), its notes, every ad attached
+directly or through an attached network (all of the network's ads), contacts, locations over time,
+and the indicators of a possible minor with their evidence exactly as written, their titles, and why
+they are weak alone (a network-wide reason once, not once per ad). It carries the audit chain's head.
+The JSON validates against `referral.schema.json`. Every export is logged with who, when, to whom and
 the SHA-256 of exactly the bytes handed out.
 """
 
@@ -12,17 +15,30 @@ import hashlib
 import json
 from collections import defaultdict
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
-from fpdf import FPDF
 from sqlalchemy import Connection, select
 
-from safeharbor.score.queries import scores_for_ads
-from safeharbor.storage.reads import ad_summaries, extractions_for
-from safeharbor.storage.times import now_iso
-from safeharbor.workspace.cases import CaseError, case_ad_keys, get_case
+from safeharbor.link.queries import network_records_for
+from safeharbor.score.queries import AdScore, scores_for_ads
+from safeharbor.storage.reads import AdSummary, ad_summaries, extractions_for
+from safeharbor.storage.times import format_time, now_iso
+from safeharbor.tips.labels import (
+    age_label,
+    role_label,
+    sighting_text,
+    sign_label,
+    status_label,
+    variant_label,
+    zone_of,
+)
+from safeharbor.tips.model import Tip
+from safeharbor.tips.store import get_tip
+from safeharbor.workspace.audit import chain_head
+from safeharbor.workspace.cases import CaseError, case_ad_keys, get_case, log_event
+from safeharbor.workspace.referral_pdf import render_pdf
 from safeharbor.workspace.tables import referral_exports
+from safeharbor.workspace.titles import indicator_title
 
 HOTLINES = [
     {"name": "NCMEC CyberTipline", "phone": "1-800-843-5678", "web": "report.cybertip.org"},
@@ -31,10 +47,18 @@ HOTLINES = [
 ]
 INDICATOR_NOTE = (
     "Indicators of a possible minor are weak one by one; they are evidence for a trained person to "
-    "weigh, not a finding. An analyst reviewed this case before referral."
+    "weigh, not a finding. A stated age under 18 is the strongest evidence there is. An analyst "
+    "reviewed this case before referral."
 )
-MAX_ADS = 500  # a referral lists at most this many ads (newest first); the count says if more exist
-_FONT_DIR = Path("/usr/share/fonts/truetype/dejavu")
+TIP_NOTE = (
+    "Tips are what a member of the public or hotel staff reported, in their own words; the reporter's "
+    "contact details (if any) stay with the sending organisation and are given to the hotline on request."
+)
+CHAIN_NOTE = (
+    "The head of the sending organisation's hash-chained audit log when this report was made. "
+    "`safeharbor audit verify` on their store shows the log has not been rewritten since."
+)
+MAX_ADS = 2000  # a referral lists at most this many ads (newest first); adsTotal says if more exist
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,17 +70,108 @@ class ReferralExport:
     sha256: str
 
 
+def _weight(value: float | None) -> float:
+    return round(float(value or 0.0), 2)
+
+
+def _tip_entry(tip: Tip) -> dict[str, Any]:
+    return {
+        "reference": tip.reference,
+        "receivedAt": format_time(tip.created_at),
+        "form": variant_label(tip.variant),
+        "reporterRole": role_label(tip.role),
+        "reportersWords": tip.what_seen,
+        "sighting": {
+            "date": tip.when.isoformat(),
+            "time": tip.when_time,
+            "timeZone": zone_of(tip.where.state),
+            "text": sighting_text(tip),
+        },
+        "place": {"place": tip.where.place, "city": tip.where.city, "state": tip.where.state},
+        "room": tip.room,
+        "vehicle": tip.vehicle,
+        "apparentAge": age_label(tip.apparent_age),
+        "signs": [sign_label(s) for s in tip.signs],
+        "phones": list(tip.phones),
+        "emails": list(tip.emails),
+        "screenNames": list(tip.handles),
+        "seenOnline": tip.online,
+        "reporterLeftContact": bool(tip.contact),
+        "status": status_label(tip.status),
+        "matches": [
+            {
+                "adKey": m.ad_key,
+                "networkId": m.network_id,
+                "strength": m.strength,
+                "basis": m.basis,
+                "reason": m.reason,
+            }
+            for m in tip.matches
+        ],
+    }
+
+
+def _indicators(
+    listed: list[AdSummary], scores: dict[int, AdScore], labels: dict[int, str]
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Per-ad flags with their evidence spans, and network-wide flags once each (not once per ad)."""
+    per_ad: list[dict[str, Any]] = []
+    shared: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for ad in listed:
+        score = scores.get(ad.ad_key)
+        for flag in score.flags if score is not None else []:
+            entry = {
+                "indicator": flag.indicator,
+                "title": indicator_title(flag.indicator),
+                "evidence": flag.evidence,
+                "weight": _weight(flag.weight),
+                "why": flag.note,
+            }
+            if flag.start is None:
+                key = (flag.indicator, flag.evidence, flag.note)
+                group = shared.setdefault(key, {**entry, "ads": 0, "adKeys": []})
+                group["ads"] += 1
+                group["adKeys"].append(ad.ad_key)
+            else:
+                per_ad.append(
+                    {"adKey": ad.ad_key, "ad": labels[ad.ad_key], **entry, "field": flag.field}
+                    | {"start": flag.start, "end": flag.end}
+                )
+    return per_ad, list(shared.values())
+
+
+def _networks(conn: Connection, network_ids: list[str]) -> list[dict[str, Any]]:
+    out = []
+    for record in network_records_for(conn, network_ids):
+        out.append(
+            {
+                "networkId": record.id,
+                "ads": len(record.ad_keys),
+                "adKeys": list(record.ad_keys),
+                "firstSeen": record.first_seen,
+                "lastSeen": record.last_seen,
+                "phones": list(record.phones),
+                "emails": list(record.emails),
+                "screenNames": list(record.handles),
+                "workingNames": list(record.names),
+                "cities": [f"{s.city}, {s.state}" for s in record.stays],
+            }
+        )
+    return out
+
+
 def build_referral(
     conn: Connection, case_id: int, *, recipient: str, user: str, summary: str = ""
 ) -> dict[str, Any]:
-    """The report as a dict shaped like a CyberTipline submission."""
+    """The report as a dict shaped like a CyberTipline submission (schema: referral.schema.json)."""
     detail = get_case(conn, case_id)
     if detail is None:
         raise CaseError(f"no case {case_id}")
     keys = sorted(case_ad_keys(conn, case_id))
-    rows = sorted(ad_summaries(conn, keys).values(), key=lambda r: r.posted_at, reverse=True)
+    rows = sorted(ad_summaries(conn, keys).values(), key=lambda r: (r.posted_at, r.ad_key), reverse=True)
     listed = rows[:MAX_ADS]
     listed_keys = [r.ad_key for r in listed]
+    labels = {r.ad_key: f"{r.source} {r.ad_id}" for r in listed}
     found = extractions_for(conn, listed_keys, kinds=["phone", "email", "handle", "name", "age"])
     ident: dict[str, set[str]] = defaultdict(set)
     for values in found.values():
@@ -71,20 +186,12 @@ def build_referral(
             {"city": r.city, "state": r.state, "firstSeen": r.posted_at, "lastSeen": r.posted_at, "ads": 0},
         )
         v["lastSeen"], v["ads"] = r.posted_at, v["ads"] + 1
-    scores = scores_for_ads(conn, listed_keys)
-    indicators = []
-    for key in listed_keys:
-        score = scores.get(key)
-        for flag in score.flags if score is not None else []:
-            indicators.append(
-                {
-                    "adKey": key,
-                    "indicator": flag.indicator,
-                    "evidence": flag.evidence,
-                    "weight": flag.weight,
-                    "why": flag.note,
-                }
-            )
+    networks = _networks(conn, detail.network_ids())
+    in_network = {k: n["networkId"] for n in networks for k in n["adKeys"]}
+    direct = set(detail.ad_keys())
+    per_ad, shared = _indicators(listed, scores_for_ads(conn, listed_keys), labels)
+    tips = [t for t in (get_tip(conn, i) for i in detail.tip_ids()) if t is not None]
+    head = chain_head(conn)
     dates = [r.posted_at for r in rows]
     return {
         "report": {
@@ -101,6 +208,7 @@ def build_referral(
                 },
                 "caseId": case_id,
                 "caseTitle": detail.case.title,
+                "caseStatus": detail.case.status,
                 "analystSummary": summary.strip(),
             },
             "internetDetails": [
@@ -109,8 +217,13 @@ def build_referral(
                         "url": r.url,
                         "source": r.source,
                         "adId": r.ad_id,
+                        "adKey": r.ad_key,
                         "postedAt": r.posted_at,
                         "title": r.title,
+                        "city": r.city,
+                        "state": r.state,
+                        "attachedDirectly": r.ad_key in direct,
+                        "networkId": in_network.get(r.ad_key),
                     }
                 }
                 for r in listed
@@ -124,79 +237,15 @@ def build_referral(
                 "workingNames": sorted(ident["name"]),
                 "statedAges": sorted(ident["age"], key=lambda a: (len(a), a)),
             },
-            "networks": detail.network_ids(),
+            "networks": networks,
+            "tips": {"note": TIP_NOTE, "items": [_tip_entry(t) for t in tips]},
+            "caseNotes": [{"author": n["author"], "at": n["at"], "text": n["body"]} for n in detail.notes],
             "locationsOverTime": list(visits.values()),
-            "indicatorsOfPossibleMinor": {"note": INDICATOR_NOTE, "flags": indicators},
+            "indicatorsOfPossibleMinor": {"note": INDICATOR_NOTE, "flags": per_ad, "networkWide": shared},
+            "auditChain": {"seq": head.seq, "rowHash": head.row_hash, "note": CHAIN_NOTE},
             "hotlines": HOTLINES,
         }
     }
-
-
-def _font(pdf: FPDF) -> tuple[str, bool]:
-    regular, bold = _FONT_DIR / "DejaVuSans.ttf", _FONT_DIR / "DejaVuSans-Bold.ttf"
-    if regular.exists() and bold.exists():
-        pdf.add_font("DejaVu", "", str(regular))
-        pdf.add_font("DejaVu", "B", str(bold))
-        return "DejaVu", True
-    return "Helvetica", False
-
-
-def render_pdf(report: dict[str, Any]) -> bytes:
-    r = report["report"]
-    pdf = FPDF()
-    pdf.set_auto_page_break(auto=True, margin=15)
-    pdf.add_page()
-    family, unicode_ok = _font(pdf)
-
-    def clean(value: Any) -> str:
-        s = "" if value is None else str(value)
-        return s if unicode_ok else s.encode("latin-1", "replace").decode("latin-1")
-
-    def heading(title: str) -> None:
-        pdf.ln(2)
-        pdf.set_font(family, "B", 12)
-        pdf.multi_cell(0, 7, clean(title), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font(family, "", 9)
-
-    def line(value: Any) -> None:
-        pdf.multi_cell(0, 5, clean(value), new_x="LMARGIN", new_y="NEXT")
-
-    s = r["incidentSummary"]
-    pdf.set_font(family, "B", 15)
-    pdf.multi_cell(
-        0, 8, clean(f"Referral: {s['incidentType']} — case {s['caseId']}"), new_x="LMARGIN", new_y="NEXT"
-    )
-    pdf.set_font(family, "", 9)
-    line(f"Case: {s['caseTitle']}")
-    line(f"To: {r['recipient']}    From: {r['generatedBy']}    Generated: {r['generatedAt']}")
-    line(f"Postings: {s['incidentDateRange']['first']} to {s['incidentDateRange']['last']}")
-    if s["analystSummary"]:
-        heading("Analyst summary")
-        line(s["analystSummary"])
-    p = r["personOrUserReported"]
-    heading("Contact details in the ads")
-    line("Phones: " + (", ".join(p["phones"]) or "none"))
-    line("Emails: " + (", ".join(p["emails"]) or "none"))
-    line("Handles: " + (", ".join(p["screenNames"]) or "none"))
-    line("Working names: " + (", ".join(p["workingNames"]) or "none"))
-    line("Stated ages: " + (", ".join(p["statedAges"]) or "none"))
-    heading("Locations over time")
-    for v in r["locationsOverTime"] or [
-        {"city": "none placed", "state": "", "firstSeen": "", "lastSeen": "", "ads": 0}
-    ]:
-        line(f"{v['city']}, {v['state'] or ''}: {v['firstSeen']} to {v['lastSeen']} ({v['ads']} ads)")
-    heading("Indicators of a possible minor")
-    line(r["indicatorsOfPossibleMinor"]["note"])
-    for f in r["indicatorsOfPossibleMinor"]["flags"][:200]:
-        line(f"ad {f['adKey']}: {f['indicator']} (weight {f['weight']}) — “{f['evidence']}” {f['why']}")
-    heading(f"Ads ({r['adsListed']} of {r['adsTotal']})")
-    for item in r["internetDetails"]:
-        w = item["webPageIncident"]
-        line(f"{w['postedAt']}  {w['source']} {w['adId']}  {w['url'] or ''}")
-    heading("Hotlines")
-    for h in r["hotlines"]:
-        line(" · ".join(str(v) for v in h.values()))
-    return bytes(pdf.output())
 
 
 def export_referral(
@@ -229,9 +278,7 @@ def export_referral(
             )
         ).inserted_primary_key[0]  # type: ignore[index]
     )
-    from safeharbor.workspace.cases import _log
-
-    _log(conn, case_id, user, "referral", f"{fmt} to {recipient} sha256 {digest[:12]}…")
+    log_event(conn, case_id, user, "referral", f"{fmt} to {recipient} sha256 {digest[:12]}…")
     filename = f"safeharbor-referral-case{case_id}-{export_id}.{fmt}"
     return ReferralExport(export_id, filename, media_type, content, digest)
 

@@ -27,7 +27,7 @@ from sqlalchemy import Connection, delete, select, update
 from safeharbor.storage.backends import backend_for_url
 from safeharbor.storage.engine import Store
 from safeharbor.storage.times import format_time
-from safeharbor.tips.tables import tip_form_tokens, tip_identifiers, tips
+from safeharbor.tips.tables import tip_form_tokens, tip_history, tip_identifiers, tips
 from safeharbor.workspace.tables import (
     case_history,
     case_items,
@@ -73,6 +73,7 @@ def _delete(conn: Connection, tip_ids: Sequence[int], case_ids: Sequence[int]) -
     refs = [str(t) for t in tip_ids]
     if tip_ids:
         conn.execute(delete(tip_identifiers).where(tip_identifiers.c.tip_id.in_(tip_ids)))
+        conn.execute(delete(tip_history).where(tip_history.c.tip_id.in_(tip_ids)))
         conn.execute(delete(tip_form_tokens).where(tip_form_tokens.c.tip_id.in_(tip_ids)))
         conn.execute(
             delete(lead_reviews).where(lead_reviews.c.lead_type == "tip", lead_reviews.c.lead_ref.in_(refs))

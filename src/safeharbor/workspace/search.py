@@ -45,6 +45,15 @@ class SearchResult:
     normalised: str | None  # e.g. the E.164 form of a phone
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
+    offset: int = 0  # the hits are results offset+1 .. offset+len(hits) of total
+
+    @property
+    def first(self) -> int:
+        return self.offset + 1 if self.hits else 0
+
+    @property
+    def last(self) -> int:
+        return self.offset + len(self.hits)
 
 
 def normalise_phone(query: str) -> str | None:
@@ -67,7 +76,9 @@ def classify(query: str) -> tuple[str, str | None]:
     return "text", None
 
 
-def _keys_for_exact(conn: Connection, kind: str, value: str, limit: int) -> tuple[list[int], int]:
+def _keys_for_exact(
+    conn: Connection, kind: str, value: str, limit: int, offset: int = 0
+) -> tuple[list[int], int]:
     if kind == "image":
         base = select(ad_images.c.ad_key).where(ad_images.c.phash == value).distinct()
     else:
@@ -85,17 +96,23 @@ def _keys_for_exact(conn: Connection, kind: str, value: str, limit: int) -> tupl
                 .distinct()
             )
     total = int(conn.execute(select(func.count()).select_from(base.subquery())).scalar_one())
-    keys = list(conn.execute(base.order_by(base.selected_columns[0].desc()).limit(limit)).scalars())
+    ordered = base.order_by(base.selected_columns[0].desc()).limit(limit).offset(offset)
+    keys = list(conn.execute(ordered).scalars())
     return keys, total
 
 
-def _keys_for_text(conn: Connection, query: str, limit: int) -> tuple[list[int], int, dict[int, str]]:
-    found = backend_of(conn).search_text(conn, query, limit)
+def _keys_for_text(
+    conn: Connection, query: str, limit: int, offset: int = 0
+) -> tuple[list[int], int, dict[int, str]]:
+    found = backend_of(conn).search_text(conn, query, limit, offset)
     return found.keys, found.total, found.snippets
 
 
-def search(conn: Connection, query: str, *, kind: SearchKind = "auto", limit: int = 50) -> SearchResult:
-    """Ads matching `query`, newest or best first; snippets mark matches with \\x02 … \\x03."""
+def search(
+    conn: Connection, query: str, *, kind: SearchKind = "auto", limit: int = 50, offset: int = 0
+) -> SearchResult:
+    """Ads matching `query`, newest or best first, `limit` of them from `offset` (with the total);
+    snippets mark matches with \\x02 … \\x03."""
     query = query.strip()[:300]
     if not query:
         return SearchResult(query=query, kind="text", normalised=None)
@@ -113,12 +130,12 @@ def search(conn: Connection, query: str, *, kind: SearchKind = "auto", limit: in
         taken, normalised = "text", None
     snippets: dict[int, str] = {}
     if taken == "text":
-        keys, total, snippets = _keys_for_text(conn, query, limit)
+        keys, total, snippets = _keys_for_text(conn, query, limit, offset)
     elif normalised is None:
         keys, total = [], 0
     else:
-        keys, total = _keys_for_exact(conn, taken, normalised, limit)
-    result = SearchResult(query=query, kind=taken, normalised=normalised, total=total)
+        keys, total = _keys_for_exact(conn, taken, normalised, limit, offset)
+    result = SearchResult(query=query, kind=taken, normalised=normalised, total=total, offset=offset)
     if not keys:
         return result
     rows = ad_summaries(conn, keys, with_body=True)

@@ -72,6 +72,12 @@ def check_totp(secret: str, code: str, at: datetime) -> int | None:
     return None
 
 
+def _update_user(conn: Connection, user_id: int, *conditions: ColumnElement[bool], **values: object) -> bool:
+    """One conditional UPDATE of a user's row: True when it applied (the row count decides each race)."""
+    statement = update(users).where(users.c.user_id == user_id, *conditions).values(**values)
+    return conn.execute(statement).rowcount == 1
+
+
 def _find(store: Store, username: str) -> Row[tuple[object, ...]] | None:
     try:
         name = normalise_username(username)
@@ -83,17 +89,14 @@ def _find(store: Store, username: str) -> Row[tuple[object, ...]] | None:
 
 def _claim_slot(store: Store, user_id: int, at: str) -> bool:
     with store.begin() as conn:
-        claimed = conn.execute(
-            update(users)
-            .where(
-                users.c.user_id == user_id,
-                users.c.disabled.is_(False),
-                _unlocked(at),
-                users.c.failed_logins < MAX_FAILED_LOGINS,
-            )
-            .values(failed_logins=users.c.failed_logins + 1)
+        return _update_user(
+            conn,
+            user_id,
+            users.c.disabled.is_(False),
+            _unlocked(at),
+            users.c.failed_logins < MAX_FAILED_LOGINS,
+            failed_logins=users.c.failed_logins + 1,
         )
-        return claimed.rowcount == 1
 
 
 def _evaluate(row: Row[tuple[object, ...]], password: str, code: str, at: datetime) -> tuple[str, int | None]:
@@ -112,11 +115,11 @@ def _evaluate(row: Row[tuple[object, ...]], password: str, code: str, at: dateti
 def _open_session(conn: Connection, user_id: int, step: int | None, at: datetime) -> tuple[str, str] | None:
     stamp = format_time(at)
     values: dict[str, object] = {"failed_logins": 0, "locked_until": None, "last_login_at": stamp}
-    conditions = [users.c.user_id == user_id, users.c.disabled.is_(False), _unlocked(stamp)]
+    conditions = [users.c.disabled.is_(False), _unlocked(stamp)]
     if step is not None:
         values["totp_last_step"] = step
         conditions.append(or_(users.c.totp_last_step.is_(None), users.c.totp_last_step < step))
-    if conn.execute(update(users).where(*conditions).values(**values)).rowcount != 1:
+    if not _update_user(conn, user_id, *conditions, **values):
         return None
     session_id, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     conn.execute(
@@ -142,13 +145,14 @@ def _why_refused(store: Store, user_id: int, at: str) -> str:
 
 
 def _lock_if_due(conn: Connection, user_id: int, at: datetime) -> bool:
-    stamp = format_time(at)
-    locked = conn.execute(
-        update(users)
-        .where(users.c.user_id == user_id, users.c.failed_logins >= MAX_FAILED_LOGINS, _unlocked(stamp))
-        .values(locked_until=format_time(at + timedelta(minutes=LOCKOUT_MINUTES)), failed_logins=0)
+    return _update_user(
+        conn,
+        user_id,
+        users.c.failed_logins >= MAX_FAILED_LOGINS,
+        _unlocked(format_time(at)),
+        locked_until=format_time(at + timedelta(minutes=LOCKOUT_MINUTES)),
+        failed_logins=0,
     )
-    return locked.rowcount == 1
 
 
 def authenticate(

@@ -14,6 +14,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from safeharbor.web.public.i18n import lang_of, strings
 from safeharbor.web.public.routes import _page, router
+from safeharbor.web.workspace import errors as workspace_errors
 from safeharbor.web.workspace import routes as workspace
 
 static_dir = Path(__file__).parent / "static"
@@ -30,6 +31,8 @@ def setup(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def not_found_page(request: Request, exc: StarletteHTTPException) -> Response:
         first = request.url.path.strip("/").split("/", 1)[0]
+        if first != "static" and workspace.owns(request) and workspace_errors.wants_page(request):
+            return workspace_errors.http_error(request, exc)
         wants_html = "text/html" in request.headers.get("accept", "")
         if exc.status_code == 404 and wants_html and first not in WORKSPACE_PREFIXES:
             title = strings(lang_of(request))["not_found_title"]

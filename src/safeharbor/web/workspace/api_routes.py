@@ -1,15 +1,21 @@
-"""The workspace's JSON API: leads, search, an ad, and a network's graph and map (for network.js)."""
+"""The workspace's JSON API: leads, search, an ad, and a network's graph and map (for network.js).
+
+Every route declares its response model (api_models.py), so /api/openapi.json documents each schema.
+"""
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
-
 from fastapi import APIRouter, HTTPException, Request
-from fastapi.responses import JSONResponse, Response
 
 from safeharbor.link.queries import network_graph
 from safeharbor.web.deps import AccessDep, ConnDep
+from safeharbor.web.workspace.api_models import (
+    AdDetailOut,
+    LeadsOut,
+    NetworkGraphOut,
+    NetworkMapOut,
+    SearchOut,
+)
 from safeharbor.web.workspace.cytoscape import cytoscape_elements
 from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
@@ -23,67 +29,55 @@ from safeharbor.workspace.search import search as run_search
 router = APIRouter(prefix="/api")
 
 
-def _plain(value: Any) -> Any:
-    """Dataclasses, tuples and datetimes as JSON-ready values."""
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: _plain(getattr(value, f.name)) for f in dataclasses.fields(value)}
-    if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple | set | frozenset):
-        return [_plain(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat()
-    return value
-
-
-@router.get("/networks/{network_id}/graph")
+@router.get("/networks/{network_id}/graph", response_model_exclude_unset=True)
 @rule("network.read", "network.graph", "network", "network_id")
-def api_graph(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> Response:
+def api_graph(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> NetworkGraphOut:
     graph = network_graph(
         conn, network_id
     )  # (network_record is slow on big stores; no nodes means no network)
     if not graph.nodes:
         raise HTTPException(404, "no such network")
     elements = cytoscape_elements(graph, lambda key: url_path(request, "ad_page", ad_key=key))
-    return JSONResponse({"network": network_id, "elements": elements})
+    # Built from the elements' dicts: an identifier's node has no ad fields (unset, so left out).
+    return NetworkGraphOut.model_validate({"network": network_id, "elements": elements})
 
 
 @router.get("/networks/{network_id}/map")
 @rule("network.read", "network.map", "network", "network_id")
-def api_map(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> Response:
-    view = network_view(conn, network_id, max_ads=0)
+def api_map(access: AccessDep, conn: ConnDep, network_id: str) -> NetworkMapOut:
+    view = network_view(conn, network_id, max_ads=0, with_templates=False)
     if view is None:
         raise HTTPException(404, "no such network")
-    return JSONResponse({"network": network_id, "stays": _plain(view.stays)})
+    return NetworkMapOut.model_validate({"network": network_id, "stays": view.stays})
 
 
 @router.get("/leads")
 @rule("lead.read", "leads.view", "lead")
-def api_leads(access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0) -> Response:
+def api_leads(access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0) -> LeadsOut:
     rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=max(offset, 0))
     access.note(detail=f"{len(rows)} leads, offset {offset}")
-    return JSONResponse({"leads": _plain(rows), "offset": offset})
+    return LeadsOut.model_validate({"leads": rows, "offset": offset})
 
 
 @router.get("/search")
 @rule("search", "search", "ads")
-def api_search(access: AccessDep, conn: ConnDep, q: str = "", kind: SearchKind = "auto") -> Response:
+def api_search(access: AccessDep, conn: ConnDep, q: str = "", kind: SearchKind = "auto") -> SearchOut:
     result = run_search(conn, q, kind=kind, limit=100)
     access.note(detail=f"{result.kind} {q[:100]!r}: {result.total} hits")
-    return JSONResponse(_plain(result))
+    return SearchOut.model_validate(result)
 
 
 @router.get("/ads/{ad_key}")
 @rule("ad.read", "ad.view", "ad", "ad_key")
-def api_ad(access: AccessDep, conn: ConnDep, ad_key: int) -> Response:
+def api_ad(access: AccessDep, conn: ConnDep, ad_key: int) -> AdDetailOut:
     view = ad_view(conn, ad_key)
     if view is None:
         raise HTTPException(404, "no such ad")
-    return JSONResponse(
+    return AdDetailOut.model_validate(
         {
-            "ad": _plain(view.ad),
-            "entities": _plain(view.entities),
-            "flags": _plain(view.flags),
+            "ad": view.ad,
+            "entities": view.entities,
+            "flags": view.flags,
             "risk": view.risk,
             "network": view.network_id,
             "versions": view.versions,

@@ -9,9 +9,10 @@ from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
 from safeharbor.storage import Store
+from safeharbor.tips import get_tip
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import CasePage, CasesPage
-from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.guard import Access, rule
 from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.accounts import list_users
@@ -49,17 +50,25 @@ def create_case(
         with store.begin() as conn:
             case_id = case_ops.open_case(conn, title=title, user=access.username, items=items)
     except case_ops.CaseError as exc:
-        raise HTTPException(422, str(exc)) from exc
+        access.note(outcome="refused", detail=str(exc)[:200])
+        raise HTTPException(422, f"The case was not opened: {exc}.") from exc
     access.note(object_id=str(case_id), detail=f"from {item_type} {item_ref}".strip() if items else None)
     return _back(request, case_id)
 
 
-@router.get("/cases/{case_id}")
-@rule("case.read", "case.view", "case", "case_id")
-def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: int) -> Response:
+def _case_page(
+    request: Request,
+    access: Access,
+    conn: Connection,
+    case_id: int,
+    *,
+    error: str | None = None,
+    kept: dict[str, str] | None = None,
+) -> Response:
     detail = case_ops.get_case(conn, case_id)
     if detail is None:
-        raise HTTPException(404, "no such case")
+        raise HTTPException(404, f"There is no case {case_id}.")
+    attached = [t for t in (get_tip(conn, i, with_matches=False) for i in detail.tip_ids()) if t is not None]
     context = CasePage(
         detail=detail,
         exports=list_exports(conn, case_id),
@@ -67,18 +76,38 @@ def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: int) 
         statuses=case_ops.STATUSES,
         outcomes=list(case_ops.OUTCOMES),
         hotlines=HOTLINES,
+        tips=attached,
+        error=error,
+        kept=kept or {},
     )
-    return render(request, access, context)
+    return render(request, access, context, status_code=422 if error else 200)
 
 
-def _change(request: Request, store: Store, case_id: int, change: Callable[[Connection], object]) -> Response:
-    """Apply one change to a case in its own transaction, then go back to the case page."""
+@router.get("/cases/{case_id}")
+@rule("case.read", "case.view", "case", "case_id")
+def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: int) -> Response:
+    return _case_page(request, access, conn, case_id)
+
+
+def _change(
+    request: Request,
+    access: Access,
+    store: Store,
+    case_id: int,
+    change: Callable[[Connection], object],
+    kept: dict[str, str] | None = None,
+) -> Response:
+    """Apply one change to a case in its own transaction, then go back to the case page; a refused
+    change shows the case page again with the reason and what was typed (nothing else is lost)."""
     try:
         with store.begin() as conn:
             change(conn)
     except case_ops.CaseError as exc:
-        status = 404 if str(exc).startswith("no case") else 422
-        raise HTTPException(status, str(exc)) from exc
+        if str(exc).startswith("no case"):
+            raise HTTPException(404, f"There is no case {case_id}.") from exc
+        access.note(outcome="refused", detail=str(exc)[:200])
+        with store.connect() as conn:
+            return _case_page(request, access, conn, case_id, error=str(exc), kept=kept)
     return _back(request, case_id)
 
 
@@ -92,12 +121,14 @@ def add_item(
     item_type: str = Form(...),
     item_ref: str = Form(...),
 ) -> Response:
-    access.note(detail=f"{item_type} {item_ref}")
+    access.note(detail=f"{item_type} {item_ref[:200]}")
     return _change(
         request,
+        access,
         store,
         case_id,
         lambda c: case_ops.attach(c, case_id, item_type=item_type, ref=item_ref, user=access.username),
+        {"item_type": item_type, "item_ref": item_ref},
     )
 
 
@@ -114,6 +145,7 @@ def remove_item(
     access.note(detail=f"{item_type} {item_ref}")
     return _change(
         request,
+        access,
         store,
         case_id,
         lambda c: case_ops.detach(c, case_id, item_type=item_type, ref=item_ref, user=access.username),
@@ -126,7 +158,12 @@ def add_note(
     request: Request, access: AccessDep, store: StoreDep, case_id: int, body: str = Form(...)
 ) -> Response:
     return _change(
-        request, store, case_id, lambda c: case_ops.add_note(c, case_id, body=body, user=access.username)
+        request,
+        access,
+        store,
+        case_id,
+        lambda c: case_ops.add_note(c, case_id, body=body, user=access.username),
+        {"body": body},
     )
 
 
@@ -138,6 +175,7 @@ def assign_case(
     access.note(detail=assignee)
     return _change(
         request,
+        access,
         store,
         case_id,
         lambda c: case_ops.assign(c, case_id, assignee=assignee, user=access.username),
@@ -157,6 +195,7 @@ def case_status(
     access.note(detail=f"{status} {outcome}".strip())
     return _change(
         request,
+        access,
         store,
         case_id,
         lambda c: case_ops.set_status(
@@ -168,10 +207,11 @@ def case_status(
 @router.post("/cases/{case_id}/referral")
 @rule("referral.export", "referral.export", "case", "case_id")
 def referral(
+    request: Request,
     access: AccessDep,
     store: StoreDep,
     case_id: int,
-    recipient: str = Form(...),
+    recipient: str = Form(""),
     fmt: str = Form("pdf"),
     summary: str = Form(""),
 ) -> Response:
@@ -181,7 +221,12 @@ def referral(
                 conn, case_id, recipient=recipient, user=access.username, fmt=fmt, summary=summary
             )
     except case_ops.CaseError as exc:
-        raise HTTPException(404 if str(exc).startswith("no case") else 422, str(exc)) from exc
+        if str(exc).startswith("no case"):
+            raise HTTPException(404, f"There is no case {case_id}.") from exc
+        access.note(outcome="refused", detail=str(exc)[:200])
+        kept = {"recipient": recipient, "summary": summary, "fmt": fmt}
+        with store.connect() as conn:
+            return _case_page(request, access, conn, case_id, error=str(exc), kept=kept)
     access.note(detail=f"export {export.export_id} {fmt} to {recipient[:80]} sha256 {export.sha256}")
     return Response(
         export.content,

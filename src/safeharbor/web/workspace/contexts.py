@@ -7,12 +7,14 @@ every page gets). A template reads these fields and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from safeharbor.link.evidence import EdgeEvidence
 from safeharbor.link.queries import NetworkRecord
+from safeharbor.score.phrase_store import StoredPhrase
 from safeharbor.tips import Tip
+from safeharbor.workspace.accounts import User
 from safeharbor.workspace.adview import AdView
 from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
@@ -20,7 +22,24 @@ from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
 from safeharbor.workspace.netview import NetworkView
 from safeharbor.workspace.search import SearchResult
+from safeharbor.workspace.tiplinks import TipLink
 from safeharbor.workspace.watches import Watch, WatchTarget
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """One page of a long list: where it starts and how many rows a full page has ("more" links)."""
+
+    offset: int
+    page_size: int
+
+
+@dataclass(frozen=True, slots=True)
+class InCases:
+    """The cases an item is in, and the open ones this user may add it to (none if they may not edit)."""
+
+    in_cases: list[int]
+    open_cases: list[CaseSummary]
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,16 +52,16 @@ class LoginPage:
 
 
 @dataclass(frozen=True, slots=True)
-class LeadsPage:
+class LeadsPage(Listing):
     template: ClassVar[str] = "leads.html"
     rows_template: ClassVar[str] = "leads_rows.html"  # the next page of rows, for htmx
     rows: list[LeadRow]
     filters: LeadFilters
     choices: dict[str, list[str]]
-    offset: int
-    page_size: int
     tips: list[Tip]  # the newest few, above the queue
     query: str  # the filters as a query string, for "more"
+    tip_links: dict[str, list[TipLink]] = field(default_factory=dict)  # network id / "ad:KEY" -> tips
+    export_query: str = ""  # the filters without the paging offset, for the CSV download
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,33 +82,30 @@ class SearchPage:
     q: str
     kind: str
     result: SearchResult | None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
-class AdPage:
+class AdPage(InCases):
     template: ClassVar[str] = "ad.html"
     view: AdView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]  # cases this user may attach the ad to
     review: dict[str, Any] | None
     watch_targets: list[WatchTarget]
+    tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this ad
 
 
 @dataclass(frozen=True, slots=True)
-class NetworksPage:
+class NetworksPage(Listing):
     template: ClassVar[str] = "networks.html"
     networks: list[NetworkRecord]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
-class NetworkPage:
+class NetworkPage(InCases):
     template: ClassVar[str] = "network.html"
     view: NetworkView
-    in_cases: list[int]
-    open_cases: list[CaseSummary]
     watch_targets: list[WatchTarget]
+    tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this network
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,11 +120,9 @@ class WhyLinked:
 
 
 @dataclass(frozen=True, slots=True)
-class TipsPage:
+class TipsPage(Listing):
     template: ClassVar[str] = "tips.html"
     tips: list[Tip]
-    offset: int
-    page_size: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,6 +130,9 @@ class TipPage:
     template: ClassVar[str] = "tip.html"
     tip: Tip
     in_cases: list[int]
+    statuses: tuple[str, ...] = ()
+    history: list[dict[str, Any]] = field(default_factory=list)
+    error: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +153,20 @@ class CasePage:
     statuses: tuple[str, ...]
     outcomes: list[str]
     hotlines: list[dict[str, str]]
+    tips: list[Tip] = field(default_factory=list)  # the attached tips, in full
+    error: str | None = None  # why the last change was refused (the form keeps what was typed)
+    kept: dict[str, str] = field(default_factory=dict)  # what was typed, by form field
+
+
+@dataclass(frozen=True, slots=True)
+class ErrorPage:
+    """A workspace request that could not be served, said in words (never a raw JSON page)."""
+
+    template: ClassVar[str] = "error.html"
+    status: int
+    title: str
+    message: str
+    back: str | None  # where to go from here
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +178,11 @@ class AuditPage:
     user_filter: str
     action_filter: str
     outcome_filter: str
+    since_filter: str = ""
+    until_filter: str = ""
+    query: str = ""  # the filters as a query string, for the CSV link and paging
+    date_error: str | None = None
+    page_size: int = 100
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,6 +218,41 @@ class LearningPage:
     error: str | None
 
 
+@dataclass(frozen=True, slots=True)
+class PhrasesPage:
+    """Phrases proposed from reviews (with their counts) and those accepted into the catalogue."""
+
+    template: ClassVar[str] = "phrases.html"
+    proposed: list[StoredPhrase]
+    accepted: list[StoredPhrase]
+    indicators: list[str]  # ad-level indicator ids to accept into
+    can_accept: bool
+    message: str | None
+    error: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class UsersPage:
+    template: ClassVar[str] = "users.html"
+    users: list[User]
+    roles: tuple[str, ...]
+    min_length: int
+    message: str | None = None
+    error: str | None = None
+    form: dict[str, str] | None = None  # what was typed (never a password), kept when refused
+    secret: tuple[str, str, str] | None = None  # (user, TOTP secret, otpauth URI), shown once
+
+
+@dataclass(frozen=True, slots=True)
+class MessagePage:
+    """A short page saying what happened (an action refused, and why), with the way back."""
+
+    template: ClassVar[str] = "message.html"
+    title: str
+    message: str
+    back_url: str
+
+
 PageContext = (
     LoginPage
     | LeadsPage
@@ -196,7 +267,11 @@ PageContext = (
     | CasesPage
     | CasePage
     | AuditPage
+    | ErrorPage
     | LearningPage
+    | PhrasesPage
     | AlertsPage
     | WatchesPage
+    | UsersPage
+    | MessagePage
 )

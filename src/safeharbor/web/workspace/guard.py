@@ -46,6 +46,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "referral.export": EDITORS,
     "tip.read": ALL_ROLES,
     "audit.read": frozenset({"admin"}),
+    "user.admin": frozenset({"admin"}),
     "model.read": ALL_ROLES,
     "model.fit": EDITORS,  # re-fit weights from reviews; accept proposed phrases into the catalogue
     "alert.read": ALL_ROLES,  # watches and alerts are each analyst's own
@@ -214,7 +215,9 @@ def require(
         pending = request.scope.get(_AUDIT_KEY)
         if pending is not None:
             pending.update(user=user, **row)
-        return Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        access = Access(user=session.user, csrf_token=session.csrf_token, request=request)
+        request.state.workspace_access = access  # so an error page still shows who is signed in
+        return access
 
     return dependency
 
@@ -280,8 +283,10 @@ def audit_middleware(store_of: Callable[[Request], Store]) -> Middleware:
     return write_pending
 
 
-def login_redirect_response(exc: LoginRedirect) -> Response:
-    target = "/login?next=" + quote(exc.target, safe="") + ("&expired=1" if exc.expired else "")
+def login_redirect_response(request: Request, exc: LoginRedirect) -> Response:
+    """To the sign-in form (its path from the router), coming back to the page asked for afterwards."""
+    query = "next=" + quote(exc.target, safe="") + ("&expired=1" if exc.expired else "")
+    target = f"{request.app.url_path_for('login_form')}?{query}"
     response = Response(status_code=303, headers={"Location": target})
     if exc.expired:
         response.delete_cookie(SESSION_COOKIE, path="/")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
@@ -12,8 +14,12 @@ from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
 from safeharbor.web.workspace.render import is_htmx, render, url_path
 from safeharbor.workspace.leads import filter_choices, lead_queue, set_review
+from safeharbor.workspace.teaching import teaching_rows
+from safeharbor.workspace.tiplinks import links_by_lead
 
 router = APIRouter()
+# Tips read per lead page to show on the leads they match (the newest open ones; each is matched).
+RECENT_TIPS = 10
 
 
 @router.get("/workspace")
@@ -28,15 +34,21 @@ def leads_page(
     request: Request, access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0
 ) -> Response:
     offset = max(offset, 0)
-    rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=offset)
+    if filters.teach and filters.reviewed != "yes":
+        rows = teaching_rows(conn, filters, limit=PAGE_SIZE, offset=offset)
+    else:
+        rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=offset)
+    recent = [t for t in list_tips(conn, limit=RECENT_TIPS) if t.status != "closed"]
     context = LeadsPage(
         rows=rows,
         filters=filters,
         choices=filter_choices(conn),
         offset=offset,
         page_size=PAGE_SIZE,
-        tips=list_tips(conn, limit=5) if offset == 0 else [],
+        tips=recent[:5] if offset == 0 else [],
         query=request.url.query,
+        tip_links=links_by_lead(recent),
+        export_query=urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"]),
     )
     access.note(detail=f"{len(rows)} leads, offset {offset}")
     return render(request, access, context, template=LeadsPage.rows_template if is_htmx(request) else None)

@@ -1,19 +1,22 @@
-"""Learning from review: what the ranking learnt, and the re-fit action (admins and analysts)."""
+"""Learning from review: what the ranking learnt and the re-fit action; proposed phrases and accepting
+one into the catalogue (re-fit and accept: admins and analysts)."""
 
 from __future__ import annotations
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
+from sqlalchemy import Connection
 
-from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
 from safeharbor.score.model import active_model
+from safeharbor.score.phrase_store import ACCEPTED, PROPOSED, corpus_catalogue, list_phrases
 from safeharbor.storage.engine import Store
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
-from safeharbor.web.workspace.contexts import LearningPage
+from safeharbor.web.workspace.contexts import LearningPage, PhrasesPage
 from safeharbor.web.workspace.guard import Access, rule
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace.learning import learn_from_reviews, model_history, review_labels
+from safeharbor.workspace.phrasebook import accept, accepted_detail, propose_phrases
 
 router = APIRouter()
 
@@ -21,7 +24,7 @@ router = APIRouter()
 def _page(store: Store, access: Access, result: list[str], error: str | None) -> LearningPage:
     with store.connect() as conn:
         labels = review_labels(conn)
-        in_use = active_model(conn, load_catalogue()).origin
+        in_use = active_model(conn, corpus_catalogue(conn)).origin
         history = model_history(conn)
     confirmed = sum(labels.values())
     return LearningPage(
@@ -58,3 +61,50 @@ def learning_fit(
     )
     lines = report.lines() + (done.rescored.lines() if done.rescored else [])
     return render(request, access, _page(store, access, lines, None))
+
+
+def _phrases(
+    conn: Connection, access: Access, message: str | None, error: str | None, *, fresh: bool
+) -> PhrasesPage:
+    proposed = propose_phrases(conn) if fresh else list_phrases(conn, PROPOSED)
+    return PhrasesPage(
+        proposed=proposed,
+        accepted=list_phrases(conn, ACCEPTED),
+        indicators=[
+            i.id for i in corpus_catalogue(conn).of_level("ad") if not i.detector or i.patterns.words
+        ],
+        can_accept=access.can("model.fit"),
+        message=message,
+        error=error,
+    )
+
+
+@router.get("/phrases")
+@rule("model.read", "phrases.view", "phrase")
+def phrases_page(request: Request, access: AccessDep, store: StoreDep) -> Response:
+    with store.begin() as conn:  # proposals are recomputed from the reviews so far and stored (ids)
+        context = _phrases(conn, access, None, None, fresh=True)
+    return render(request, access, context)
+
+
+@router.post("/phrases/accept")
+@rule("model.fit", "phrase.accept", "phrase")
+def phrases_accept(
+    request: Request,
+    access: AccessDep,
+    store: StoreDep,
+    phrase_id: int = Form(...),
+    indicator: str = Form(...),
+) -> Response:
+    access.note(object_id=str(phrase_id))
+    try:
+        with store.begin() as conn:
+            done = accept(conn, phrase_id, indicator=indicator, user=access.username, audit=False)
+    except ValueError as exc:
+        access.note(outcome="refused", detail=str(exc)[:200])
+        with store.connect() as conn:
+            return render(request, access, _phrases(conn, access, None, str(exc), fresh=False))
+    access.note(detail=accepted_detail(done)[:200])
+    message = f"Accepted “{done.phrase}” into {done.indicator}: the next analyze flags ads with it."
+    with store.connect() as conn:
+        return render(request, access, _phrases(conn, access, message, None, fresh=False))

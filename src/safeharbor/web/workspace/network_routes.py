@@ -7,12 +7,13 @@ from fastapi.responses import Response
 
 from safeharbor.link.queries import list_networks, why_linked
 from safeharbor.web.deps import AccessDep, ConnDep
+from safeharbor.web.workspace.case_links import case_links
 from safeharbor.web.workspace.contexts import NetworkPage, NetworksPage, WhyLinked
 from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE
 from safeharbor.web.workspace.render import render
-from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.netview import network_view
+from safeharbor.workspace.tiplinks import tips_for_network
 from safeharbor.workspace.watches import watch_targets
 
 router = APIRouter()
@@ -32,10 +33,11 @@ def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id:
     if view is None:
         raise HTTPException(404, "no such network")
     rec = view.record
+    in_cases, open_cases = case_links(conn, access, "network", network_id)
     context = NetworkPage(
         view=view,
-        in_cases=case_ops.cases_for_item(conn, "network", network_id),
-        open_cases=case_ops.list_cases(conn, status="open", limit=50) if access.can("case.write") else [],
+        in_cases=in_cases,
+        open_cases=open_cases,
         watch_targets=watch_targets(
             conn,
             access.username,
@@ -45,6 +47,7 @@ def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id:
             + [("handle", h) for h in rec.handles]
             + [("image", h) for h in rec.image_hashes],
         ),
+        tip_links=tips_for_network(conn, rec),
     )
     return render(request, access, context)
 

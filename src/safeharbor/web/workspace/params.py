@@ -19,6 +19,7 @@ def lead_filters(
     source: str = "",
     indicator: str = "",
     reviewed: str = "no",
+    teach: str = "",
 ) -> LeadFilters:
     """The lead queue's filters from the query string (empty: no filter; an unknown `reviewed`: "no")."""
     return LeadFilters(
@@ -29,6 +30,7 @@ def lead_filters(
         source=source or None,
         indicator=indicator or None,
         reviewed="yes" if reviewed == "yes" else "all" if reviewed == "all" else "no",
+        teach=teach not in ("", "0"),
     )
 
 

@@ -10,6 +10,8 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
+from fastapi.exception_handlers import request_validation_exception_handler
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import Response
 from fastapi.routing import APIRoute
 
@@ -20,11 +22,14 @@ from safeharbor.web.workspace import (
     audit_routes,
     auth_routes,
     case_routes,
+    errors,
     leads_routes,
     learning_routes,
     network_routes,
+    queue_routes,
     search_routes,
     tip_routes,
+    user_routes,
     watch_routes,
 )
 from safeharbor.web.workspace.guard import (
@@ -40,6 +45,7 @@ static_dir = Path(__file__).parent / "static"
 _ROUTERS = [
     auth_routes.router,
     leads_routes.router,
+    queue_routes.router,
     search_routes.router,
     ad_routes.router,
     tip_routes.router,
@@ -49,6 +55,7 @@ _ROUTERS = [
     network_routes.router,
     api_routes.router,
     watch_routes.router,
+    user_routes.router,
 ]
 _ROUTES = [route for sub in _ROUTERS for route in sub.routes]
 # Every route but signing in and out states its access rule and takes the access dependency.
@@ -64,6 +71,11 @@ def path_prefixes() -> frozenset[str]:
     return frozenset(
         route.path.strip("/").split("/", 1)[0] for route in _ROUTES if isinstance(route, APIRoute)
     )
+
+
+def owns(request: Request) -> bool:
+    """True when the request's path belongs to the workspace (its errors are workspace pages)."""
+    return request.url.path.strip("/").split("/", 1)[0] in _PREFIXES
 
 
 def no_store_middleware(prefixes: frozenset[str]) -> Middleware:
@@ -85,8 +97,16 @@ def setup(app: FastAPI) -> None:
     app.middleware("http")(no_store_middleware(path_prefixes()))
 
     @app.exception_handler(LoginRedirect)
-    async def _to_login(_request: Request, exc: LoginRedirect) -> Response:
-        return login_redirect_response(exc)
+    async def _to_login(request: Request, exc: LoginRedirect) -> Response:
+        return login_redirect_response(request, exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        if owns(request) and errors.wants_page(request):
+            return errors.validation_error(request, exc)
+        return await request_validation_exception_handler(request, exc)
 
 
-__all__ = ["path_prefixes", "router", "setup", "static_dir"]
+_PREFIXES = path_prefixes()
+
+__all__ = ["owns", "path_prefixes", "router", "setup", "static_dir"]

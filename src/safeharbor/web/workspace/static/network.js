@@ -61,6 +61,20 @@
     return node;
   }
 
+  var MAP_W = 975, MAP_H = 610, MIN_W = 260;
+  function zoomBox(points) {
+    if (!points.length) { return null; }
+    var xs = points.map(function (p) { return p[0]; }), ys = points.map(function (p) { return p[1]; });
+    var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs);
+    var y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
+    var w = Math.max((x1 - x0) * 1.3, (y1 - y0) * 1.3 * MAP_W / MAP_H, MIN_W);
+    w = Math.min(w, MAP_W);
+    var h = w * MAP_H / MAP_W;
+    var cx = (x0 + x1) / 2, cy = (y0 + y1) / 2;
+    var x = Math.max(0, Math.min(MAP_W - w, cx - w / 2)), y = Math.max(0, Math.min(MAP_H - h, cy - h / 2));
+    return [x, y, w, h];
+  }
+
   function drawMap(svg) {
     Promise.all([getJSON(svg.getAttribute("data-atlas")), getJSON(svg.getAttribute("data-src"))]).then(function (both) {
       var us = both[0], stays = both[1].stays || [];
@@ -79,6 +93,14 @@
         if (prev) { el("line", { x1: prev[0], y1: prev[1], x2: p[0], y2: p[1], "class": "leg" }, route); }
         prev = p;
       });
+      // Zoom to the network's region: the box around its cities, padded, never closer than a few
+      // states across, in the map's own proportions. Markers are drawn at the zoomed scale.
+      var box = zoomBox(points.filter(Boolean));
+      var scale = box ? Math.min(1, 1.6 * box[2] / 975) : 1;  // markers a little larger when zoomed in
+      if (box) {
+        svg.setAttribute("viewBox", box.map(function (v) { return v.toFixed(1); }).join(" "));
+        svg.setAttribute("data-zoomed", (box[2] / 975).toFixed(3));  // the share of the US width shown
+      }
       // One marker per city (a circuit revisits cities), sized by its ads, listing every visit on hover.
       var cities = {};
       points.forEach(function (p, i) {
@@ -90,7 +112,7 @@
       });
       Object.keys(cities).forEach(function (key) {
         var c = cities[key], s = c.stay;
-        var dot = el("g", { "class": "stop", transform: "translate(" + c.p[0] + "," + c.p[1] + ")" }, route);
+        var dot = el("g", { "class": "stop", transform: "translate(" + c.p[0] + "," + c.p[1] + ") scale(" + scale + ")" }, route);
         var circle = el("circle", { r: Math.min(5 + Math.sqrt(c.ads || 1) * 1.5, 16) }, dot);
         var t = el("title", {}, circle); t.textContent = s.city + ", " + s.state + "\n" + c.visits.join("\n");
         var n = el("text", { x: 0, y: 4, "class": "stop-n" }, dot); n.textContent = String(c.visits.length);

@@ -1,0 +1,176 @@
+"""Learning curves: lead-level ranking after 0, 25, 50, 100, 200 simulated reviews.
+
+A simulated reviewer answers from the ground truth (a lead involves a child victim when any of its ads
+does): in batches of 25 it confirms or dismisses leads exactly as `set_review` does in the workspace,
+then `learn_from_reviews` re-fits the weights (docs/learning.md) and re-scores the corpus. Two ways of
+choosing the leads to review:
+  - top:   the top of the unreviewed queue (what an analyst reads anyway);
+  - teach: the active-learning order (`safeharbor leads --teach`, score/teach.py).
+After each budget it reports, over every lead of the corpus as the queue ranks them (reviewed ones
+included, ranked by the model, not by their labels), ROC AUC and precision@k with k = the number of
+leads involving a child victim. Each strategy works on its own copy of the analysed store.
+
+Used by `bench/risk.py --learning-curve` (per world shift); standalone:
+  .venv/bin/python bench/learning_curve.py [--ads 6000] [--seed 5150]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import shutil
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+from sqlalchemy import select
+
+from safeharbor.demo import generate
+from safeharbor.ingest.run import ingest_file
+from safeharbor.pipeline import analyze
+from safeharbor.score.learn import NotEnoughReviews
+from safeharbor.score.tables import score_lead_ads, score_leads
+from safeharbor.storage.schema import ads
+from safeharbor.store import Store, open_store
+from safeharbor.workspace.leads import LeadFilters, lead_queue, set_review
+from safeharbor.workspace.learning import learn_from_reviews
+from safeharbor.workspace.teaching import teaching
+
+BUDGETS = (0, 25, 50, 100, 200)
+BATCH = 25
+STRATEGIES = ("top", "teach")
+Truth = dict[tuple[str, str], dict[str, Any]]
+
+
+def read_truth(folder: Path) -> Truth:
+    with (folder / "truth.jsonl").open(encoding="utf-8") as fh:
+        return {(r["source"], r["id"]): r for r in map(json.loads, fh) if r}
+
+
+def lead_truth(store: Store, truth: Truth) -> dict[str, bool]:
+    """lead_id -> involves a child victim (any of its ads)."""
+    with store.connect() as conn:
+        minor = {
+            key: bool(truth.get((src, ad_id), {}).get("minor"))
+            for key, src, ad_id in conn.execute(select(ads.c.ad_key, ads.c.source, ads.c.ad_id))
+        }
+        out: dict[str, bool] = defaultdict(bool)
+        for key, lead in conn.execute(select(score_lead_ads.c.ad_key, score_lead_ads.c.lead_id)):
+            out[lead] = out[lead] or minor.get(key, False)
+    return dict(out)
+
+
+def measure(store: Store, truth: dict[str, bool]) -> tuple[float, float, int]:
+    """(ROC AUC, precision@k, k) of the queue's ranking over all leads (ties broken at random, fixed seed)."""
+    with store.connect() as conn:
+        rank = dict(conn.execute(select(score_leads.c.lead_id, score_leads.c.rank)).all())
+    ids = sorted(truth)
+    y = np.array([truth[i] for i in ids], dtype=float)
+    s = np.array([rank.get(i, 0.0) for i in ids])
+    k = int(y.sum())
+    order = np.lexsort((np.random.default_rng(0).random(len(s)), -s))
+    return float(roc_auc_score(y, s)), float(y[order[:k]].mean()), k
+
+
+def _choose(store: Store, strategy: str, n: int) -> list[tuple[str, str]]:
+    with store.connect() as conn:
+        if strategy == "teach":
+            return [(t.lead.kind, t.lead.id) for t in teaching(conn, LeadFilters(), limit=n)]
+        return [(row.kind, row.ref) for row in lead_queue(conn, LeadFilters(reviewed="no"), limit=n)]
+
+
+def _lead_id(kind: str, ref: str) -> str:
+    return f"{kind}:{ref}"
+
+
+def simulate(
+    db: Path, truth: dict[str, bool], strategy: str, budgets: tuple[int, ...] = BUDGETS
+) -> list[tuple[int, float, float, int]]:
+    """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`."""
+    work = db.with_name(f"{db.stem}-{strategy}.db")
+    shutil.copyfile(db, work)
+    store = open_store(str(work))
+    out: list[tuple[int, float, float, int]] = []
+    reviewed = confirmed = 0
+    try:
+        for budget in budgets:
+            while reviewed < budget:
+                chosen = _choose(store, strategy, min(BATCH, budget - reviewed))
+                if not chosen:
+                    break
+                with store.begin() as conn:
+                    for kind, ref in chosen:
+                        minor = truth.get(_lead_id(kind, ref), False)
+                        confirmed += minor
+                        status = "confirmed" if minor else "dismissed"
+                        set_review(
+                            conn, lead_type=kind, lead_ref=ref, status=status, user="bench", reason="truth"
+                        )
+                reviewed += len(chosen)
+                with contextlib.suppress(NotEnoughReviews):  # too few of one kind: catalogue weights stay
+                    learn_from_reviews(store, user="bench")
+            auc, p, _ = measure(store, truth)
+            out.append((reviewed, auc, p, confirmed))
+    finally:
+        store.dispose()
+    return out
+
+
+def run_learning_curve(
+    db: Path, truth_by_ad: Truth, label: str
+) -> dict[str, list[tuple[int, float, float, int]]]:
+    """Both strategies on one analysed world; prints the curve and returns it."""
+    store = open_store(str(db))
+    try:
+        truth = lead_truth(store, truth_by_ad)
+    finally:
+        store.dispose()
+    k = sum(truth.values())
+    print(f"  learning curve, {label}: {len(truth):,} leads, k = {k} involving a child victim")
+    curves = {}
+    for strategy in STRATEGIES:
+        t0 = time.perf_counter()
+        curves[strategy] = simulate(db, truth, strategy)
+        steps = "  ".join(f"{n:>3}: P@k {p:.3f} AUC {a:.3f} ({c} conf.)" for n, a, p, c in curves[strategy])
+        print(f"    {strategy:5s} {steps}   [{time.perf_counter() - t0:.0f} s]")
+    return curves
+
+
+def build(folder: Path, n_ads: int, seed: int) -> Path:
+    generate(folder, n_ads, seed, images=False)
+    db = folder / "world.db"
+    store = open_store(str(db))
+    try:
+        ingest_file(store, folder / "ads.jsonl")
+        analyze(store)
+    finally:
+        store.dispose()
+    return db
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--ads", type=int, default=6000)
+    parser.add_argument("--seed", type=int, default=5150)
+    args = parser.parse_args(argv)
+    folder = Path(tempfile.mkdtemp(prefix="bench-learning-"))
+    t0 = time.perf_counter()
+    db = build(folder, args.ads, args.seed)
+    print(
+        f"learning curve: {args.ads:,} demo ads, seed {args.seed}, built in {time.perf_counter() - t0:.0f} s"
+    )
+    run_learning_curve(db, read_truth(folder), "unshifted demo world")
+    shutil.rmtree(folder, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
