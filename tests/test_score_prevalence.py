@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import pytest
+from scipy.stats import beta
 from sqlalchemy import select
 
 from safeharbor.link.tables import link_ad_network
@@ -29,7 +30,7 @@ from tests.test_score_support import add_ad, new_store
         (0, 100, 1.0),
         (24, 30, 1.0),  # fewer than MIN_POSTERS (25) posters: a small corpus says little
         (30, 1000, 1.0),  # 3%
-        (100, 1000, 1.0),  # exactly the 10% threshold
+        (100, 1000, 1.0),  # exactly the 10% knee
         (150, 1000, 0.8),  # log(1/0.15) / log(10) = 0.82
         (210, 1000, 0.7),  # 0.68
         (310, 1000, 0.5),  # 0.51: "girl next door" in the ads of 31% of posters
@@ -41,7 +42,7 @@ def test_discount_table(posters: int, total: int, expected: float) -> None:
     assert factor(posters, total) == pytest.approx(expected)
 
 
-def test_the_factor_is_the_information_of_the_phrase_relative_to_the_threshold() -> None:
+def test_the_factor_is_the_information_of_the_phrase_relative_to_the_knee() -> None:
     for p in (0.11, 0.2, 0.35, 0.5, 0.8):
         raw = math.log(1 / p) / math.log(10)
         assert abs(factor(round(p * 10_000), 10_000) - raw) <= 0.05 + 1e-9
@@ -82,8 +83,8 @@ Spec = tuple[str, str, list[str], str]  # (group, ad id, bodies, name)
 
 def _specs() -> list[Spec]:
     """100 posters: 30 adults whose every ad uses one youth-sounding stock descriptor (different ads,
-    not copies), 8 persons whose ads use youth language now and then, obscure their number and speak
-    in the third person, and 62 posters with plain ads."""
+    not copies), 8 persons whose ads use youth language in 2 of 3 ads and speak in the third person,
+    and 62 posters with plain ads."""
     specs: list[Spec] = []
     for n in range(30):
         bodies = [
@@ -93,9 +94,9 @@ def _specs() -> list[Spec]:
         specs.append(("descriptor", f"d{n}", bodies, f"Ana{n}"))
     for n in range(8):
         bodies = [
-            f"Kim{n} is young, ask for her. Text two one four five five five zero one {n} {n}",
-            f"Kim{n}, ask for her, {n} nights only. Text two one four five five five zero one {n} {n}",
-            f"Ask for her: Kim{n} at the west side. Text two one four five five five zero one {n} {n}",
+            f"Kim{n} is young, ask for her, {n} nights only. Call 214-555-01{n + 90:02d}",
+            f"Ask for her: Kim{n}, young and sweet, at the west side. Call 214-555-01{n + 90:02d}",
+            f"Kim{n}, ask for her, in town this week. Call 214-555-01{n + 90:02d}",
         ]
         specs.append(("child", f"c{n}", bodies, f"Kim{n}"))
     for n in range(62):
@@ -147,6 +148,11 @@ def test_a_descriptor_used_by_30_percent_of_posters_no_longer_fills_the_top(
     assert youth.note.startswith("'fresh face' appears in the ads of 30% of posters here (30 of 100)")
     assert youth.weight == pytest.approx(0.5 * 0.8)
     assert state["discounts"] == {"youth_language\x1ffresh face": 0.5}
+    # The person's habit of the stock phrase counts at its corpus weight too, and says so.
+    pattern = next(f for f in flags if f.indicator == "person_youth_pattern")
+    assert pattern.note.endswith("; phrases widespread in the corpus: weight x0.5"), pattern.note
+    assert "3 of 3 ads of Ana0" in pattern.note
+    assert pattern.weight == pytest.approx(6.0 * 0.5 * float(beta.sf(0.3, 1 + 3, 3)), abs=0.01)
     # The control: without the corpus's weights the descriptor's posters fill the top of the queue.
     monkeypatch.setattr(prevalence, "MIN_POSTERS", 10_000)
     off = new_store(tmp_path / "off")

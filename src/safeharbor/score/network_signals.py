@@ -21,7 +21,6 @@ from safeharbor.score.catalogue import Indicator
 MAX_PHONE_GROUP_ADS = 250
 # The ad-level indicator that says an ad advertises several persons ("2 girls", "duo", two names).
 MULTI_PERSON_HINT = "several_persons"
-WIDESPREAD = "; phrases widespread in the corpus count less"
 
 
 @dataclass(frozen=True)
@@ -248,20 +247,22 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
         distinct = observations(distinct_ads(ads, repost_days))
         if len(distinct) < min_ads:
             continue
-        # An observation whose only evidence is a phrase widespread in the corpus counts by its
-        # corpus weight (score/prevalence.py): a stock descriptor of this corpus is not a pattern.
-        fired = round(sum(m.strongest(of) for m in distinct), 3)
-        discounted = fired < sum(1 for m in distinct if m.indicators & of)
-        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired))
+        # A habit of phrases widespread in the corpus is a habit of this corpus, not a sign of a child:
+        # the pattern's value is scaled by the mean corpus factor of the observations that show it
+        # (score/prevalence.py; 1 when none of their phrases is widespread).
+        shown = [m.strongest(of) for m in distinct if m.indicators & of]
+        fired = len(shown)
+        factor = round(sum(shown) / fired, 3) if fired else 1.0
+        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired)) * factor
         if value < min_value:
             continue
+        widespread = f"; phrases widespread in the corpus: weight x{factor:g}" if factor < 1.0 else ""
         hit = GroupHit(
             ind.id,
-            f"{name}: {fired:g} of {len(distinct)} ads",
-            f"{label}: {fired:g} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
-            f"copies of one template counted once{WIDESPREAD if discounted else ''}) "
-            f"show {', '.join(sorted(of))}; {value:.0%} likely that "
-            f"more than {above:.0%} of their ads do",
+            f"{name}: {fired} of {len(distinct)} ads",
+            f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
+            f"copies of one template counted once) show {', '.join(sorted(of))}; "
+            f"{value / factor:.0%} likely that more than {above:.0%} of their ads do{widespread}",
             round(value, 3),
         )
         for m in ads:

@@ -5,16 +5,22 @@ third of the posters in the loaded data say it, it is a stock descriptor of this
 child. So each text pattern's weight shrinks with how widespread the phrase it matched is:
 
     p      = posters whose ads show the phrase / posters in the corpus
-    factor = 1                                  if p <= 10% or fewer than MIN_POSTERS posters show it
-           = log(1/p) / log(1/0.10), quantised   otherwise (to steps of 0.1, so scores are stable)
+    factor = 1                                  if p <= KNEE or fewer than MIN_POSTERS posters show it
+           = log(1/p) / log(1/KNEE), quantised   otherwise (to steps of 0.1, so scores are stable)
 
-A poster is a link-stage network (all its persons together) or a stand-alone posting; re-posts and
-copies count once by construction. The factor multiplies the flag's weight (its `strength`), in ads and
-in persons' evidence (person_evidence.py, the person_rate detector), and the flag's note says so
-("'fresh face' appears in the ads of 21% of posters here (412 of 1,962): weight x0.7"). An ad with
-several phrases of one indicator keeps the least discounted. Decisive indicators (a stated age under
-18) and detector-based ones (ages, phones, names) are never discounted: only what the catalogue matches
-as text.
+log(1/p) is the information of seeing the phrase; KNEE (10%) is the stated assumption that child
+victims' posters are at most one in ten of a corpus's posters (not fitted to any corpus): a phrase
+shown by more posters than that is mostly adults', and keeps the share of the knee's information it
+still carries (docs/indicators.md, "Evidence weighed against the corpus").
+
+A poster is a link-stage network (all its persons together: one operator writes its ads) or a
+stand-alone posting; re-posts and copies count once by construction. The factor multiplies the flag's
+weight (its `strength`), in ads, in persons' shares of observations (person_evidence.py) and in the
+person pattern (network_signals._person_rate: the value times the mean factor of the observations
+showing it), and the flag's note says so ("'fresh face' appears in the ads of 21% of posters here (412
+of 1,962): weight x0.7"). An ad with several phrases of one indicator keeps the least discounted.
+Decisive indicators (a stated age under 18) and detector-based ones (ages, phones, names) are never
+discounted: only what the catalogue matches as text.
 
 Order independence: the factors come from the counts over the whole corpus at scoring time (the
 phrases of every scored ad are kept in `score_prevalence`), never from the order ads arrived in. When a
@@ -39,7 +45,7 @@ from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ads
 
-THRESHOLD = 0.10  # a phrase in the ads of more than 10% of posters is discounted
+KNEE = 0.10  # a phrase in the ads of more than 10% of posters is discounted (see the module doc)
 MIN_POSTERS = 25  # ... and of at least this many posters (small corpora say little about prevalence)
 STEP = 0.1  # factors are quantised to this step
 _SPACE = re.compile(r"\s+")
@@ -58,15 +64,15 @@ def phrase_key(text: str) -> str:
 
 
 def factor(
-    posters: int, total: int, *, threshold: float = THRESHOLD, min_posters: int = MIN_POSTERS
+    posters: int, total: int, *, knee: float = KNEE, min_posters: int = MIN_POSTERS
 ) -> float:
     """The weight factor of a phrase shown by `posters` of `total` posters (see the module doc)."""
     if total <= 0 or posters < min_posters:
         return 1.0
     p = min(1.0, posters / total)
-    if p <= threshold:
+    if p <= knee:
         return 1.0
-    raw = math.log(1.0 / p) / math.log(1.0 / threshold)
+    raw = math.log(1.0 / p) / math.log(1.0 / knee)
     return round(round(raw / STEP) * STEP, 2)
 
 
