@@ -63,9 +63,7 @@ def phrase_key(text: str) -> str:
     return _SPACE.sub(" ", text.replace(_VS16, "").casefold()).strip()
 
 
-def factor(
-    posters: int, total: int, *, knee: float = KNEE, min_posters: int = MIN_POSTERS
-) -> float:
+def factor(posters: int, total: int, *, knee: float = KNEE, min_posters: int = MIN_POSTERS) -> float:
     """The weight factor of a phrase shown by `posters` of `total` posters (see the module doc)."""
     if total <= 0 or posters < min_posters:
         return 1.0
