@@ -194,3 +194,16 @@ def test_the_discount_does_not_depend_on_ingest_order_or_batches(tmp_path: Path)
     _descriptor_corpus(batched, specs[20:30])
     update_scores(batched)
     assert _scores(batched) == _scores(forward)
+
+
+def test_a_prolific_poster_counts_once_in_a_phrases_prevalence() -> None:
+    # One network with 300 ads of "petite" and 99 stand-alone posters, 30 of whom say "fresh": the
+    # prolific poster's phrase is one poster's (1%), not 300 of 399 ads'.
+    poster = {k: "n\x1fN-prolific" for k in range(300)} | {300 + n: f"a\x1fs\x1f{n}" for n in range(99)}
+    rows = [(k, "youth_language", "petite") for k in range(300)]
+    rows += [(300 + n, "youth_language", "fresh") for n in range(30)]
+    found = measure(rows, poster)
+    assert found.total == 100
+    assert found.flag(0, "youth_language") is None
+    fresh = found.flag(300, "youth_language")
+    assert fresh is not None and (fresh.posters, fresh.factor) == (30, 0.5)
