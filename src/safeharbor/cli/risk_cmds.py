@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import column, inspect, select, table
 
 from safeharbor.cli.options import DbOption
+from safeharbor.score.calibration import MIN_EACH, MIN_REVIEWS, NOT_A_PROBABILITY, Calibration, Standing
 from safeharbor.score.catalogue import (
     CATALOGUE_ENV,
     Catalogue,
@@ -33,6 +34,7 @@ from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage.schema import ads
 from safeharbor.store import Store, open_store
 from safeharbor.workspace.leads import LeadFilters
+from safeharbor.workspace.standing import current_calibration, lead_standings
 from safeharbor.workspace.teaching import teaching
 
 console = Console()
@@ -83,6 +85,7 @@ def leads(
     update_scores(store, catalogue=_catalogue_or_exit())  # cheap when nothing changed
     why: dict[str, str] = {}
     with store.connect() as conn:
+        calibration = current_calibration(conn)
         if teach:
             chosen = teaching(
                 conn, LeadFilters(city=city, state=state, since=since, until=until, source=source,
@@ -95,11 +98,12 @@ def leads(
                 conn, limit=top, offset=offset, city=city, state=state, since=since, until=until,
                 source=source, indicator=indicator,
             )  # fmt: skip
+        standing = lead_standings(conn, [lead.risk for lead in found], calibration)
     if as_json:
         for lead in found:
             record = {
-                "kind": lead.kind, "id": lead.id, "risk": round(lead.risk, 4),
-                "max_ad_risk": None if lead.max_ad_risk is None else round(lead.max_ad_risk, 4),
+                "kind": lead.kind, "id": lead.id, **standing[lead.risk].as_json(),
+                "highest_ad_score": None if lead.max_ad_risk is None else round(lead.max_ad_risk, 4),
                 "basis": lead.rank_basis.get("basis"), "ads": lead.n_ads,
                 "city": lead.city, "state": lead.state,
                 "first_seen": lead.first_seen, "last_seen": lead.last_seen,
@@ -114,7 +118,7 @@ def leads(
         return
     title = "Leads whose review would teach the ranking most" if teach else "Leads"
     out = Table(title=f"{title}: indicators of a possible minor", show_lines=True)
-    for name in ("#", "lead", "risk", "ads", "where", "seen", "top reasons (indicator: evidence)"):
+    for name in ("#", "lead", "standing", "ads", "where", "seen", "top reasons (indicator: evidence)"):
         out.add_column(name, overflow="fold")
     for n, lead in enumerate(found, offset + 1):
         ident = f"network {lead.id}" if lead.kind == "network" else f"ad {lead.id}"
@@ -128,16 +132,37 @@ def leads(
             reasons += "\nranked by " + ranked_by
         if why:
             reasons += "\nto teach: " + why.get(f"{lead.kind}:{lead.id}", "")
-        out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
+        out.add_row(str(n), ident, _standing_cell(standing[lead.risk]), str(lead.n_ads), where, seen, reasons)
     console.print(out)
     console.print(
-        "risk: the lead's ranking score from the person model - for a network its strongest person, for a "
-        "stand-alone ad the ad as one person - counting over the person's distinct ads what is shown and "
-        "what is not, so one ad's chance phrases do not lift a whole network."
+        "standing: the lead's place among all leads of this corpus, by its ranking score from the person "
+        "model (for a network its strongest person, for a stand-alone ad the ad as one person), counting "
+        "over the person's distinct ads what is shown and what is not. " + NOT_A_PROBABILITY
     )
+    console.print(_calibration_line(calibration))
     console.print(CAVEAT)
     console.print(
         "Details: `safeharbor network ID` / `safeharbor why`, or the analyst workspace (`safeharbor serve`)."
+    )
+
+
+def _standing_cell(s: Standing) -> str:
+    """Position and top percent, the calibrated risk when reviews allow, and the raw score, labelled."""
+    lines = [f"#{s.position:,} of {s.of:,}", f"top {s.top_percent:g}%"]
+    if s.calibrated_risk is not None:
+        lines.append(f"calibrated risk {s.calibrated_risk:.2f}")
+    return "\n".join([*lines, f"score {s.score:.3g}"])
+
+
+def _calibration_line(calibration: Calibration | None) -> str:
+    if calibration is None:
+        return (
+            f"No calibrated risk yet: it needs {MIN_REVIEWS} reviewed leads, at least {MIN_EACH} confirmed "
+            f"and {MIN_EACH} dismissed (confirm or dismiss leads in the workspace)."
+        )
+    return (
+        f"calibrated risk: the share of reviewed leads with a score like this one that reviewers confirmed "
+        f"({calibration.label}); reviewed leads are the top of the queue, so read low values as 'at most'."
     )
 
 

@@ -25,6 +25,7 @@ from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.types import Extraction
+from safeharbor.workspace.standing import current_calibration, lead_standings
 from safeharbor.workspace.tables import lead_reviews
 from safeharbor.workspace.titles import indicator_title
 
@@ -54,7 +55,7 @@ class LeadRow:
     ref: str  # ad_key or network id
     ad_key: int | None
     title: str
-    risk: float | None
+    score: float | None  # the ranking score: orders leads, is not a probability (see `standing`)
     reasons: list[str]
     city: str | None
     state: str | None
@@ -64,6 +65,9 @@ class LeadRow:
     n_ads: int | None = None
     review: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where the lead stands in the corpus, and its calibrated risk once reviews allow
+    # (score/calibration.py `Standing.as_json`, with its `text`); None for unscored rows.
+    standing: dict[str, Any] | None = None
 
 
 def _until_bound(until: str) -> str:
@@ -156,7 +160,7 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
             ref=str(ad.ad_key),
             ad_key=ad.ad_key,
             title=html.unescape(ad.label),
-            risk=None,
+            score=None,
             reasons=_fallback_reasons(extracted.get(ad.ad_key, [])),
             city=ad.city,
             state=ad.state,
@@ -214,7 +218,7 @@ def lead_row(lead: Lead) -> LeadRow:
         title=html.unescape(lead.title)
         if lead.title
         else (f"Network {ref}" if lead.kind == "network" else f"Ad {ref}"),
-        risk=lead.risk,
+        score=lead.risk,
         reasons=([p] if (p := _person_reason(lead.rank_basis)) else [])
         + [_flag_reason(r) for r in lead.reasons][:3],
         city=lead.city,
@@ -273,7 +277,7 @@ def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
                 ref=m.lead_ref,
                 ad_key=ad.ad_key if ad else None,
                 title=ad.label if ad else f"Network {m.lead_ref}",
-                risk=None,
+                score=None,
                 reasons=[f"{m.status} by {m.user}" + (f": {m.reason}" if m.reason else "")],
                 city=ad.city if ad else None,
                 state=ad.state if ad else None,
@@ -302,7 +306,12 @@ def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offse
 
 
 def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:
-    """Each row's network (for an ad) and review mark."""
+    """Each row's network (for an ad), review mark and standing in the corpus."""
+    scored = [r.score for r in rows if r.score is not None]
+    standings = lead_standings(conn, scored, current_calibration(conn)) if scored else {}
+    for row in rows:
+        if row.score is not None:
+            row.standing = {**standings[row.score].as_json(), "text": standings[row.score].text()}
     keys = [r.ad_key for r in rows if r.ad_key is not None]
     nets = networks_for_ads(conn, keys)
     marks = {
