@@ -29,6 +29,7 @@ from safeharbor.score.leads import lead_queue
 from safeharbor.score.model import active_model
 from safeharbor.score.person_fit import write_catalogue_with
 from safeharbor.score.person_model import basis_line
+from safeharbor.score.phrase_store import accepted_phrases, corpus_catalogue
 from safeharbor.score.run import update_scores
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage.schema import ads
@@ -264,7 +265,10 @@ def indicators(
     ] = None,
     check: Annotated[Path | None, typer.Option("--check", help="Validate a catalogue file and exit.")] = None,
 ) -> None:
-    """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it."""
+    """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it.
+
+    With --db, the store's catalogue: phrases analysts accepted from review (`safeharbor phrases accept`)
+    are shown under their indicator, and new learned indicators are listed."""
     if check is not None:
         cat = _catalogue_or_exit(check)
         console.print(f"{check}: valid, {len(cat.indicators)} indicators (hash {cat.hash()}).")
@@ -278,12 +282,17 @@ def indicators(
     cat = _catalogue_or_exit()
     weights = cat.weights()
     origin = "catalogue"
-    if db is not None:  # show the weights actually in use in that store (a fitted model may be active)
+    accepted: dict[str, list[str]] = {}
+    if db is not None:  # the store's catalogue (its accepted phrases) and the weights in use there
         try:
             store = open_store(db)
             with store.connect() as conn:
+                found = accepted_phrases(conn)
+                cat = corpus_catalogue(conn, cat)
                 model = active_model(conn, cat)
             weights, origin = model.weights, model.origin
+            for item in found:
+                accepted.setdefault(item.indicator, []).append(item.phrase)
         except Exception:  # noqa: BLE001 - listing the catalogue must work without a database
             pass
     out = Table(title=f"Indicator catalogue ({cat.path}); weights: {origin}", show_lines=verbose)
@@ -291,6 +300,8 @@ def indicators(
         out.add_column(name, overflow="fold")
     for ind in cat.indicators:
         what = ind.title
+        if ind.id in accepted:
+            what += "\naccepted from review: " + ", ".join(repr(p) for p in accepted[ind.id])
         if verbose:
             what += f"\n[dim]{ind.validity}\nSource: {ind.source}[/]"
         out.add_row(ind.id, ind.level, f"{weights.get(ind.id, ind.weight):+.2f}", ind.predictive, what)

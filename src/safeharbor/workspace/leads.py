@@ -20,6 +20,7 @@ from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import Lead
 from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
+from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.queries import Flag, scores_for_ads
 from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
@@ -347,7 +348,8 @@ def filter_choices(conn: Connection) -> dict[str, list[str]]:
     ]
     indicators: list[str] = []
     try:
-        indicators = [i.id for i in load_catalogue().indicators]
+        # with the phrases analysts accepted in this store (new learned indicators included)
+        indicators = [i.id for i in corpus_catalogue(conn, load_catalogue()).indicators]
     except Exception:  # noqa: BLE001 - the drop-down is a convenience: a broken catalogue must not hide the queue
         log.exception("workspace: the indicator catalogue failed to load; the filter lists no indicators")
     return {"sources": sources, "states": states, "indicators": indicators}
