@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,9 +91,14 @@ def _lead_id(kind: str, ref: str) -> str:
 
 
 def simulate(
-    db: Path, truth: dict[str, bool], strategy: str, budgets: tuple[int, ...] = BUDGETS
+    db: Path,
+    truth: dict[str, bool],
+    strategy: str,
+    budgets: tuple[int, ...] = BUDGETS,
+    at_end: Callable[[Store], None] | None = None,
 ) -> list[tuple[int, float, float, int]]:
-    """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`."""
+    """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`;
+    `at_end` sees the store after the last budget (bench/reliability.py checks calibration there)."""
     work = db.with_name(f"{db.stem}-{strategy}.db")
     shutil.copyfile(db, work)
     store = open_store(str(work))
@@ -117,15 +123,22 @@ def simulate(
                     learn_from_reviews(store, user="bench")
             auc, p, _ = measure(store, truth)
             out.append((reviewed, auc, p, confirmed))
+        if at_end is not None:
+            at_end(store)
     finally:
         store.dispose()
     return out
 
 
 def run_learning_curve(
-    db: Path, truth_by_ad: Truth, label: str
+    db: Path,
+    truth_by_ad: Truth,
+    label: str,
+    strategies: tuple[str, ...] = STRATEGIES,
+    at_end: Callable[[str, Store, dict[str, bool]], None] | None = None,
 ) -> dict[str, list[tuple[int, float, float, int]]]:
-    """Both strategies on one analysed world; prints the curve and returns it."""
+    """The strategies on one analysed world; prints the curve and returns it. `at_end(strategy, store,
+    lead truth)` sees each strategy's store after its last budget."""
     store = open_store(str(db))
     try:
         truth = lead_truth(store, truth_by_ad)
@@ -134,9 +147,10 @@ def run_learning_curve(
     k = sum(truth.values())
     print(f"  learning curve, {label}: {len(truth):,} leads, k = {k} involving a child victim")
     curves = {}
-    for strategy in STRATEGIES:
+    for strategy in strategies:
         t0 = time.perf_counter()
-        curves[strategy] = simulate(db, truth, strategy)
+        hook = None if at_end is None else (lambda store, s=strategy: at_end(s, store, truth))
+        curves[strategy] = simulate(db, truth, strategy, at_end=hook)
         steps = "  ".join(f"{n:>3}: P@k {p:.3f} AUC {a:.3f} ({c} conf.)" for n, a, p, c in curves[strategy])
         print(f"    {strategy:5s} {steps}   [{time.perf_counter() - t0:.0f} s]")
     return curves

@@ -44,6 +44,9 @@ import numpy as np
 from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import BENCH_DIR  # noqa: E402
+from learning_curve import BUDGETS, STRATEGIES, run_learning_curve  # noqa: E402
+from reliability import Reliability, draw, held_out  # noqa: E402
 from shifts import HEADER, Figures, Truth, ad_rows, build_world, figures, measure, row  # noqa: E402
 
 from safeharbor.demo.risk_knobs import SHIFT_NAMES  # noqa: E402
@@ -89,6 +92,54 @@ def shift_suite(base: Path, names: list[str], n_ads: int, seed: int) -> list[Fig
         "'1 op' = the largest share of the top-k leads held by one true operator"
     )
     return found
+
+
+Curve = list[tuple[int, float, float, int]]  # (reviews, lead AUC, lead P@k, confirmed so far)
+TARGET_REVIEWS, TARGET_P = 100, 0.70  # issue 12: lead P@k on the worst shift after 100 reviews
+
+
+def learning_suite(base: Path, names: list[str], n_ads: int, seed: int, strategies: tuple[str, ...]) -> None:
+    """Per world shift: lead P@k after 0, 25, 50, 100, 200 simulated reviews (the reviewer answers from
+    the ground truth; bench/learning_curve.py), the worst shift per budget, and the reliability of
+    calibrated risk on held-out simulated reviews after the last budget (a PNG diagram)."""
+    print(f"\n[learning curve] {len(names)} world shift(s), {n_ads:,} ads each, seed {seed}, "
+          f"strategies {', '.join(strategies)}")  # fmt: skip
+    curves: dict[str, dict[str, Curve]] = {}
+    checked: list[Reliability] = []
+
+    def check(strategy: str, store: Store, truth: dict[str, bool], name: str = "") -> None:
+        if strategy == strategies[0]:  # calibration as the first strategy's reviews left it
+            found = held_out(store, truth, name)
+            if found is not None:
+                checked.append(found)
+                print(found.line())
+
+    for name in names:
+        world = build_world(base / f"shift-{name}-{seed}-{n_ads}", name, n_ads, seed, images=False)
+        world.store.dispose()  # the curve works on copies of the database file
+        curves[name] = run_learning_curve(
+            world.folder / "bench.db", world.truth, name, strategies,
+            at_end=lambda s, st, t, n=name: check(s, st, t, n),
+        )  # fmt: skip
+    print("\nlead P@k after N simulated reviews (k = leads involving a child victim):")
+    print(f"{'shift':18s} {'strategy':8s} " + " ".join(f"{n:>6d}" for n in BUDGETS))
+    for name, by in curves.items():
+        for strategy, curve in by.items():
+            print(f"{name:18s} {strategy:8s} " + " ".join(f"{p:6.3f}" for _, _, p, _ in curve))
+    for strategy in strategies:
+        worst = [min((curves[n][strategy][i][2], n) for n in curves) for i in range(len(BUDGETS))]
+        which = ", ".join(f"{b}: {n}" for b, (_, n) in zip(BUDGETS, worst, strict=True))
+        figures_line = " ".join(f"{p:6.3f}" for p, _ in worst)
+        print(f"{'worst shift':18s} {strategy:8s} {figures_line}   ({which})")
+        at = BUDGETS.index(TARGET_REVIEWS)
+        ok = worst[at][0] >= TARGET_P
+        print(f"  target (lead P@k >= {TARGET_P} on the worst shift after {TARGET_REVIEWS} reviews, "
+              f"{strategy}): {'met' if ok else 'NOT met'} ({worst[at][0]:.3f}, {worst[at][1]})")  # fmt: skip
+    if checked:
+        path = draw(checked, BENCH_DIR / f"reliability-{seed}-{n_ads}.png")
+        print(f"reliability diagram: {path}")
+    else:
+        print("no calibration: too few reviewed leads of either outcome on every shift")
 
 
 def report(store: Store, rows: list[dict[str, Any]], label: str) -> dict[str, float]:
@@ -178,12 +229,24 @@ def main(argv: list[str] | None = None) -> int:
         help="Measure this world shift (safeharbor.demo.risk_knobs; repeatable) instead of [1]/[2].",
     )
     parser.add_argument("--shifts", choices=["all"], help="Measure every world shift (make bench-risk).")
+    parser.add_argument(
+        "--learning-curve",
+        action="store_true",
+        help="Also simulate 0-200 reviews on each shift: lead P@k per budget, the worst shift, and a "
+        "reliability diagram of calibrated risk on held-out simulated reviews (PNG under var/bench/).",
+    )
+    parser.add_argument(
+        "--strategies", default=",".join(STRATEGIES), help="Review orders for --learning-curve: top,teach."
+    )
     args = parser.parse_args(argv)
     if args.shift or args.shifts:
         names = list(SHIFT_NAMES) if args.shifts == "all" else list(dict.fromkeys(args.shift))
         base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))
         print(f"bench-risk: world shifts, seed {args.seed}, {args.ads:,} ads each; work dir {base}")
         shift_suite(base, names, args.ads, args.seed)
+        if args.learning_curve:
+            strategies = tuple(s for s in args.strategies.split(",") if s in STRATEGIES) or STRATEGIES
+            learning_suite(base, names, args.ads, args.seed, strategies)
         return 0
     fit_seed = args.fit_seed if args.fit_seed is not None else args.seed + 1
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))

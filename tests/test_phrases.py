@@ -14,7 +14,7 @@ from safeharbor.score.queries import flags_for_ads
 from safeharbor.score.run import update_scores
 from safeharbor.storage import Store
 from safeharbor.workspace.audit import list_entries
-from safeharbor.workspace.leads import set_review
+from safeharbor.workspace.leads import filter_choices, set_review
 from safeharbor.workspace.phrasebook import accept, propose_phrases
 from tests.test_score_support import add_ad, new_store
 
@@ -118,3 +118,20 @@ def test_phrases_commands(tmp_path: Path) -> None:
     )  # (rich narrows the table under xdist)
     with store.connect() as conn:
         assert [p.indicator for p in list_phrases(conn, ACCEPTED)] == ["youth_language"]
+
+
+def test_accepted_phrases_appear_in_indicators_and_the_queue_filter(tmp_path: Path) -> None:
+    store = new_store(tmp_path)
+    _reviewed(store)
+    with store.begin() as conn:
+        pid = next(p.phrase_id for p in propose_phrases(conn) if p.phrase == "sunny cloud")
+        accept(conn, pid, indicator="weather_words", user="ana")
+    db = str(tmp_path / "score.db")
+    shown = runner.invoke(app, ["indicators", "--db", db], env={"COLUMNS": "250"})
+    assert shown.exit_code == 0, shown.output
+    text = "".join(shown.output.split())  # rich may fold cells (it narrows tables under xdist)
+    assert "weather_words" in text and "acceptedfromreview:'sunnycloud'" in text
+    without = runner.invoke(app, ["indicators"], env={"COLUMNS": "250"})
+    assert "weather_words" not in without.output  # the file's catalogue alone
+    with store.connect() as conn:
+        assert "weather_words" in filter_choices(conn)["indicators"]

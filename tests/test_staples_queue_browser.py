@@ -123,7 +123,8 @@ def test_lead_queue_on_a_phone_keyboard_and_bulk_review(world: tuple[str, Store]
         with page.expect_download() as got:
             page.click("#leads-csv")
         text = Path(got.value.path()).read_text(encoding="utf-8")
-        assert text.startswith("kind,ref,title,risk") and text.count("\n") > 10
+        assert text.startswith("kind,ref,title,rank,top_percent,calibrated_risk,score")
+        assert text.count("\n") > 10
 
         # "/" goes to search from anywhere.
         page.locator("h1").click()

@@ -43,7 +43,9 @@ def test_csv_cells_that_look_like_formulas_are_defused() -> None:
     assert safe_cell(None) == "" and safe_cell(0.5) == "0.5" and safe_cell("Dallas") == "Dallas"
     row = LeadRow("ad", "7", 7, "=cmd()", 0.81234, ["age: “16”", "movement"], "Dallas", "TX", None, "board")
     out = list(csv.reader(io.StringIO(leads_csv([row]))))
-    assert out[1][:4] == ["ad", "7", "'=cmd()", "0.812"] and out[1][10] == "age: “16” | movement"
+    assert out[1][:7] == ["ad", "7", "'=cmd()", "", "", "", "0.8123"] and out[1][13] == "age: “16” | movement"
+    row.standing = {"rank": 3, "top_percent": 0.2, "calibrated_risk": 0.4567}
+    assert list(csv.reader(io.StringIO(leads_csv([row]))))[1][3:6] == ["3", "0.2", "0.457"]
 
 
 def test_bulk_lead_references_are_checked() -> None:

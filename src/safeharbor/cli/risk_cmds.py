@@ -17,6 +17,7 @@ from rich.table import Table
 from sqlalchemy import column, inspect, select, table
 
 from safeharbor.cli.options import DbOption
+from safeharbor.score.calibration import MIN_EACH, MIN_REVIEWS, NOT_A_PROBABILITY, Calibration, Standing
 from safeharbor.score.catalogue import (
     CATALOGUE_ENV,
     Catalogue,
@@ -28,11 +29,13 @@ from safeharbor.score.leads import lead_queue
 from safeharbor.score.model import active_model
 from safeharbor.score.person_fit import write_catalogue_with
 from safeharbor.score.person_model import basis_line
+from safeharbor.score.phrase_store import accepted_phrases, corpus_catalogue
 from safeharbor.score.run import update_scores
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage.schema import ads
 from safeharbor.store import Store, open_store
 from safeharbor.workspace.leads import LeadFilters
+from safeharbor.workspace.standing import current_calibration, lead_standings
 from safeharbor.workspace.teaching import teaching
 
 console = Console()
@@ -83,6 +86,7 @@ def leads(
     update_scores(store, catalogue=_catalogue_or_exit())  # cheap when nothing changed
     why: dict[str, str] = {}
     with store.connect() as conn:
+        calibration = current_calibration(conn)
         if teach:
             chosen = teaching(
                 conn, LeadFilters(city=city, state=state, since=since, until=until, source=source,
@@ -95,11 +99,12 @@ def leads(
                 conn, limit=top, offset=offset, city=city, state=state, since=since, until=until,
                 source=source, indicator=indicator,
             )  # fmt: skip
+        standing = lead_standings(conn, [lead.risk for lead in found], calibration)
     if as_json:
         for lead in found:
             record = {
-                "kind": lead.kind, "id": lead.id, "risk": round(lead.risk, 4),
-                "max_ad_risk": None if lead.max_ad_risk is None else round(lead.max_ad_risk, 4),
+                "kind": lead.kind, "id": lead.id, **standing[lead.risk].as_json(),
+                "highest_ad_score": None if lead.max_ad_risk is None else round(lead.max_ad_risk, 4),
                 "basis": lead.rank_basis.get("basis"), "ads": lead.n_ads,
                 "city": lead.city, "state": lead.state,
                 "first_seen": lead.first_seen, "last_seen": lead.last_seen,
@@ -114,7 +119,7 @@ def leads(
         return
     title = "Leads whose review would teach the ranking most" if teach else "Leads"
     out = Table(title=f"{title}: indicators of a possible minor", show_lines=True)
-    for name in ("#", "lead", "risk", "ads", "where", "seen", "top reasons (indicator: evidence)"):
+    for name in ("#", "lead", "standing", "ads", "where", "seen", "top reasons (indicator: evidence)"):
         out.add_column(name, overflow="fold")
     for n, lead in enumerate(found, offset + 1):
         ident = f"network {lead.id}" if lead.kind == "network" else f"ad {lead.id}"
@@ -128,16 +133,37 @@ def leads(
             reasons += "\nranked by " + ranked_by
         if why:
             reasons += "\nto teach: " + why.get(f"{lead.kind}:{lead.id}", "")
-        out.add_row(str(n), ident, f"{lead.risk:.2f}", str(lead.n_ads), where, seen, reasons)
+        out.add_row(str(n), ident, _standing_cell(standing[lead.risk]), str(lead.n_ads), where, seen, reasons)
     console.print(out)
     console.print(
-        "risk: the lead's ranking score from the person model - for a network its strongest person, for a "
-        "stand-alone ad the ad as one person - counting over the person's distinct ads what is shown and "
-        "what is not, so one ad's chance phrases do not lift a whole network."
+        "standing: the lead's place among all leads of this corpus, by its ranking score from the person "
+        "model (for a network its strongest person, for a stand-alone ad the ad as one person), counting "
+        "over the person's distinct ads what is shown and what is not. " + NOT_A_PROBABILITY
     )
+    console.print(_calibration_line(calibration))
     console.print(CAVEAT)
     console.print(
         "Details: `safeharbor network ID` / `safeharbor why`, or the analyst workspace (`safeharbor serve`)."
+    )
+
+
+def _standing_cell(s: Standing) -> str:
+    """Position and top percent, the calibrated risk when reviews allow, and the raw score, labelled."""
+    lines = [f"#{s.position:,} of {s.of:,}", f"top {s.top_percent:g}%"]
+    if s.calibrated_risk is not None:
+        lines.append(f"calibrated risk {s.calibrated_risk:.2f}")
+    return "\n".join([*lines, f"score {s.score:.3g}"])
+
+
+def _calibration_line(calibration: Calibration | None) -> str:
+    if calibration is None:
+        return (
+            f"No calibrated risk yet: it needs {MIN_REVIEWS} reviewed leads, at least {MIN_EACH} confirmed "
+            f"and {MIN_EACH} dismissed (confirm or dismiss leads in the workspace)."
+        )
+    return (
+        f"calibrated risk: the share of reviewed leads with a score like this one that reviewers confirmed "
+        f"({calibration.label}); reviewed leads are the top of the queue, so read low values as 'at most'."
     )
 
 
@@ -239,7 +265,10 @@ def indicators(
     ] = None,
     check: Annotated[Path | None, typer.Option("--check", help="Validate a catalogue file and exit.")] = None,
 ) -> None:
-    """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it."""
+    """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it.
+
+    With --db, the store's catalogue: phrases analysts accepted from review (`safeharbor phrases accept`)
+    are shown under their indicator, and new learned indicators are listed."""
     if check is not None:
         cat = _catalogue_or_exit(check)
         console.print(f"{check}: valid, {len(cat.indicators)} indicators (hash {cat.hash()}).")
@@ -253,12 +282,17 @@ def indicators(
     cat = _catalogue_or_exit()
     weights = cat.weights()
     origin = "catalogue"
-    if db is not None:  # show the weights actually in use in that store (a fitted model may be active)
+    accepted: dict[str, list[str]] = {}
+    if db is not None:  # the store's catalogue (its accepted phrases) and the weights in use there
         try:
             store = open_store(db)
             with store.connect() as conn:
+                found = accepted_phrases(conn)
+                cat = corpus_catalogue(conn, cat)
                 model = active_model(conn, cat)
             weights, origin = model.weights, model.origin
+            for item in found:
+                accepted.setdefault(item.indicator, []).append(item.phrase)
         except Exception:  # noqa: BLE001 - listing the catalogue must work without a database
             pass
     out = Table(title=f"Indicator catalogue ({cat.path}); weights: {origin}", show_lines=verbose)
@@ -266,6 +300,8 @@ def indicators(
         out.add_column(name, overflow="fold")
     for ind in cat.indicators:
         what = ind.title
+        if ind.id in accepted:
+            what += "\naccepted from review: " + ", ".join(repr(p) for p in accepted[ind.id])
         if verbose:
             what += f"\n[dim]{ind.validity}\nSource: {ind.source}[/]"
         out.add_row(ind.id, ind.level, f"{weights.get(ind.id, ind.weight):+.2f}", ind.predictive, what)

@@ -56,8 +56,6 @@ from safeharbor.storage.times import now_iso
 
 log = logging.getLogger(__name__)
 
-HIGH_RISK = 0.5
-
 
 @dataclass
 class ScoreSummary:
@@ -71,15 +69,16 @@ class ScoreSummary:
     rebuild: bool = False
     model: str = "catalogue"
     catalogue: str = ""
-    high_risk_ads: int = 0
+    leads_ranked: int = 0  # networks and stand-alone postings in the lead queue
     seconds: dict[str, float] = field(default_factory=dict)  # wall time per step, for bench/risk.py
 
     def lines(self) -> list[str]:
         out = [
             f"Scored {self.ads_combined:,} of {self.ads_total:,} ads (matched {self.ads_matched:,}, "
             f"phone/network signals for {self.ads_grouped:,}); {self.networks_scored:,} networks.",
-            f"{self.high_risk_ads:,} ads have risk >= {HIGH_RISK}: indicators of a possible minor, for a "
-            "person to review (indicators are weak one by one).",
+            f"{self.leads_ranked:,} leads (networks and stand-alone ads) ranked by their indicators of a "
+            "possible minor, for a person to review: `safeharbor leads` lists the top. Scores are ranks "
+            "within this corpus, not probabilities; indicators are weak one by one.",
             f"Weights: {self.model} (catalogue {self.catalogue}).",
         ]
         if self.indicators_rematched:
@@ -200,7 +199,7 @@ def roll_up(store: Store, plan: ScorePlan) -> int:
 
 
 def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
-    """Refresh the lead queue and record the state this run scored with; returns the high-risk ad count."""
+    """Refresh the lead queue and record the state this run scored with; returns how many leads it holds."""
     with store.begin() as conn:
         if plan.full_leads or plan.combine:
             refresh_leads(conn, None if plan.full_leads else plan.combine)
@@ -212,8 +211,7 @@ def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
         }
         conn.execute(delete(score_state).where(score_state.c.key.in_(list(state))))
         conn.execute(score_state.insert(), [{"key": k, "value": v} for k, v in state.items()])
-        high = select(func.count()).select_from(score_ads).where(score_ads.c.risk >= HIGH_RISK)
-        return int(conn.execute(high).scalar() or 0)
+        return int(conn.execute(select(func.count()).select_from(score_leads)).scalar() or 0)
 
 
 def update_scores(
@@ -250,7 +248,7 @@ def update_scores(
     with timed(summary, "network roll-up"):
         summary.networks_scored = roll_up(store, plan)
     with timed(summary, "lead queue"):
-        summary.high_risk_ads = leads(store, plan, found)
+        summary.leads_ranked = leads(store, plan, found)
     summary.ads_matched, summary.ads_grouped, summary.ads_combined = (
         plan.matched,
         len(plan.target),

@@ -14,10 +14,13 @@ from typing import Any
 from sqlalchemy import Connection, select
 
 from safeharbor.link.queries import networks_for_ads
+from safeharbor.score.calibration import Standing
+from safeharbor.score.lead_features import leads_of_ads
 from safeharbor.score.queries import AdScore, Flag, scores_for_ads
 from safeharbor.storage.reads import extractions_for, load_ads
 from safeharbor.storage.schema import ad_images, ad_places, ads
 from safeharbor.types import Ad, Extraction
+from safeharbor.workspace.standing import ad_standing, current_calibration, lead_standing
 from safeharbor.workspace.titles import indicator_title
 
 log = logging.getLogger(__name__)
@@ -59,6 +62,24 @@ class AdView:
     versions: list[dict[str, Any]]
     place: dict[str, Any] | None
     images: list[dict[str, Any]]
+    # Where the ad's own score stands among every scored ad, and where its lead (the network or the
+    # stand-alone posting it is in) stands among all leads, calibrated once reviews allow.
+    standing: Standing | None = None
+    lead_standing: Standing | None = None
+
+
+def _standings(
+    conn: Connection, ad_key: int, score: AdScore | None
+) -> tuple[Standing | None, Standing | None]:
+    if score is None:
+        return None, None
+    try:
+        lead = leads_of_ads(conn, [ad_key]).get(ad_key)
+        ranked = lead_standing(conn, lead, current_calibration(conn)) if lead else None
+        return ad_standing(conn, score.risk), ranked
+    except Exception:  # noqa: BLE001 - a fault in the score stage must not take the ad page down
+        log.exception("workspace: standing of ad %s failed; showing the ad without it", ad_key)
+        return None, None
 
 
 def segment(text: str, marks: list[Mark]) -> list[Segment]:
@@ -134,6 +155,7 @@ def ad_view(conn: Connection, ad_key: int) -> AdView | None:
             .order_by(ad_images.c.position)
         )
     ]
+    standing, ranked = _standings(conn, ad_key, score)
     return AdView(
         ad=ad,
         segments=segments,
@@ -144,4 +166,6 @@ def ad_view(conn: Connection, ad_key: int) -> AdView | None:
         versions=versions,
         place=dict(place_row._mapping) if place_row else None,
         images=images,
+        standing=standing,
+        lead_standing=ranked,
     )

@@ -1,7 +1,9 @@
 """CSV downloads of what an analyst is looking at: the lead queue (with its filters) and search results.
 
 Spreadsheet programs run a cell that starts with `=`, `+`, `-` or `@` as a formula, and ad text is
-written by strangers: such cells are prefixed with `'` (OWASP's advice on CSV injection).
+written by strangers: such cells are prefixed with `'` (OWASP's advice on CSV injection). A lead's
+number is its rank in the corpus (and top percent); `score` is the raw ranking score, not a probability;
+`calibrated_risk` is filled once enough leads are reviewed (score/calibration.py).
 """
 
 from __future__ import annotations
@@ -18,7 +20,10 @@ LEAD_COLUMNS = (
     "kind",
     "ref",
     "title",
-    "risk",
+    "rank",
+    "top_percent",
+    "calibrated_risk",
+    "score",
     "city",
     "state",
     "last_seen",
@@ -47,6 +52,13 @@ def _csv(header: Sequence[str], rows: Iterable[Sequence[object]]) -> str:
     return out.getvalue()
 
 
+def _standing_cells(row: LeadRow) -> tuple[object, object, object]:
+    """Rank in the corpus, top percent, and calibrated risk (empty until enough reviews)."""
+    s = row.standing or {}
+    risk = s.get("calibrated_risk")
+    return s.get("rank"), s.get("top_percent"), "" if risk is None else f"{risk:.3f}"
+
+
 def leads_csv(rows: Iterable[LeadRow]) -> str:
     return _csv(
         LEAD_COLUMNS,
@@ -55,7 +67,8 @@ def leads_csv(rows: Iterable[LeadRow]) -> str:
                 r.kind,
                 r.ref,
                 r.title,
-                "" if r.risk is None else f"{r.risk:.3f}",
+                *_standing_cells(r),
+                "" if r.score is None else f"{r.score:.4g}",
                 r.city,
                 r.state,
                 r.posted_at,

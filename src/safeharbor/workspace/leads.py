@@ -20,11 +20,13 @@ from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import Lead, QueueFilters, count_leads
 from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
+from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.queries import Flag, scores_for_ads
 from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.types import Extraction
+from safeharbor.workspace.standing import current_calibration, lead_standings
 from safeharbor.workspace.tables import lead_reviews
 from safeharbor.workspace.titles import indicator_title
 
@@ -54,7 +56,7 @@ class LeadRow:
     ref: str  # ad_key or network id
     ad_key: int | None
     title: str
-    risk: float | None
+    score: float | None  # the ranking score: orders leads, is not a probability (see `standing`)
     reasons: list[str]
     city: str | None
     state: str | None
@@ -64,6 +66,9 @@ class LeadRow:
     n_ads: int | None = None
     review: dict[str, Any] | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    # Where the lead stands in the corpus, and its calibrated risk once reviews allow
+    # (score/calibration.py `Standing.as_json`, with its `text`); None for unscored rows.
+    standing: dict[str, Any] | None = None
 
 
 def _until_bound(until: str) -> str:
@@ -165,7 +170,7 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
             ref=str(ad.ad_key),
             ad_key=ad.ad_key,
             title=html.unescape(ad.label),
-            risk=None,
+            score=None,
             reasons=_fallback_reasons(extracted.get(ad.ad_key, [])),
             city=ad.city,
             state=ad.state,
@@ -223,7 +228,7 @@ def lead_row(lead: Lead) -> LeadRow:
         title=html.unescape(lead.title)
         if lead.title
         else (f"Network {ref}" if lead.kind == "network" else f"Ad {ref}"),
-        risk=lead.risk,
+        score=lead.risk,
         reasons=([p] if (p := _person_reason(lead.rank_basis)) else [])
         + [_flag_reason(r) for r in lead.reasons][:3],
         city=lead.city,
@@ -296,7 +301,7 @@ def _reviewed_queue(conn: Connection, limit: int, offset: int) -> list[LeadRow]:
                 ref=m.lead_ref,
                 ad_key=ad.ad_key if ad else None,
                 title=ad.label if ad else f"Network {m.lead_ref}",
-                risk=None,
+                score=None,
                 reasons=[f"{m.status} by {m.user}" + (f": {m.reason}" if m.reason else "")],
                 city=ad.city if ad else None,
                 state=ad.state if ad else None,
@@ -342,7 +347,12 @@ def lead_total(conn: Connection, filters: LeadFilters) -> int:
 
 
 def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:
-    """Each row's network (for an ad) and review mark."""
+    """Each row's network (for an ad), review mark and standing in the corpus."""
+    scored = [r.score for r in rows if r.score is not None]
+    standings = lead_standings(conn, scored, current_calibration(conn)) if scored else {}
+    for row in rows:
+        if row.score is not None:
+            row.standing = {**standings[row.score].as_json(), "text": standings[row.score].text()}
     keys = [r.ad_key for r in rows if r.ad_key is not None]
     nets = networks_for_ads(conn, keys)
     marks = {
@@ -378,7 +388,8 @@ def filter_choices(conn: Connection) -> dict[str, list[str]]:
     ]
     indicators: list[str] = []
     try:
-        indicators = [i.id for i in load_catalogue().indicators]
+        # with the phrases analysts accepted in this store (new learned indicators included)
+        indicators = [i.id for i in corpus_catalogue(conn, load_catalogue()).indicators]
     except Exception:  # noqa: BLE001 - the drop-down is a convenience: a broken catalogue must not hide the queue
         log.exception("workspace: the indicator catalogue failed to load; the filter lists no indicators")
     return {"sources": sources, "states": states, "indicators": indicators}

@@ -16,10 +16,12 @@ from sqlalchemy import Connection
 from safeharbor.link.movement import Stay
 from safeharbor.link.queries import NetworkRecord, network_record
 from safeharbor.link.template_view import NetworkTemplate, templates_for
+from safeharbor.score.calibration import Standing
 from safeharbor.score.person_model import reason_text
 from safeharbor.score.queries import network_persons, network_scores
 from safeharbor.storage.reads import AdSummary, ad_summaries
 from safeharbor.storage.times import parse_time
+from safeharbor.workspace.standing import current_calibration, lead_standing
 
 log = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ class NetworkView:
     templates: list[NetworkTemplate] = field(default_factory=list)  # the operator's wording, slots and values
     ticks: list[TimelineTick] = field(default_factory=list)
     peak: int = 0  # the tallest bar's count (the axis' top)
+    # The network's place among all leads, calibrated once reviews allow (score/calibration.py).
+    standing: Standing | None = None
 
 
 def timeline_ticks(posted: list[str], *, width: int = TIMELINE_WIDTH, most: int = 6) -> list[TimelineTick]:
@@ -145,6 +149,14 @@ def _risk(conn: Connection, network_id: str) -> float | None:
     return score.risk if score is not None else None
 
 
+def _standing(conn: Connection, network_id: str) -> Standing | None:
+    try:
+        return lead_standing(conn, f"network:{network_id}", current_calibration(conn))
+    except Exception:  # noqa: BLE001 - as above: the page stays without the network's standing
+        log.exception("workspace: standing of network %s failed; showing the page without it", network_id)
+        return None
+
+
 def _persons(conn: Connection, keys: list[int]) -> list[PersonRow]:
     try:
         found = network_persons(conn, keys)  # empty until the score stage has run
@@ -184,4 +196,5 @@ def network_view(
         _templates(conn, keys) if with_templates else [],
         timeline_ticks(posted),
         timeline_peak(posted),
+        _standing(conn, network_id),
     )

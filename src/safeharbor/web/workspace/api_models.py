@@ -31,7 +31,7 @@ class LeadOut(ApiModel):
     ref: str  # the ad_key or the network id
     ad_key: int | None
     title: str
-    risk: float | None
+    score: float | None  # the ranking score: orders leads, is not a probability
     reasons: list[str]
     city: str | None
     state: str | None
@@ -41,6 +41,8 @@ class LeadOut(ApiModel):
     n_ads: int | None
     review: dict[str, Any] | None
     extra: dict[str, Any]
+    # rank, of, top_percent, score, calibrated_risk (null until enough reviews), calibration_reviews, text
+    standing: dict[str, Any] | None
 
 
 class LeadsOut(ApiModel):
@@ -135,7 +137,11 @@ class AdDetailOut(ApiModel):
     ad: AdOut
     entities: list[ExtractionOut]
     flags: list[FlagOut]
-    risk: float | None
+    score: float | None  # the ad's raw score: orders ads, is not a probability
+    # The ad's place among all scored ads, and its lead's among all leads (with calibrated risk once
+    # enough leads are reviewed): rank, of, top_percent, score, calibrated_risk, calibration_reviews, text
+    standing: dict[str, Any] | None
+    lead_standing: dict[str, Any] | None
     network: str | None
     versions: list[VersionOut]
     place: PlaceOut | None

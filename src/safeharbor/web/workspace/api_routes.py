@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 
 from safeharbor.link.queries import network_graph
+from safeharbor.score.calibration import Standing
 from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.api_models import (
     AdDetailOut,
@@ -27,6 +28,10 @@ from safeharbor.workspace.search import SearchKind
 from safeharbor.workspace.search import search as run_search
 
 router = APIRouter(prefix="/api")
+
+
+def _standing(s: Standing | None) -> dict[str, object] | None:
+    return None if s is None else {**s.as_json(), "text": s.text()}
 
 
 @router.get("/networks/{network_id}/graph", response_model_exclude_unset=True)
@@ -79,7 +84,9 @@ def api_ad(access: AccessDep, conn: ConnDep, ad_key: int) -> AdDetailOut:
             "ad": view.ad,
             "entities": view.entities,
             "flags": view.flags,
-            "risk": view.risk,
+            "score": view.risk,
+            "standing": _standing(view.standing),
+            "lead_standing": _standing(view.lead_standing),
             "network": view.network_id,
             "versions": view.versions,
             "place": view.place,

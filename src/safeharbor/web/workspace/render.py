@@ -18,6 +18,7 @@ from jinja2.runtime import Context
 from markupsafe import Markup, escape
 from starlette.responses import Response
 
+from safeharbor.score.calibration import MIN_REVIEWS
 from safeharbor.tips.labels import (
     age_label,
     role_label,
@@ -34,12 +35,6 @@ from safeharbor.workspace.titles import indicator_title, with_titles
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
-
-
-def _risk_label(risk: float | None) -> str:
-    if risk is None:
-        return "not scored"
-    return f"{risk:.2f}"
 
 
 def _short_time(value: Any) -> str:
@@ -103,10 +98,10 @@ def _alerts_unread(context: Context) -> int:
         return unread_count(conn, user.username)
 
 
-templates.env.filters["risk"] = _risk_label
 templates.env.filters["when"] = _short_time
 templates.env.globals["url"] = _url
 templates.env.globals["alerts_unread"] = _alerts_unread
+templates.env.globals["calibration_min"] = MIN_REVIEWS
 
 
 def is_htmx(request: Request) -> bool:
