@@ -33,7 +33,8 @@ def store(tmp_path_factory: pytest.TempPathFactory) -> Store:
 
 
 def test_every_api_route_declares_its_response_model() -> None:
-    routes = {r.path: r for r in api_router.routes if isinstance(r, APIRoute)}
+    # The schema itself (/api/openapi.json, behind a sign-in) is not one of the API's documented routes.
+    routes = {r.path: r for r in api_router.routes if isinstance(r, APIRoute) and r.include_in_schema}
     assert set(routes) == set(EXPECTED), "a new /api route needs a response model and a line here"
     for path, model in EXPECTED.items():
         assert routes[path].response_model is model, path

@@ -31,6 +31,7 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/workspace", "lead.read", {}),
     ("GET", "/leads", "lead.read", {}),
     ("GET", "/api/leads", "lead.read", {}),
+    ("GET", "/api/openapi.json", "lead.read", {}),
     ("POST", "/leads/review", "lead.review", {"lead_type": "ad", "lead_ref": "{ad}", "status": "reviewed"}),
     ("GET", "/search?q=young", "search", {}),
     ("GET", "/api/search?q=young", "search", {}),

@@ -43,7 +43,8 @@ def create_app(
 
     `settings` default to `Settings.from_env()`; the secret key signs the public side's form tokens."""
     settings = settings if settings is not None else Settings.from_env()
-    app = FastAPI(title="Safe Harbor", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
+    # No public schema or docs page: /api/openapi.json is a workspace route that needs a sign-in.
+    app = FastAPI(title="Safe Harbor", docs_url=None, redoc_url=None, openapi_url=None)
     install(app, store or open_store(db, settings=settings), settings)
     # Innermost of the middleware: its 413 still gets the security headers added below.
     app.add_middleware(BodyLimit)

@@ -10,6 +10,7 @@ from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.case_links import case_links
 from safeharbor.web.workspace.contexts import AdPage
 from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.params import PathId
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import reviews_for
@@ -21,7 +22,7 @@ router = APIRouter()
 
 @router.get("/ads/{ad_key}")
 @rule("ad.read", "ad.view", "ad", "ad_key")
-def ad_page(request: Request, access: AccessDep, conn: ConnDep, ad_key: int) -> Response:
+def ad_page(request: Request, access: AccessDep, conn: ConnDep, ad_key: PathId) -> Response:
     view = ad_view(conn, ad_key)
     if view is None:
         raise HTTPException(404, "no such ad")

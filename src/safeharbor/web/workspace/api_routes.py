@@ -5,6 +5,8 @@ Every route declares its response model (api_models.py), so /api/openapi.json do
 
 from __future__ import annotations
 
+from typing import Any
+
 from fastapi import APIRouter, HTTPException, Request
 
 from safeharbor.link.queries import network_graph
@@ -19,7 +21,7 @@ from safeharbor.web.workspace.api_models import (
 )
 from safeharbor.web.workspace.cytoscape import cytoscape_elements
 from safeharbor.web.workspace.guard import rule
-from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
+from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep, Offset, PathId
 from safeharbor.web.workspace.render import url_path
 from safeharbor.workspace.adview import ad_view
 from safeharbor.workspace.leads import lead_queue, lead_total
@@ -32,6 +34,14 @@ router = APIRouter(prefix="/api")
 
 def _standing(s: Standing | None) -> dict[str, object] | None:
     return None if s is None else {**s.as_json(), "text": s.text()}
+
+
+@router.get("/openapi.json", include_in_schema=False)
+@rule("lead.read", "api.schema", "api")
+def api_schema(request: Request, access: AccessDep) -> dict[str, Any]:
+    """The API's OpenAPI schema, for signed-in users only (it maps every route an attacker could try)."""
+    schema: dict[str, Any] = request.app.openapi()
+    return schema
 
 
 @router.get("/networks/{network_id}/graph", response_model_exclude_unset=True)
@@ -58,7 +68,7 @@ def api_map(access: AccessDep, conn: ConnDep, network_id: str) -> NetworkMapOut:
 
 @router.get("/leads")
 @rule("lead.read", "leads.view", "lead")
-def api_leads(access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0) -> LeadsOut:
+def api_leads(access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: Offset = 0) -> LeadsOut:
     rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=max(offset, 0))
     access.note(detail=f"{len(rows)} leads, offset {offset}")
     total = lead_total(conn, filters)
@@ -75,7 +85,7 @@ def api_search(access: AccessDep, conn: ConnDep, q: str = "", kind: SearchKind =
 
 @router.get("/ads/{ad_key}")
 @rule("ad.read", "ad.view", "ad", "ad_key")
-def api_ad(access: AccessDep, conn: ConnDep, ad_key: int) -> AdDetailOut:
+def api_ad(access: AccessDep, conn: ConnDep, ad_key: PathId) -> AdDetailOut:
     view = ad_view(conn, ad_key)
     if view is None:
         raise HTTPException(404, "no such ad")

@@ -12,6 +12,7 @@ from safeharbor.storage.times import day_bounds
 from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.contexts import AuditPage
 from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.params import Offset
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace import audit as audit_log
 
@@ -44,7 +45,7 @@ def audit_page(
     request: Request,
     access: AccessDep,
     conn: ConnDep,
-    offset: int = 0,
+    offset: Offset = 0,
     user: str = "",
     action: str = "",
     outcome: str = "",

@@ -13,6 +13,7 @@ from safeharbor.tips import get_tip
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import CasePage, CasesPage
 from safeharbor.web.workspace.guard import Access, rule
+from safeharbor.web.workspace.params import PathId
 from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.accounts import list_users
@@ -21,7 +22,7 @@ from safeharbor.workspace.referrals import HOTLINES, export_referral, list_expor
 router = APIRouter()
 
 
-def _back(request: Request, case_id: int) -> Response:
+def _back(request: Request, case_id: PathId) -> Response:
     return RedirectResponse(url_path(request, "case_page", case_id=case_id), status_code=303)
 
 
@@ -60,7 +61,7 @@ def _case_page(
     request: Request,
     access: Access,
     conn: Connection,
-    case_id: int,
+    case_id: PathId,
     *,
     error: str | None = None,
     kept: dict[str, str] | None = None,
@@ -85,7 +86,7 @@ def _case_page(
 
 @router.get("/cases/{case_id}")
 @rule("case.read", "case.view", "case", "case_id")
-def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: int) -> Response:
+def case_page(request: Request, access: AccessDep, conn: ConnDep, case_id: PathId) -> Response:
     return _case_page(request, access, conn, case_id)
 
 
@@ -93,7 +94,7 @@ def _change(
     request: Request,
     access: Access,
     store: Store,
-    case_id: int,
+    case_id: PathId,
     change: Callable[[Connection], object],
     kept: dict[str, str] | None = None,
 ) -> Response:
@@ -117,7 +118,7 @@ def add_item(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    case_id: int,
+    case_id: PathId,
     item_type: str = Form(...),
     item_ref: str = Form(...),
 ) -> Response:
@@ -138,7 +139,7 @@ def remove_item(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    case_id: int,
+    case_id: PathId,
     item_type: str = Form(...),
     item_ref: str = Form(...),
 ) -> Response:
@@ -155,7 +156,7 @@ def remove_item(
 @router.post("/cases/{case_id}/notes")
 @rule("case.write", "case.note", "case", "case_id")
 def add_note(
-    request: Request, access: AccessDep, store: StoreDep, case_id: int, body: str = Form(...)
+    request: Request, access: AccessDep, store: StoreDep, case_id: PathId, body: str = Form(...)
 ) -> Response:
     return _change(
         request,
@@ -170,7 +171,7 @@ def add_note(
 @router.post("/cases/{case_id}/assign")
 @rule("case.write", "case.assign", "case", "case_id")
 def assign_case(
-    request: Request, access: AccessDep, store: StoreDep, case_id: int, assignee: str = Form(...)
+    request: Request, access: AccessDep, store: StoreDep, case_id: PathId, assignee: str = Form(...)
 ) -> Response:
     access.note(detail=assignee)
     return _change(
@@ -188,7 +189,7 @@ def case_status(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    case_id: int,
+    case_id: PathId,
     status: str = Form(...),
     outcome: str = Form(""),
 ) -> Response:
@@ -210,7 +211,7 @@ def referral(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    case_id: int,
+    case_id: PathId,
     recipient: str = Form(""),
     fmt: str = Form("pdf"),
     summary: str = Form(""),

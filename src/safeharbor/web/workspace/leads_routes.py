@@ -11,7 +11,7 @@ from safeharbor.tips import list_tips
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import LeadsPage, ReviewBadge
 from safeharbor.web.workspace.guard import rule
-from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
+from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep, Offset
 from safeharbor.web.workspace.render import is_htmx, render, url_path
 from safeharbor.workspace.csv_export import MAX_ROWS
 from safeharbor.workspace.leads import filter_choices, lead_queue, lead_total, set_review
@@ -32,7 +32,7 @@ def workspace_home(request: Request, access: AccessDep) -> Response:
 @router.get("/leads")
 @rule("lead.read", "leads.view", "lead")
 def leads_page(
-    request: Request, access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0
+    request: Request, access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: Offset = 0
 ) -> Response:
     offset = max(offset, 0)
     if filters.teach and filters.reviewed != "yes":

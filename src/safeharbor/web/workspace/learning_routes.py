@@ -14,6 +14,7 @@ from safeharbor.storage.engine import Store
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import LearningPage, PhrasesPage
 from safeharbor.web.workspace.guard import Access, rule
+from safeharbor.web.workspace.params import FormId
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace.learning import learn_from_reviews, model_history, review_labels
 from safeharbor.workspace.phrasebook import accept, accepted_detail, propose_phrases
@@ -93,7 +94,7 @@ def phrases_accept(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    phrase_id: int = Form(...),
+    phrase_id: FormId,
     indicator: str = Form(...),
 ) -> Response:
     access.note(object_id=str(phrase_id))

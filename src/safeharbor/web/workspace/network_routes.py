@@ -10,7 +10,7 @@ from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.case_links import case_links
 from safeharbor.web.workspace.contexts import NetworkPage, NetworksPage, WhyLinked
 from safeharbor.web.workspace.guard import rule
-from safeharbor.web.workspace.params import PAGE_SIZE
+from safeharbor.web.workspace.params import PAGE_SIZE, Offset, QueryId
 from safeharbor.web.workspace.render import render
 from safeharbor.workspace.netview import network_view
 from safeharbor.workspace.tiplinks import tips_for_network
@@ -21,7 +21,7 @@ router = APIRouter()
 
 @router.get("/networks")
 @rule("network.read", "networks.view", "network")
-def networks_page(request: Request, access: AccessDep, conn: ConnDep, offset: int = 0) -> Response:
+def networks_page(request: Request, access: AccessDep, conn: ConnDep, offset: Offset = 0) -> Response:
     nets = list_networks(conn, limit=PAGE_SIZE, offset=max(offset, 0))
     return render(request, access, NetworksPage(networks=nets, offset=offset, page_size=PAGE_SIZE))
 
@@ -54,7 +54,9 @@ def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id:
 
 @router.get("/networks/{network_id}/why")
 @rule("network.read", "network.why", "network", "network_id")
-def why_page(request: Request, access: AccessDep, conn: ConnDep, network_id: str, a: int, b: int) -> Response:
+def why_page(
+    request: Request, access: AccessDep, conn: ConnDep, network_id: str, a: QueryId, b: QueryId
+) -> Response:
     access.note(detail=f"ads {a} and {b}")
     context = WhyLinked(network_id=network_id, a=a, b=b, evidence=why_linked(conn, a, b))
     return render(request, access, context)

@@ -4,11 +4,18 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends
+from fastapi import Depends, Form, Path, Query
 
 from safeharbor.workspace.leads import LeadFilters
 
 PAGE_SIZE = 50
+# The largest id or offset a route accepts: PostgreSQL's INTEGER ends here, and no store comes near it.
+# A bigger (or negative) number is answered 422 with a readable page, never passed to the database.
+MAX_ID = 2_147_483_647
+PathId = Annotated[int, Path(ge=0, le=MAX_ID)]
+QueryId = Annotated[int, Query(ge=0, le=MAX_ID)]
+FormId = Annotated[int, Form(ge=0, le=MAX_ID)]
+Offset = Annotated[int, Query(ge=0, le=MAX_ID)]
 
 
 def lead_filters(

@@ -8,6 +8,7 @@ from fastapi.responses import Response
 from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.contexts import SearchPage
 from safeharbor.web.workspace.guard import rule
+from safeharbor.web.workspace.params import Offset
 from safeharbor.web.workspace.render import is_htmx, render
 from safeharbor.workspace.search import SearchKind
 from safeharbor.workspace.search import search as run_search
@@ -25,7 +26,7 @@ def search_page(
     conn: ConnDep,
     q: str = "",
     kind: SearchKind = "auto",
-    offset: int = 0,
+    offset: Offset = 0,
 ) -> Response:
     result = None
     offset = min(max(offset, 0), MAX_OFFSET)

@@ -10,7 +10,7 @@ from safeharbor.tips import STATUSES, TipStatusError, get_tip, list_tips, set_ti
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import TipPage, TipsPage
 from safeharbor.web.workspace.guard import Access, rule
-from safeharbor.web.workspace.params import PAGE_SIZE
+from safeharbor.web.workspace.params import PAGE_SIZE, Offset, PathId
 from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import cases as case_ops
 
@@ -19,14 +19,14 @@ router = APIRouter()
 
 @router.get("/tips")
 @rule("tip.read", "tips.view", "tip")
-def tips_page(request: Request, access: AccessDep, conn: ConnDep, offset: int = 0) -> Response:
+def tips_page(request: Request, access: AccessDep, conn: ConnDep, offset: Offset = 0) -> Response:
     tips = list_tips(conn, limit=PAGE_SIZE, offset=max(offset, 0))
     access.note(detail=f"{len(tips)} tips")
     return render(request, access, TipsPage(tips=tips, offset=offset, page_size=PAGE_SIZE))
 
 
 def _tip_page(
-    request: Request, access: Access, conn: Connection, tip_id: int, error: str | None = None
+    request: Request, access: Access, conn: Connection, tip_id: PathId, error: str | None = None
 ) -> Response:
     tip = get_tip(conn, tip_id)
     if tip is None:
@@ -43,7 +43,7 @@ def _tip_page(
 
 @router.get("/tips/{tip_id}")
 @rule("tip.read", "tip.view", "tip", "tip_id")
-def tip_page(request: Request, access: AccessDep, conn: ConnDep, tip_id: int) -> Response:
+def tip_page(request: Request, access: AccessDep, conn: ConnDep, tip_id: PathId) -> Response:
     return _tip_page(request, access, conn, tip_id)
 
 
@@ -53,7 +53,7 @@ def tip_status(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    tip_id: int,
+    tip_id: PathId,
     status: str = Form(...),
     note: str = Form(""),
 ) -> Response:

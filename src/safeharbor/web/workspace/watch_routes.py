@@ -10,7 +10,7 @@ from fastapi.responses import RedirectResponse, Response
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import AlertsPage, WatchesPage
 from safeharbor.web.workspace.guard import rule
-from safeharbor.web.workspace.params import PAGE_SIZE
+from safeharbor.web.workspace.params import PAGE_SIZE, Offset, PathId
 from safeharbor.web.workspace.render import render, url_path
 from safeharbor.workspace import alerts as alert_ops
 from safeharbor.workspace import watches as watch_ops
@@ -29,7 +29,7 @@ def _back(request: Request, target: str, fallback: str) -> str:
 @router.get("/alerts")
 @rule("alert.read", "alerts.view", "alert")
 def alerts_page(
-    request: Request, access: AccessDep, conn: ConnDep, unread: str = "", offset: int = 0
+    request: Request, access: AccessDep, conn: ConnDep, unread: str = "", offset: Offset = 0
 ) -> Response:
     offset = max(offset, 0)
     only_unread = unread == "1"
@@ -105,7 +105,7 @@ def remove_watch(
     request: Request,
     access: AccessDep,
     store: StoreDep,
-    watch_id: int,
+    watch_id: PathId,
     next_url: Annotated[str, Form(alias="next")] = "",
 ) -> Response:
     try:
