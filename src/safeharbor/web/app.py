@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from safeharbor.settings import Settings
 from safeharbor.store import Store, open_store
 from safeharbor.web import public
+from safeharbor.web.bodycap import BodyLimit
 from safeharbor.web.deps import install
 from safeharbor.web.workspace import routes as workspace
 
@@ -44,6 +45,8 @@ def create_app(
     settings = settings if settings is not None else Settings.from_env()
     app = FastAPI(title="Safe Harbor", docs_url=None, redoc_url=None, openapi_url="/api/openapi.json")
     install(app, store or open_store(db, settings=settings), settings)
+    # Innermost of the middleware: its 413 still gets the security headers added below.
+    app.add_middleware(BodyLimit)
 
     @app.middleware("http")
     async def security_headers(

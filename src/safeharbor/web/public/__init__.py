@@ -34,6 +34,11 @@ def setup(app: FastAPI) -> None:
         if first != "static" and workspace.owns(request) and workspace_errors.wants_page(request):
             return workspace_errors.http_error(request, exc)
         wants_html = "text/html" in request.headers.get("accept", "")
+        if exc.status_code == 413 and first not in WORKSPACE_PREFIXES:
+            title = strings(lang_of(request))["too_large_title"]
+            response = _page(request, "problem.html", {"title": title}, status_code=413)
+            response.headers.update(exc.headers or {})
+            return response
         if exc.status_code == 404 and wants_html and first not in WORKSPACE_PREFIXES:
             title = strings(lang_of(request))["not_found_title"]
             return _page(request, "not_found.html", {"title": title}, status_code=404)

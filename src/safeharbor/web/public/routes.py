@@ -41,6 +41,7 @@ from safeharbor.tips.signs import (
     US_STATES,
     Variant,
 )
+from safeharbor.web.bodycap import PUBLIC_BODY_LIMIT
 from safeharbor.web.deps import FormTokensDep, RateLimiterDep, StoreDep
 from safeharbor.web.public.i18n import NAMES, PREFIX, english_path, lang_of, localise_links, strings, url
 from safeharbor.web.public.pages import learn_pages, pages, sources
@@ -50,7 +51,7 @@ _pages = APIRouter()  # every page once; included at "/" and at "/es"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
 templates.env.undefined = StrictUndefined  # a missing word is an error in a test, not a blank on a page
 
-MAX_BODY_BYTES = 64 * 1024  # a tip is words; anything bigger is not a tip
+MAX_BODY_BYTES = PUBLIC_BODY_LIMIT  # a tip is words; the BodyLimit middleware stops a bigger body
 NO_STORE = {"Cache-Control": "no-store", "Pragma": "no-cache"}
 NEUTRAL_SITE = "https://www.weather.gov/"  # where quick exit goes: ordinary, common, nothing to explain
 templates.env.globals.update(neutral_site=NEUTRAL_SITE)
