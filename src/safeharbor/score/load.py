@@ -118,12 +118,15 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
             )
         }
         fired: dict[int, set[str]] = defaultdict(set)
-        for ad_key, indicator in conn.execute(
-            select(score_flags.c.ad_key, score_flags.c.indicator).where(
+        discounted: dict[int, list[tuple[str, float]]] = defaultdict(list)
+        for ad_key, indicator, strength in conn.execute(
+            select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.strength).where(
                 score_flags.c.ad_key.in_(chunk), score_flags.c.level == "ad"
             )
         ):
             fired[ad_key].add(indicator)
+            if strength < 1.0:  # weighed against the corpus (score/prevalence.py)
+                discounted[ad_key].append((indicator, float(strength)))
         images: dict[int, set[str]] = defaultdict(set)
         for ad_key, phash in conn.execute(
             select(ad_images.c.ad_key, ad_images.c.phash).where(
@@ -149,6 +152,7 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
                 images=frozenset(images.get(key, ())),
                 ref=refs[key],
                 template=template_key(texts[key], names.get(key, set()), (city, state)),
+                discounted=tuple(sorted(discounted.get(key, ()))),
             )
     return out
 

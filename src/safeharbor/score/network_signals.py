@@ -38,6 +38,19 @@ class AdFacts:
     images: frozenset[str] = frozenset()  # image groups (near-identical perceptual hashes) it shows
     ref: str = ""  # source, ad id and version: orders ads by content, never by internal key
     template: str = ""  # what the ad says, without names, place and numbers (load.template_key)
+    # Indicators whose weight the corpus discounts in this ad (score/prevalence.py): (indicator, factor).
+    discounted: tuple[tuple[str, float], ...] = ()
+
+    def strength(self, indicator: str) -> float:
+        """How much of an indicator that fired counts here: 1, or less for a phrase widespread in the
+        corpus (0 when it did not fire)."""
+        if indicator not in self.indicators:
+            return 0.0
+        return next((f for i, f in self.discounted if i == indicator), 1.0)
+
+    def strongest(self, of: set[str] | frozenset[str]) -> float:
+        """The largest strength among these indicators (0 when none fired)."""
+        return max((self.strength(i) for i in self.indicators & of), default=0.0)
 
 
 @dataclass(frozen=True)
@@ -234,16 +247,22 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
         distinct = observations(distinct_ads(ads, repost_days))
         if len(distinct) < min_ads:
             continue
-        fired = sum(1 for m in distinct if m.indicators & of)
-        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired))
+        # A habit of phrases widespread in the corpus is a habit of this corpus, not a sign of a child:
+        # the pattern's value is scaled by the mean corpus factor of the observations that show it
+        # (score/prevalence.py; 1 when none of their phrases is widespread).
+        shown = [m.strongest(of) for m in distinct if m.indicators & of]
+        fired = len(shown)
+        factor = round(sum(shown) / fired, 3) if fired else 1.0
+        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired)) * factor
         if value < min_value:
             continue
+        widespread = f"; phrases widespread in the corpus: weight x{factor:g}" if factor < 1.0 else ""
         hit = GroupHit(
             ind.id,
             f"{name}: {fired} of {len(distinct)} ads",
             f"{label}: {fired} of {len(distinct)} ads of {name} (same name or photos; re-posts and "
-            f"copies of one template counted once) show {', '.join(sorted(of))}; {value:.0%} likely that "
-            f"more than {above:.0%} of their ads do",
+            f"copies of one template counted once) show {', '.join(sorted(of))}; "
+            f"{value / factor:.0%} likely that more than {above:.0%} of their ads do{widespread}",
             round(value, 3),
         )
         for m in ads:

@@ -42,8 +42,8 @@ def person_values(ads: Sequence[AdFacts], hits: Hits, decisive: frozenset[str]) 
     observed = observations(ads)
     values: dict[str, float] = {}
     for ad in observed:
-        for indicator in ad.indicators:
-            values[indicator] = values.get(indicator, 0.0) + 1.0
+        for indicator in ad.indicators:  # a phrase widespread in the corpus counts less (prevalence.py)
+            values[indicator] = values.get(indicator, 0.0) + ad.strength(indicator)
     for indicator in values:
         values[indicator] = 1.0 if indicator in decisive else values[indicator] / len(observed)
     for ad in ads:

@@ -94,6 +94,10 @@ class ScorePlan:
             frozenset(self.networks[k] for k in self.combine if k in self.networks) | self.previous_networks
         )
 
+    def everything(self) -> ScorePlan:
+        """The plan with every ad re-grouped and re-combined (the corpus's discounts changed)."""
+        return replace(self, target=frozenset(self.keys), expand_by_phone=False, combine_all=True)
+
     def widened(self, extra: frozenset[int]) -> ScorePlan:
         """The plan with more ads in its group-signal target (the phone groups of new ads)."""
         return replace(self, target=self.target | extra, expand_by_phone=False)

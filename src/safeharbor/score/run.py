@@ -34,12 +34,20 @@ from safeharbor.score.network_rollup import score_networks_for
 from safeharbor.score.network_signals import MAX_PHONE_GROUP_ADS
 from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.plan import Scored, ScoreInputs, ScorePlan, plan_scoring
+from safeharbor.score.prevalence import (
+    Prevalence,
+    apply_discounts,
+    collect_phrases,
+    corpus_prevalence,
+    discountable,
+)
 from safeharbor.score.tables import (
     score_ads,
     score_flags,
     score_lead_ads,
     score_leads,
     score_networks,
+    score_prevalence,
     score_state,
 )
 from safeharbor.storage.engine import Store
@@ -114,10 +122,18 @@ def _reset(store: Store, plan: ScorePlan) -> None:
     """Drop what a rebuild recomputes, and the flags of indicators no longer in the catalogue."""
     with store.begin() as conn:
         if plan.rebuild:
-            for table in (score_flags, score_ads, score_networks, score_leads, score_lead_ads):
+            for table in (
+                score_flags,
+                score_prevalence,
+                score_ads,
+                score_networks,
+                score_leads,
+                score_lead_ads,
+            ):
                 conn.execute(delete(table))
         if plan.removed:
             conn.execute(delete(score_flags).where(score_flags.c.indicator.in_(plan.removed)))
+            conn.execute(delete(score_prevalence).where(score_prevalence.c.indicator.in_(plan.removed)))
 
 
 def _phone_neighbours(store: Store, plan: ScorePlan) -> ScorePlan:
@@ -135,6 +151,26 @@ def match(store: Store, plan: ScorePlan, model: ScoringModel, runner: MatchRunne
     match_ads(store, plan.new_keys, plan.ad_level, model, runner)
     if plan.changed_ad:
         match_ads(store, plan.old_keys, plan.changed_ad, model, runner)
+
+
+def weigh(
+    store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel, before: Any
+) -> tuple[ScorePlan, Prevalence]:
+    """Weigh text evidence against the corpus (prevalence.py): record the phrases of the ads matched
+    now, count every phrase's posters over the whole corpus, and give flags their corpus weight. When a
+    discount changed since the last run (`before`: the factors it used), every ad is re-scored."""
+    indicators = discountable(catalogue)
+    collect_phrases(store, plan.new_keys, indicators)
+    ids = {i.id for i in plan.changed_ad}
+    rematched = [i for i in indicators if i.id in ids]
+    collect_phrases(store, plan.old_keys, rematched)
+    found = corpus_prevalence(store, plan.networks)
+    if found.state() == (before or {}):
+        matched = set(plan.new_keys) | (set(plan.old_keys) if rematched else set())
+        apply_discounts(store, found, model, indicators, matched)
+        return plan, found
+    apply_discounts(store, found, model, indicators, None)
+    return plan.everything(), found
 
 
 def group(store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel) -> GroupResult:
@@ -163,12 +199,17 @@ def roll_up(store: Store, plan: ScorePlan) -> int:
     return score_networks_for(store, plan.touched_networks, dict(plan.networks)) if plan.networks else 0
 
 
-def leads(store: Store, plan: ScorePlan) -> int:
+def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
     """Refresh the lead queue and record the state this run scored with; returns the high-risk ad count."""
     with store.begin() as conn:
         if plan.full_leads or plan.combine:
             refresh_leads(conn, None if plan.full_leads else plan.combine)
-        state: dict[str, Any] = {**plan.new_state, "scored_at": now_iso()}
+        state: dict[str, Any] = {
+            **plan.new_state,
+            "scored_at": now_iso(),
+            "discounts": found.state(),
+            "posters": found.total,
+        }
         conn.execute(delete(score_state).where(score_state.c.key.in_(list(state))))
         conn.execute(score_state.insert(), [{"key": k, "value": v} for k, v in state.items()])
         high = select(func.count()).select_from(score_ads).where(score_ads.c.risk >= HIGH_RISK)
@@ -189,7 +230,9 @@ def update_scores(
     with store.connect() as conn:
         cat = corpus_catalogue(conn, catalogue or load_catalogue())
         model = active_model(conn, cat)
-        plan = plan_scoring(load_inputs(conn, model), cat, rebuild=rebuild)
+        inputs = load_inputs(conn, model)
+        plan = plan_scoring(inputs, cat, rebuild=rebuild)
+    before = None if plan.rebuild or not plan.old_keys else inputs.state.get("discounts")
     summary = ScoreSummary(
         rebuild=plan.rebuild, catalogue=cat.path, model=model.origin, ads_total=len(plan.keys)
     )
@@ -198,6 +241,8 @@ def update_scores(
     plan = _phone_neighbours(store, plan)
     with timed(summary, "match"):
         match(store, plan, model, match_runner)
+    with timed(summary, "corpus weights"):
+        plan, found = weigh(store, plan, cat, model, before)
     with timed(summary, "group signals"):
         grouped = group(store, plan, cat, model)
     with timed(summary, "combine"):
@@ -205,7 +250,7 @@ def update_scores(
     with timed(summary, "network roll-up"):
         summary.networks_scored = roll_up(store, plan)
     with timed(summary, "lead queue"):
-        summary.high_risk_ads = leads(store, plan)
+        summary.high_risk_ads = leads(store, plan, found)
     summary.ads_matched, summary.ads_grouped, summary.ads_combined = (
         plan.matched,
         len(plan.target),

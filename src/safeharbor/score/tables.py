@@ -11,6 +11,8 @@
 - score_phrases: phrases and emoji proposed from reviewed leads (score/phrases.py), and those an analyst
   accepted into the catalogue (as a pattern of a named indicator); accepted ones are used by every
   scoring run (score/phrase_store.py). Not derived: kept by `analyze --rebuild`.
+- score_prevalence: the phrases each ad's text indicators matched, for their prevalence among the
+  corpus's persons (score/prevalence.py). Derived: rebuilt by `analyze --rebuild`.
 """
 
 from __future__ import annotations
@@ -148,6 +150,16 @@ Index("ix_score_lead_ads_city", score_lead_ads.c.city_key)
 Index("ix_score_lead_ads_posted", score_lead_ads.c.posted_at)
 Index("ix_score_lead_ads_source", score_lead_ads.c.source)
 
+# The phrases each ad's text indicators matched (normalised: score/prevalence.py), so that a phrase's
+# prevalence across the corpus's posters is counted from what is stored, whatever order ads came in.
+score_prevalence = Table(
+    "score_prevalence",
+    metadata,
+    Column("ad_key", Integer, ForeignKey("ads.ad_key", ondelete="CASCADE"), primary_key=True),
+    Column("indicator", String(60), primary_key=True),
+    Column("phrase", String(200), primary_key=True),
+)
+
 
 score_phrases = Table(
     "score_phrases",
@@ -185,6 +197,10 @@ def _add_person_columns(conn: Connection) -> None:
         conn.execute(text("ALTER TABLE score_ads ADD COLUMN person_evidence JSON"))
 
 
+def _create_prevalence(conn: Connection) -> None:
+    metadata.create_all(conn, tables=[score_prevalence])
+
+
 MIGRATIONS = [
     Migration("score_0001", "risk scores, flags, network scores, state, fitted models", _create),
     Migration("score_0002", "precomputed lead queue (leads and the ads they hold)", _create_leads),
@@ -195,5 +211,10 @@ MIGRATIONS = [
         "score_phrases_0001",
         "phrases proposed from reviews and accepted into the catalogue",
         lambda conn: metadata.create_all(conn, tables=[score_phrases]),
+    ),
+    Migration(
+        "score_prevalence_0001",
+        "the phrases each ad's text indicators matched (their prevalence in the corpus)",
+        _create_prevalence,
     ),
 ]
