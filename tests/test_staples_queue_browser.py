@@ -105,7 +105,8 @@ def test_lead_queue_on_a_phone_keyboard_and_bulk_review(world: tuple[str, Store]
         page.click("#bulk-dismiss")  # no reason yet: the page asks for one, nothing is sent
         assert "Say why" in page.inner_text("#bulk-count")
         page.fill("#bulk-reason", "duplicate of an older lead")
-        page.click("#bulk-dismiss")
+        with page.expect_navigation():  # the POST redirects back to the queue
+            page.click("#bulk-dismiss")
         page.wait_for_load_state()
         values = [
             page.locator('td.pick input[type="checkbox"]').nth(i).get_attribute("value") for i in range(3)

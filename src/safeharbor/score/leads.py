@@ -90,6 +90,59 @@ def _excluded_leads(conn: Connection, excluded: set[int]) -> set[str]:
     return gone
 
 
+@dataclass(frozen=True)
+class QueueFilters:
+    """What a lead must have at least one ad of (place, time, source, indicator), and what is left out."""
+
+    city: str | None = None
+    state: str | None = None
+    since: str | date | datetime | None = None
+    until: str | date | datetime | None = None
+    source: str | None = None
+    indicator: str | None = None
+    exclude_keys: frozenset[int] = frozenset()
+    exclude_leads: frozenset[str] = frozenset()
+
+
+def _ad_conditions(f: QueueFilters) -> list[Any]:
+    conditions: list[Any] = []
+    if f.city:
+        conditions.append(score_lead_ads.c.city_key == f.city.strip().lower())
+    if f.state:
+        conditions.append(score_lead_ads.c.state == f.state.strip().upper())
+    if (low := _bound(f.since, end=False)) is not None:
+        conditions.append(score_lead_ads.c.posted_at >= low)
+    if (high := _bound(f.until, end=True)) is not None:
+        conditions.append(score_lead_ads.c.posted_at <= high)
+    if f.source:
+        conditions.append(score_lead_ads.c.source == f.source)
+    if f.indicator:
+        fired = select(score_flags.c.ad_key).where(score_flags.c.indicator == f.indicator)
+        conditions.append(score_lead_ads.c.ad_key.in_(fired))
+    return conditions
+
+
+def _queue_query(conn: Connection, f: QueueFilters) -> tuple[Any, set[int], list[Any], set[str]]:
+    """The unordered select over score_leads, plus what must still be checked in Python: ads excluded
+    (when there are too many for one NOT IN next to filters), the filters, and leads left out whole."""
+    excluded = set(f.exclude_keys)
+    conditions = _ad_conditions(f)
+    query = select(score_leads)
+    if conditions:
+        if excluded and len(excluded) <= 5000:
+            conditions.append(score_lead_ads.c.ad_key.not_in(sorted(excluded)))
+            excluded = set()
+        matching = select(score_lead_ads.c.lead_id).where(*conditions).distinct().subquery()
+        query = query.join(matching, matching.c.lead_id == score_leads.c.lead_id)
+    gone: set[str] = set(f.exclude_leads)  # lead ids (`network:<id>`, `ad:<key>`) left out whole
+    if excluded and not conditions:
+        gone |= _excluded_leads(conn, excluded)
+        excluded = set()
+    if gone and not excluded:
+        query = query.where(score_leads.c.lead_id.not_in(sorted(gone)))
+    return query, excluded, conditions, gone
+
+
 def lead_queue(
     conn: Connection,
     *,
@@ -108,38 +161,40 @@ def lead_queue(
 
     Reads the table `update_scores` keeps (score_leads): one indexed query per page. Filters keep the
     leads that have at least one matching ad that is not excluded."""
-    excluded = set(exclude_keys or ())
-    conditions = []
-    if city:
-        conditions.append(score_lead_ads.c.city_key == city.strip().lower())
-    if state:
-        conditions.append(score_lead_ads.c.state == state.strip().upper())
-    if (low := _bound(since, end=False)) is not None:
-        conditions.append(score_lead_ads.c.posted_at >= low)
-    if (high := _bound(until, end=True)) is not None:
-        conditions.append(score_lead_ads.c.posted_at <= high)
-    if source:
-        conditions.append(score_lead_ads.c.source == source)
-    if indicator:
-        fired = select(score_flags.c.ad_key).where(score_flags.c.indicator == indicator)
-        conditions.append(score_lead_ads.c.ad_key.in_(fired))
-    query = select(score_leads)
-    if conditions:
-        if excluded and len(excluded) <= 5000:
-            conditions.append(score_lead_ads.c.ad_key.not_in(sorted(excluded)))
-            excluded = set()
-        matching = select(score_lead_ads.c.lead_id).where(*conditions).distinct().subquery()
-        query = query.join(matching, matching.c.lead_id == score_leads.c.lead_id)
-    gone: set[str] = set(exclude_leads or ())  # lead ids (`network:<id>`, `ad:<key>`) left out whole
-    if excluded:
-        if conditions:  # many exclusions with filters: check each candidate lead's remaining ads
-            return _filtered_in_python(conn, query, excluded, conditions, limit, offset, gone)
-        gone |= _excluded_leads(conn, excluded)
-    if gone:
-        query = query.where(score_leads.c.lead_id.not_in(sorted(gone)))
+    f = QueueFilters(
+        city,
+        state,
+        since,
+        until,
+        source,
+        indicator,
+        frozenset(exclude_keys or ()),
+        frozenset(exclude_leads or ()),
+    )
+    query, excluded, conditions, gone = _queue_query(conn, f)
+    if excluded:  # many exclusions with filters: check each candidate lead's remaining ads
+        return _filtered_in_python(conn, query, excluded, conditions, limit, offset, gone)
     query = query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref)
     rows = conn.execute(query.limit(limit).offset(offset)).all()
     return [_lead(r) for r in rows]
+
+
+def count_leads(conn: Connection, f: QueueFilters) -> int:
+    """How many leads `lead_queue` would list with these filters over all its pages (the queue's total)."""
+    query, excluded, conditions, gone = _queue_query(conn, f)
+    if excluded:
+        return len(_kept_leads(conn, excluded, conditions, gone))
+    return int(conn.execute(select(func.count()).select_from(query.subquery())).scalar_one())
+
+
+def _kept_leads(conn: Connection, excluded: set[int], conditions: list[Any], gone: set[str]) -> set[str]:
+    keep: set[str] = set()
+    for lead_id, ad_key in conn.execute(
+        select(score_lead_ads.c.lead_id, score_lead_ads.c.ad_key).where(*conditions)
+    ):
+        if ad_key not in excluded and lead_id not in gone:
+            keep.add(lead_id)
+    return keep
 
 
 def _filtered_in_python(
@@ -151,12 +206,7 @@ def _filtered_in_python(
     offset: int,
     gone: set[str],
 ) -> list[Lead]:
-    keep: set[str] = set()
-    for lead_id, ad_key in conn.execute(
-        select(score_lead_ads.c.lead_id, score_lead_ads.c.ad_key).where(*conditions)
-    ):
-        if ad_key not in excluded and lead_id not in gone:
-            keep.add(lead_id)
+    keep = _kept_leads(conn, excluded, conditions, gone)
     ordered = conn.execute(query.order_by(score_leads.c.rank.desc(), score_leads.c.kind, score_leads.c.ref))
     rows = [r for r in ordered if r.lead_id in keep]
     return [_lead(r) for r in rows[offset : offset + limit]]

@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, delete, func, select
 
 from safeharbor.link.queries import network_records_for, networks_for_ads
 from safeharbor.score.catalogue import load_catalogue
-from safeharbor.score.leads import Lead
+from safeharbor.score.leads import Lead, QueueFilters, count_leads
 from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
 from safeharbor.score.queries import Flag, scores_for_ads
@@ -125,8 +125,11 @@ def _fallback_reasons(extracted: list[Extraction]) -> list[str]:
     return reasons
 
 
-def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
-    query = select(ads.c.ad_key).select_from(ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key))
+def _fallback_select(f: LeadFilters) -> Any:
+    """Ads newest first, before anything is scored (the queue's filters applied to the ads themselves)."""
+    query = select(ads.c.ad_key, ads.c.posted_at).select_from(
+        ads.outerjoin(ad_places, ad_places.c.ad_key == ads.c.ad_key)
+    )
     if f.city:
         query = query.where(ad_places.c.city == f.city)
     if f.state:
@@ -143,11 +146,17 @@ def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -
         query = query.where(key_text.not_in(reviewed))
     elif f.reviewed == "yes":
         query = query.where(key_text.in_(reviewed))
-    keys = list(
-        conn.execute(
+    return query
+
+
+def _fallback_queue(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+    query = _fallback_select(f)
+    keys = [
+        row.ad_key
+        for row in conn.execute(
             query.order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc()).limit(limit).offset(offset)
-        ).scalars()
-    )
+        )
+    ]
     found = ad_summaries(conn, keys)
     extracted = extractions_for(conn, keys, kinds=["age", "phone"])
     return [
@@ -231,24 +240,38 @@ def lead_row(lead: Lead) -> LeadRow:
     )
 
 
-def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+def _score_filters(conn: Connection, f: LeadFilters) -> QueueFilters:
     exclude: set[int] = set()
     done_networks: set[str] = set()
     if f.reviewed == "no":  # reviewed ads and networks are left out in the query (so a page stays full)
         exclude = {int(r) for r in reviewed_refs(conn, "ad") if r.isdigit()}
         done_networks = reviewed_refs(conn, "network")
-    leads = scored_lead_queue(
-        conn,
-        limit=limit,
-        offset=offset,
+    return QueueFilters(
         city=f.city,
         state=f.state.upper() if f.state else None,
         since=f.since,
         until=_until_bound(f.until) if f.until else None,
         source=f.source,
         indicator=f.indicator,
-        exclude_keys=exclude,
-        exclude_leads={f"network:{n}" for n in done_networks},
+        exclude_keys=frozenset(exclude),
+        exclude_leads=frozenset(f"network:{n}" for n in done_networks),
+    )
+
+
+def _from_scores(conn: Connection, f: LeadFilters, limit: int, offset: int) -> list[LeadRow]:
+    q = _score_filters(conn, f)
+    leads = scored_lead_queue(
+        conn,
+        limit=limit,
+        offset=offset,
+        city=q.city,
+        state=q.state,
+        since=q.since,
+        until=q.until,
+        source=q.source,
+        indicator=q.indicator,
+        exclude_keys=q.exclude_keys,
+        exclude_leads=q.exclude_leads,
     )
     return [lead_row(lead) for lead in leads]
 
@@ -299,6 +322,23 @@ def lead_queue(conn: Connection, filters: LeadFilters, *, limit: int = 50, offse
     else:
         rows = _fallback_queue(conn, filters, limit, offset)
     return annotate(conn, rows)
+
+
+def lead_total(conn: Connection, filters: LeadFilters) -> int:
+    """How many leads the queue lists with these filters, over all its pages."""
+    if filters.reviewed == "yes":
+        return int(
+            conn.execute(
+                select(func.count())
+                .select_from(lead_reviews)
+                .where(lead_reviews.c.lead_type.in_(["ad", "network"]))
+            ).scalar_one()
+        )
+    if _scored_any(conn):
+        return count_leads(conn, _score_filters(conn, filters))
+    return int(
+        conn.execute(select(func.count()).select_from(_fallback_select(filters).subquery())).scalar_one()
+    )
 
 
 def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:

@@ -46,6 +46,7 @@ class LeadOut(ApiModel):
 class LeadsOut(ApiModel):
     leads: list[LeadOut]
     offset: int
+    total: int  # leads matching the filters over all pages
 
 
 # /api/search

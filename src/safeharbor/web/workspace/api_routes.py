@@ -21,7 +21,7 @@ from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
 from safeharbor.web.workspace.render import url_path
 from safeharbor.workspace.adview import ad_view
-from safeharbor.workspace.leads import lead_queue
+from safeharbor.workspace.leads import lead_queue, lead_total
 from safeharbor.workspace.netview import network_view
 from safeharbor.workspace.search import SearchKind
 from safeharbor.workspace.search import search as run_search
@@ -56,7 +56,8 @@ def api_map(access: AccessDep, conn: ConnDep, network_id: str) -> NetworkMapOut:
 def api_leads(access: AccessDep, conn: ConnDep, filters: LeadFiltersDep, offset: int = 0) -> LeadsOut:
     rows = lead_queue(conn, filters, limit=PAGE_SIZE, offset=max(offset, 0))
     access.note(detail=f"{len(rows)} leads, offset {offset}")
-    return LeadsOut.model_validate({"leads": rows, "offset": offset})
+    total = lead_total(conn, filters)
+    return LeadsOut.model_validate({"leads": rows, "offset": offset, "total": total})
 
 
 @router.get("/search")

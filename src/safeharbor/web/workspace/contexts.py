@@ -62,6 +62,8 @@ class LeadsPage(Listing):
     query: str  # the filters as a query string, for "more"
     tip_links: dict[str, list[TipLink]] = field(default_factory=dict)  # network id / "ad:KEY" -> tips
     export_query: str = ""  # the filters without the paging offset, for the CSV download
+    total: int = 0  # leads matching the filters over all pages
+    max_bulk: int = 0  # the most leads one "all matching" decision touches
 
 
 @dataclass(frozen=True, slots=True)

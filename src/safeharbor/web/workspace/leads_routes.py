@@ -13,7 +13,8 @@ from safeharbor.web.workspace.contexts import LeadsPage, ReviewBadge
 from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, LeadFiltersDep
 from safeharbor.web.workspace.render import is_htmx, render, url_path
-from safeharbor.workspace.leads import filter_choices, lead_queue, set_review
+from safeharbor.workspace.csv_export import MAX_ROWS
+from safeharbor.workspace.leads import filter_choices, lead_queue, lead_total, set_review
 from safeharbor.workspace.teaching import teaching_rows
 from safeharbor.workspace.tiplinks import links_by_lead
 
@@ -49,6 +50,8 @@ def leads_page(
         query=request.url.query,
         tip_links=links_by_lead(recent),
         export_query=urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"]),
+        total=lead_total(conn, filters),
+        max_bulk=MAX_ROWS,
     )
     access.note(detail=f"{len(rows)} leads, offset {offset}")
     return render(request, access, context, template=LeadsPage.rows_template if is_htmx(request) else None)

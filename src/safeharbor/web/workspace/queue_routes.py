@@ -1,5 +1,6 @@
-"""Working the queue in bulk: one decision (with one reason) on several leads, and CSV downloads of
-the lead queue and of search results. Each request writes one audit row naming every lead it touched."""
+"""Working the queue in bulk: one decision (with one reason) on the selected leads or on every lead
+matching the queue's filters (at most MAX_ROWS), and CSV downloads of the lead queue and of search
+results. Each request writes one audit row naming every lead it touched."""
 
 from __future__ import annotations
 
@@ -61,12 +62,18 @@ def review_leads(
     request: Request,
     access: AccessDep,
     store: StoreDep,
+    filters: LeadFiltersDep,
     lead: Annotated[list[str] | None, Form()] = None,
     status: Annotated[str, Form()] = "",
     reason: Annotated[str, Form()] = "",
+    scope: Annotated[str, Form()] = "selected",
 ) -> Response:
     try:
-        leads = parse_leads(lead or [])
+        if scope == "matching":  # every lead the queue lists with the filters in the query string
+            with store.connect() as conn:
+                leads = [(row.kind, row.ref) for row in lead_queue(conn, filters, limit=MAX_ROWS)]
+        else:
+            leads = parse_leads(lead or [])
         if not leads:
             raise BulkError("select one or more leads first")
         if status not in BULK_STATUSES:

@@ -73,6 +73,8 @@
     var count = document.getElementById("bulk-count");
     if (!count) { return; }
     var picked = document.querySelectorAll('input[name="lead"][form="bulk-form"]:checked').length;
+    var all = document.getElementById("bulk-all");
+    if (all && all.checked) { count.textContent = "With every lead matching these filters:"; return; }
     count.textContent = picked ? "With the " + picked + " selected lead" + (picked === 1 ? "" : "s") + ":" : "With the selected leads:";
   }
   document.addEventListener("change", function (event) {
@@ -80,7 +82,9 @@
     if (target && target.id === "pick-all") {
       document.querySelectorAll('input[name="lead"][form="bulk-form"]').forEach(function (box) { box.checked = target.checked; });
     }
-    syncBulk();
+    // Only a tick changes the count: rewriting it when the reason box loses focus would reflow the
+    // buttons under the pointer between mousedown and click.
+    if (target && target.type === "checkbox") { syncBulk(); }
   });
   document.addEventListener("submit", function (event) {
     var form = event.target;
@@ -89,11 +93,17 @@
     var status = event.submitter ? event.submitter.value : "";
     var reason = document.getElementById("bulk-reason");
     var count = document.getElementById("bulk-count");
-    if (!picked) { event.preventDefault(); count.textContent = "Select one or more leads first."; return; }
+    var all = document.getElementById("bulk-all");
+    var everything = all && all.checked;
+    if (!everything && !picked) { event.preventDefault(); count.textContent = "Select one or more leads first."; return; }
     if (status === "dismissed" && reason && !reason.value.trim()) {
       event.preventDefault();
       count.textContent = "Say why these leads are dismissed:";
       reason.focus();
+      return;
+    }
+    if (everything && !window.confirm("Apply this decision to every lead matching these filters, not only those shown?")) {
+      event.preventDefault();
     }
   });
 
