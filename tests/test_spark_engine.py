@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pytest
 from sqlalchemy import MetaData, Table, select
 from typer.testing import CliRunner
@@ -21,8 +22,10 @@ from safeharbor.demo import generate
 from safeharbor.export.ads import ad_records
 from safeharbor.export.networks import network_records
 from safeharbor.ingest import ingest_file
+from safeharbor.link.cluster import connected_labels
 from safeharbor.pipeline import AnalyzeSummary, analyze
 from safeharbor.spark import SparkConfig, spark_engine, spark_session
+from safeharbor.spark.components import spark_components
 from safeharbor.spark.session import SparkSession
 from safeharbor.store import Store, open_store
 
@@ -40,20 +43,28 @@ DERIVED_PREFIXES = ("extract", "ad_places", "link_", "score_")
 
 
 @pytest.fixture(scope="module")
-def runs(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Store, Store, list[AnalyzeSummary]]]:
+def spark() -> Iterator[SparkSession]:
+    """One local[2] session for the module, stopped at its end."""
+    with spark_session(SparkConfig(master="local[2]")) as session:
+        yield session
+
+
+@pytest.fixture(scope="module")
+def runs(
+    tmp_path_factory: pytest.TempPathFactory, spark: SparkSession
+) -> Iterator[tuple[Store, Store, list[AnalyzeSummary]]]:
     """(local store, Spark store, the Spark runs' summaries), both analysed twice (full, incremental)."""
     root = tmp_path_factory.mktemp("engines")
     first = generate(root / "first", ADS, 11, images=True)
     more = generate(root / "more", MORE_ADS, 12, images=True)
     local, on_spark = open_store(str(root / "local.db")), open_store(str(root / "spark.db"))
     summaries: list[AnalyzeSummary] = []
-    with spark_session(SparkConfig(master="local[2]")) as spark:
-        engine = spark_engine(spark)
-        for corpus in (first, more):
-            for store in (local, on_spark):
-                ingest_file(store, corpus.ads_path)
-            analyze(local)
-            summaries.append(analyze(on_spark, engine=engine))
+    engine = spark_engine(spark)
+    for corpus in (first, more):
+        for store in (local, on_spark):
+            ingest_file(store, corpus.ads_path)
+        analyze(local)
+        summaries.append(analyze(on_spark, engine=engine))
     yield local, on_spark, summaries
     local.dispose()
     on_spark.dispose()
@@ -125,6 +136,30 @@ def test_every_derived_table_is_identical(runs: tuple[Store, Store, list[Analyze
     for name in mine:
         assert len(mine[name]) == len(theirs[name]), name
         assert _same(mine[name], theirs[name]), name
+
+
+def _graph() -> tuple[int, np.ndarray, np.ndarray]:
+    """One graph of pieces that stress the rounds (side by side: one search, one set of rounds): a
+    long path in a scrambled order, a star around a middle node, random sparse pieces with isolated
+    nodes, self-loops and duplicate edges."""
+    rng = np.random.default_rng(7)
+    path = rng.permutation(120)
+    star_src, star_dst = np.full(29, 137), np.delete(np.arange(120, 150), 17)
+    a, b = rng.integers(150, 600, 300), rng.integers(150, 600, 300)
+    src = np.concatenate([path[:-1], star_src, a, a[:30], np.arange(150, 160)])
+    dst = np.concatenate([path[1:], star_dst, b, b[:30], np.arange(150, 160)])
+    return 600, src.astype(np.int64), dst.astype(np.int64)
+
+
+def test_spark_components_are_the_local_ones(spark: SparkSession) -> None:
+    find = spark_components(spark)
+    n, src, dst = _graph()
+    expected = connected_labels(n, src, dst)
+    found = find(n, src, dst)
+    assert found.tolist() == expected.tolist()
+    assert all(found[i] <= i for i in range(n))  # each label is its component's smallest node
+    assert len(set(found[:120].tolist())) == 1 and len(set(found[120:150].tolist())) == 1
+    assert find(5, np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)).tolist() == list(range(5))
 
 
 def test_spark_settings_must_be_key_value(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from typing import Protocol
 
 from safeharbor.extract.run import BatchRunner, extract_pending
 from safeharbor.ingest.unreadable import set_aside_unreadable_ads
+from safeharbor.link.cluster import ComponentFinder, connected_labels
 from safeharbor.link.run import EdgeFinder, FeatureRunner, find_text_edges, update_networks
 from safeharbor.score.match import MatchRunner
 from safeharbor.score.run import update_scores
@@ -29,6 +30,7 @@ class Engine:
     extract: BatchRunner | None = None  # None: this machine's worker pool
     features: FeatureRunner | None = None
     text_edges: EdgeFinder = find_text_edges
+    components: ComponentFinder = connected_labels  # link: connected components of the base graph
     match: MatchRunner | None = None
 
 
@@ -77,6 +79,7 @@ def analyze(
         progress=report("link"),
         feature_runner=engine.features,
         edge_finder=engine.text_edges,
+        components=engine.components,
     )
     result.stages.append(("link", linked))
     result.stages.append(("score", update_scores(store, rebuild=rebuild, match_runner=engine.match)))

@@ -37,7 +37,9 @@ from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
-from safeharbor.link.cluster import UnionFind
+import numpy as np
+
+from safeharbor.link.cluster import ComponentFinder, UnionFind, connected_labels
 from safeharbor.link.text.index import TextIndex
 
 CHECK_FROM = 3  # identifiers in fewer postings than this are joined unchecked
@@ -81,6 +83,7 @@ def control(
     base_pairs: Sequence[tuple[int, int]],
     idents: Mapping[IdentKey, Sequence[int]],
     merge: Callable[[UnionFind, Sequence[Sequence[int]]], Sequence[tuple[int, int]]] | None = None,
+    components: ComponentFinder = connected_labels,
 ) -> tuple[UnionFind, list[Cut]]:
     """Join ads on base evidence and every identifier that passes the test; return the cuts.
 
@@ -88,26 +91,10 @@ def control(
     given the ads of each identifier still deferred (two groups showing one of them and writing one
     template are one operator's); identifiers still deferred then are tested again.
     """
-    first_of_posting: dict[int, int] = {}
-    weights = [0] * n
-    for i in range(n):
-        if facts.posting[i] not in first_of_posting:
-            first_of_posting[facts.posting[i]] = i
-            weights[i] = 1
-    uf = UnionFind(weights)
-    for i in range(n):
-        uf.union(i, first_of_posting[facts.posting[i]])
-    for a, b in base_pairs:
-        uf.union(a, b)
-
-    ordered = sorted(idents.items(), key=lambda kv: (len({facts.posting[i] for i in kv[1]}), kv[0]))
-    pending: Pending = []
-    for (kind, value), members in ordered:
-        postings = len({facts.posting[i] for i in members})
-        if postings < CHECK_FROM:
-            uf.union_all(members)
-        else:
-            pending.append(((kind, value), members, postings))
+    weights, src, dst, pending = _base_graph(n, facts, base_pairs, idents)
+    # The graph of step 1 is one connected-components search (on this machine or a Spark job); the
+    # decisions below are taken one identifier at a time on its sets.
+    uf = UnionFind.from_labels(components(n, src, dst), weights)
     verdicts: dict[IdentKey, tuple[frozenset[tuple[int, int]], int]] = {}  # groups (root, size) last seen
     pending = _passes(uf, facts, pending, verdicts)
     if merge is not None:
@@ -130,6 +117,36 @@ def control(
 
 
 Pending = list[tuple[IdentKey, Sequence[int], int]]
+
+
+def _base_graph(
+    n: int, facts: AdFacts, base_pairs: Sequence[tuple[int, int]], idents: Mapping[IdentKey, Sequence[int]]
+) -> tuple[list[int], np.ndarray, np.ndarray, Pending]:
+    """Step 1's graph as edge arrays: versions of one posting (each to the posting's first ad), the
+    base pairs, and identifiers in fewer than CHECK_FROM postings (each to its first ad); with each
+    ad's weight (1 for a posting's first ad: a set weighs its postings) and the identifiers to test,
+    least used first."""
+    first_of_posting: dict[int, int] = {}
+    weights = [0] * n
+    for i in range(n):
+        if facts.posting[i] not in first_of_posting:
+            first_of_posting[facts.posting[i]] = i
+            weights[i] = 1
+    src = list(range(n))
+    dst = [first_of_posting[facts.posting[i]] for i in range(n)]
+    for a, b in base_pairs:
+        src.append(a)
+        dst.append(b)
+    ordered = sorted(idents.items(), key=lambda kv: (len({facts.posting[i] for i in kv[1]}), kv[0]))
+    pending: Pending = []
+    for (kind, value), members in ordered:
+        postings = len({facts.posting[i] for i in members})
+        if postings < CHECK_FROM:
+            src.extend(members[1:])
+            dst.extend([members[0]] * (len(members) - 1))
+        else:
+            pending.append(((kind, value), members, postings))
+    return weights, np.asarray(src, dtype=np.int64), np.asarray(dst, dtype=np.int64), pending
 
 
 def _passes(

@@ -10,11 +10,34 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+
+import numpy as np
+from scipy.sparse import coo_array
+from scipy.sparse.csgraph import connected_components
 
 MIN_POSTINGS = 2
 ID_SPACE = 999_999  # N-000001 .. N-999999
 WIDE_ID_SPACE = 999_999_999  # used once a store holds more than half a million networks
+
+
+# Who finds the connected components of a graph over ads 0..n-1 given as edge arrays (src, dst): each
+# ad's label is the smallest ad in its component. This machine (`connected_labels`) or a Spark job
+# (safeharbor.spark.components); both give the same labels, so the same networks.
+ComponentFinder = Callable[[int, np.ndarray, np.ndarray], np.ndarray]
+
+
+def connected_labels(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """Each node's component label: the smallest node of its component (SciPy's sparse graph search)."""
+    nodes = np.arange(n, dtype=np.int64)
+    if n == 0 or len(src) == 0:
+        return nodes
+    graph = coo_array((np.ones(len(src), dtype=np.int8), (src, dst)), shape=(n, n)).tocsr()
+    _count, found = connected_components(graph, directed=False)
+    smallest = np.full(int(found.max()) + 1, n, dtype=np.int64)
+    np.minimum.at(smallest, found, nodes)
+    labels: np.ndarray = smallest[found]
+    return labels
 
 
 class UnionFind:
@@ -23,6 +46,17 @@ class UnionFind:
     def __init__(self, weights: Sequence[int]) -> None:
         self.parent = list(range(len(weights)))
         self.weight = list(weights)
+
+    @classmethod
+    def from_labels(cls, labels: np.ndarray, weights: Sequence[int]) -> UnionFind:
+        """The sets of a component labelling (label = a member, e.g. the smallest), each rooted at its
+        label and weighing the sum of its members' weights: what unioning every edge would give."""
+        uf = cls(weights)
+        if len(labels):
+            summed = np.bincount(labels, weights=np.asarray(weights, dtype=np.float64), minlength=len(labels))
+            uf.parent = labels.tolist()
+            uf.weight = summed.astype(np.int64).tolist()  # a root's is its set's; others' are unused
+        return uf
 
     def find(self, x: int) -> int:
         parent = self.parent

@@ -166,6 +166,7 @@ def update_networks(
     progress: Callable[[int, int], None] | None = None,
     feature_runner: FeatureRunner | None = None,
     edge_finder: EdgeFinder = find_text_edges,
+    components: cluster.ComponentFinder = cluster.connected_labels,
 ) -> LinkSummary:
     started = time.perf_counter()
     summary = LinkSummary()
@@ -189,6 +190,7 @@ def update_networks(
             rebuild=rebuild or not graph_current,
             text_rebuild=refeatured,
             edge_finder=edge_finder,
+            components=components,
         )
         persist.set_state(conn, GRAPH_CURRENT_KEY, "1")
     summary.seconds = time.perf_counter() - started
@@ -458,6 +460,7 @@ def _link_all(
     rebuild: bool,
     text_rebuild: bool,
     edge_finder: EdgeFinder = find_text_edges,
+    components: cluster.ComponentFinder = cluster.connected_labels,
 ) -> None:
 
     t0 = time.perf_counter()
@@ -531,6 +534,7 @@ def _link_all(
         [(index[e.ad_a], index[e.ad_b]) for e in edges],
         {k: sorted(v) for k, v in idents.items()},
         merge,
+        components,
     )
     summary.cuts = cuts
     summary.template_links = len(found)

@@ -245,7 +245,9 @@ def _groups(
         if text.distinctive[i]:
             members[uf.find(i)].append(i)
     out: list[_Group] = []
-    for root in sorted(members):
+    # In the order of each group's first ad, not of its root: which member a set is rooted at depends
+    # on how its joins were found (this machine or Spark), and group order breaks ties below.
+    for root in sorted(members, key=lambda r: members[r][0]):
         ads = members[root]
         counts: Counter[int] = Counter()
         for i in ads:

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from safeharbor.pipeline import AnalyzeSummary, Engine, analyze
 from safeharbor.spark.batches import extract_runner, feature_runner, match_runner
+from safeharbor.spark.components import spark_components
 from safeharbor.spark.session import SparkConfig, spark_session
 from safeharbor.spark.text import spark_text_edges
 from safeharbor.storage.engine import Store
@@ -19,12 +20,14 @@ __all__ = ["SparkConfig", "SparkRun", "analyze_on_spark", "spark_engine"]
 
 
 def spark_engine(spark: SparkSession) -> Engine:
-    """Extraction, link features, the text-edge search and indicator matching on this session."""
+    """Extraction, link features, the text-edge search, the link graph's connected components and
+    indicator matching on this session."""
     return Engine(
         name=f"spark ({spark.sparkContext.master})",
         extract=extract_runner(spark),
         features=feature_runner(spark),
         text_edges=spark_text_edges(spark),
+        components=spark_components(spark),
         match=match_runner(spark),
     )
 
