@@ -10,12 +10,14 @@ from pathlib import Path
 import pytest
 from scipy.stats import beta
 from sqlalchemy import select
+from typer.testing import CliRunner
 
+from safeharbor.cli import app
 from safeharbor.link.tables import link_ad_network
 from safeharbor.score import prevalence
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import lead_queue
-from safeharbor.score.prevalence import discountable, factor, measure, phrase_key
+from safeharbor.score.prevalence import discountable, factor, measure, phrase_key, stored_discounts
 from safeharbor.score.queries import scores_for_ads
 from safeharbor.score.run import update_scores
 from safeharbor.score.tables import score_ads, score_state
@@ -207,3 +209,21 @@ def test_a_prolific_poster_counts_once_in_a_phrases_prevalence() -> None:
     assert found.flag(0, "youth_language") is None
     fresh = found.flag(300, "youth_language")
     assert fresh is not None and (fresh.posters, fresh.factor) == (30, 0.5)
+
+
+def test_indicators_corpus_lists_the_discounted_phrases(tmp_path: Path) -> None:
+    store = new_store(tmp_path / "corpus")
+    _descriptor_corpus(store)
+    update_scores(store)
+    with store.connect() as conn:
+        found = stored_discounts(conn)
+    assert [(d.indicator, d.phrase, d.posters, d.total, d.factor) for d in found] == [
+        ("youth_language", "fresh face", 30, 100, 0.5)
+    ]
+    db = str(tmp_path / "corpus" / "score.db")
+    result = CliRunner().invoke(app, ["indicators", "--corpus", "--db", db], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "fresh face" in result.output and "30 of 100" in result.output and "30%" in result.output
+    new_store(tmp_path / "empty")
+    result = CliRunner().invoke(app, ["indicators", "--corpus", "--db", str(tmp_path / "empty" / "score.db")])
+    assert result.exit_code == 0 and "No phrase is widespread" in result.output

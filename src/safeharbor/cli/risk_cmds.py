@@ -30,6 +30,7 @@ from safeharbor.score.model import active_model
 from safeharbor.score.person_fit import write_catalogue_with
 from safeharbor.score.person_model import basis_line
 from safeharbor.score.phrase_store import accepted_phrases, corpus_catalogue
+from safeharbor.score.prevalence import stored_discounts
 from safeharbor.score.run import update_scores
 from safeharbor.score.train import fit_from_outcomes, fit_persons_from_outcomes
 from safeharbor.storage.schema import ads
@@ -264,11 +265,21 @@ def indicators(
         Path | None, typer.Option("--export", help="Copy the catalogue to FILE to edit it.")
     ] = None,
     check: Annotated[Path | None, typer.Option("--check", help="Validate a catalogue file and exit.")] = None,
+    corpus: Annotated[
+        bool,
+        typer.Option(
+            "--corpus",
+            help="The phrases the loaded corpus (--db) discounts (used by many posters) and by how much.",
+        ),
+    ] = False,
 ) -> None:
     """List the indicator catalogue: what each indicator looks for, its weight, and how far to trust it.
 
     With --db, the store's catalogue: phrases analysts accepted from review (`safeharbor phrases accept`)
     are shown under their indicator, and new learned indicators are listed."""
+    if corpus:
+        _corpus_discounts(db)
+        return
     if check is not None:
         cat = _catalogue_or_exit(check)
         console.print(f"{check}: valid, {len(cat.indicators)} indicators (hash {cat.hash()}).")
@@ -310,6 +321,28 @@ def indicators(
         f"Prior log-odds (no indicator): {cat.bias:+.2f}. Weights are log-odds; risk = sigmoid(sum)."
     )
     console.print(CAVEAT)
+
+
+def _corpus_discounts(db: str | None) -> None:
+    """Evidence weighed against the corpus (docs/indicators.md): the phrases the last analyze discounted."""
+    with open_store(db).connect() as conn:
+        found = stored_discounts(conn)
+    if not found:
+        console.print(
+            "No phrase is widespread enough in this corpus to be discounted (or run analyze first)."
+        )
+        return
+    out = Table(title="Phrases widespread in this corpus: their weight is discounted")
+    for name in ("indicator", "phrase", "posters", "share", "weight x"):
+        out.add_column(name, overflow="fold")
+    for d in found:
+        share = f"{d.posters / d.total:.0%}" if d.total and d.posters else "?"
+        out.add_row(d.indicator, d.phrase, f"{d.posters:,} of {d.total:,}", share, f"{d.factor:g}")
+    console.print(out)
+    console.print(
+        "A phrase in the ads of more than 10% of posters (networks and stand-alone ads) counts less: "
+        "weight x log(1/share) / log(1/10%). A stated age under 18 is never discounted."
+    )
 
 
 def register(app: typer.Typer) -> None:

@@ -40,7 +40,7 @@ from sqlalchemy import Connection, and_, delete, select, update
 from safeharbor.score.catalogue import Catalogue, Indicator
 from safeharbor.score.load import ad_texts
 from safeharbor.score.model import ScoringModel
-from safeharbor.score.tables import score_flags, score_prevalence
+from safeharbor.score.tables import score_flags, score_prevalence, score_state
 from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store
 from safeharbor.storage.schema import ads
@@ -102,12 +102,37 @@ class Prevalence:
         """What the stored scores were computed with (compared run to run)."""
         return {f"{i}{SEP}{p}": d.factor for (i, p), d in sorted(self.discounts.items())}
 
+    def counts(self) -> dict[str, int]:
+        """How many posters show each discounted phrase (kept for `safeharbor indicators --corpus`)."""
+        return {f"{i}{SEP}{p}": d.posters for (i, p), d in sorted(self.discounts.items())}
+
     def flag(self, ad_key: int, indicator: str) -> Discount | None:
         """The discount of one flag: its least discounted phrase's (None when one is not discounted)."""
         found = [self.discounts.get((indicator, p)) for p in self.phrases.get((ad_key, indicator), ())]
         if not found or any(d is None for d in found):
             return None
         return max((d for d in found if d is not None), key=lambda d: (d.factor, d.phrase))
+
+
+def stored_discounts(conn: Connection) -> list[Discount]:
+    """The discounts the stored scores were computed with (the last `analyze`), most discounted first."""
+    state = dict(
+        conn.execute(
+            select(score_state.c.key, score_state.c.value).where(
+                score_state.c.key.in_(["discounts", "discount_posters", "posters"])
+            )
+        ).all()
+    )
+    factors, counts, total = (
+        state.get("discounts") or {},
+        state.get("discount_posters") or {},
+        state.get("posters"),
+    )
+    found = []
+    for key, f in factors.items():
+        indicator, phrase = key.split(SEP, 1)
+        found.append(Discount(indicator, phrase, int(counts.get(key, 0)), int(total or 0), float(f)))
+    return sorted(found, key=lambda d: (d.factor, d.indicator, d.phrase))
 
 
 def collect_phrases(store: Store, keys: Sequence[int], indicators: Sequence[Indicator]) -> None:

@@ -207,6 +207,7 @@ def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
             **plan.new_state,
             "scored_at": now_iso(),
             "discounts": found.state(),
+            "discount_posters": found.counts(),
             "posters": found.total,
         }
         conn.execute(delete(score_state).where(score_state.c.key.in_(list(state))))
