@@ -142,7 +142,8 @@ def _event_totals(log_dir: Path) -> dict[str, dict[str, float]]:
     """Shuffle bytes written and executor run time per job description (our stage names)."""
     stage_of: dict[int, str] = {}
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for path in log_dir.iterdir():
+    # Spark 4 writes a rolling event log: a folder (eventlog_v2_...) of event files and a status file.
+    for path in sorted(p for p in log_dir.rglob("*") if p.is_file()):
         for line in path.read_text().splitlines():
             event = json.loads(line)
             kind = event.get("Event")
