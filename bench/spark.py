@@ -16,8 +16,11 @@ import tempfile
 import threading
 import time
 from collections import defaultdict
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
+
+import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import corpus  # noqa: E402
@@ -26,7 +29,7 @@ from safeharbor.export.ads import ad_records  # noqa: E402
 from safeharbor.export.networks import network_records  # noqa: E402
 from safeharbor.extract.run import extract_pending  # noqa: E402
 from safeharbor.ingest import ingest_file  # noqa: E402
-from safeharbor.link.run import update_networks  # noqa: E402
+from safeharbor.link.run import LinkSummary, update_networks  # noqa: E402
 from safeharbor.pipeline import LOCAL, Engine  # noqa: E402
 from safeharbor.score.run import update_scores  # noqa: E402
 from safeharbor.spark import SparkConfig, spark_engine, spark_session  # noqa: E402
@@ -95,14 +98,33 @@ def _rss_mb(pid: str) -> float:
 
 
 def _stages(store: Store, engine: Engine, describe: Any) -> dict[str, float]:
-    """Each analyze stage on its own, timed (the order and arguments of pipeline.analyze)."""
+    """Each analyze stage on its own, timed (the order and arguments of pipeline.analyze), and the
+    link stage's own steps (features, text edges, control with its connected components, ...)."""
     seconds: dict[str, float] = {}
+    linked: list[LinkSummary] = []
+    find = engine.components
+
+    def components(n: int, src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+        t = time.perf_counter()
+        labels = find(n, src, dst)
+        seconds["link.components"] = round(time.perf_counter() - t, 1)
+        seconds["link.components_edges"] = int((src != dst).sum())
+        return labels
+
+    engine = replace(engine, components=components)
     steps = [
         ("extract", lambda: extract_pending(store, runner=engine.extract)),
         ("index", lambda: update_index(store)),
         (
             "link",
-            lambda: update_networks(store, feature_runner=engine.features, edge_finder=engine.text_edges),
+            lambda: linked.append(
+                update_networks(
+                    store,
+                    feature_runner=engine.features,
+                    edge_finder=engine.text_edges,
+                    components=engine.components,
+                )
+            ),
         ),
         ("score", lambda: update_scores(store, match_runner=engine.match)),
     ]
@@ -111,6 +133,8 @@ def _stages(store: Store, engine: Engine, describe: Any) -> dict[str, float]:
         t = time.perf_counter()
         step()
         seconds[name] = round(time.perf_counter() - t, 1)
+    for step, took in linked[0].timings.items():
+        seconds[f"link.{step}"] = round(took, 1)
     return seconds
 
 
@@ -118,7 +142,8 @@ def _event_totals(log_dir: Path) -> dict[str, dict[str, float]]:
     """Shuffle bytes written and executor run time per job description (our stage names)."""
     stage_of: dict[int, str] = {}
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for path in log_dir.iterdir():
+    # Spark 4 writes a rolling event log: a folder (eventlog_v2_...) of event files and a status file.
+    for path in sorted(p for p in log_dir.rglob("*") if p.is_file()):
         for line in path.read_text().splitlines():
             event = json.loads(line)
             kind = event.get("Event")

@@ -32,6 +32,7 @@ from safeharbor.store import Store, open_store
 pytestmark = [
     pytest.mark.spark,
     pytest.mark.slow,
+    pytest.mark.xdist_group("spark"),  # one worker, one session, one JVM (pyproject: --dist loadgroup)
     pytest.mark.skipif(SparkSession is None, reason="PySpark is not installed (pip install '.[spark]')"),
 ]
 
