@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from typer.testing import CliRunner
 
-from safeharbor.cli import app
+from safeharbor.cli import app, risk_cmds
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.phrase_store import ACCEPTED, corpus_catalogue, list_phrases
 from safeharbor.score.phrases import grams, log_odds, propose
@@ -120,7 +121,10 @@ def test_phrases_commands(tmp_path: Path) -> None:
         assert [p.indicator for p in list_phrases(conn, ACCEPTED)] == ["youth_language"]
 
 
-def test_accepted_phrases_appear_in_indicators_and_the_queue_filter(tmp_path: Path) -> None:
+def test_accepted_phrases_appear_in_indicators_and_the_queue_filter(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(risk_cmds.console, "width", 250)  # the module's console is sized at import
     store = new_store(tmp_path)
     _reviewed(store)
     with store.begin() as conn:
