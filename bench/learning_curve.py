@@ -20,6 +20,7 @@ import argparse
 import contextlib
 import json
 import shutil
+import sqlite3
 import sys
 import tempfile
 import time
@@ -100,7 +101,14 @@ def simulate(
     """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`;
     `at_end` sees the store after the last budget (bench/reliability.py checks calibration there)."""
     work = db.with_name(f"{db.stem}-{strategy}.db")
-    shutil.copyfile(db, work)
+    work.unlink(missing_ok=True)
+    # SQLite's backup API, not a file copy: the analysed store may still hold pages in its WAL (another
+    # handle open), and a copy of the main file alone would lose them (an empty queue, AUC 0.5).
+    with (
+        contextlib.closing(sqlite3.connect(db)) as source,
+        contextlib.closing(sqlite3.connect(work)) as target,
+    ):
+        source.backup(target)
     store = open_store(str(work))
     out: list[tuple[int, float, float, int]] = []
     reviewed = confirmed = 0
