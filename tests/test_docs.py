@@ -57,19 +57,30 @@ def _dist(requirement: str) -> str:
     return re.split(r"[<>=!~\[; ]", requirement, maxsplit=1)[0].lower()
 
 
-def _table_rows() -> list[tuple[str, str]]:
-    section = README.split("## Libraries we chose", 1)[1].split("\n## ", 1)[0]
+def _section(heading: str) -> str:
+    return README.split(heading, 1)[1].split("\n## ", 1)[0]
+
+
+def _table_rows(heading: str = "## Libraries we chose") -> list[tuple[str, str]]:
     rows = []
-    for line in section.splitlines():
+    for line in _section(heading).splitlines():
         cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if len(cells) >= 3 and cells[0] not in ("library", "") and not set(cells[0]) <= {"-"}:
+        if len(cells) >= 3 and cells[0] not in ("library", "tools", "") and not set(cells[0]) <= {"-"}:
             rows.append((cells[0], cells[1]))
     return rows
 
 
 def _names(cell: str) -> set[str]:
+    # "`markdown_it` (markdown-it-py)": the module as imported, then the distribution in brackets
+    cell = re.sub(r"`[^`]*` \((.*?)\)", r"\1", cell)
     cell = re.sub(r"\(.*?\)", "", cell)
     return {n.strip().lower() for n in re.split(r",|\+| and ", cell) if n.strip()}
+
+
+def _used_through_others() -> set[str]:
+    """The runtime libraries the README names as used through another (no import of their own)."""
+    line = _section("## Libraries we chose").split("Used through the libraries above", 1)[1].split("\n\n")[0]
+    return {name.lower() for name in re.findall(r"(?:: |\) and )([\w-]+) \(", " ".join(line.split()))}
 
 
 def _source_text() -> str:
@@ -87,8 +98,11 @@ def test_the_library_table_lists_exactly_the_runtime_dependencies() -> None:
     dev = {_dist(r) for r in PYPROJECT["project"]["optional-dependencies"]["dev"]} - {"types-pyyaml"}
     listed_runtime: set[str] = set()
     listed_dev: set[str] = set()
-    for library, used_for in _table_rows():
+    for library, used_for in _table_rows():  # PySpark: an optional extra, in dev for its test
         (listed_dev if "dev" in used_for else listed_runtime).update(_names(library))
+    listed_runtime |= _used_through_others()
+    for library, _ in _table_rows("## Tools for tests and benchmarks"):
+        listed_dev.update(_names(library))
     assert listed_runtime == runtime
     assert listed_dev == dev
 
