@@ -12,7 +12,6 @@ from rich.console import Console
 from rich.table import Table
 
 from safeharbor.cli.options import DbOption
-from safeharbor.storage.times import day_bounds
 from safeharbor.store import open_store
 from safeharbor.workspace import audit
 
@@ -45,14 +44,7 @@ def _day(value: str | None, option: str) -> date | None:
 def audit_filter(
     user: str | None, action: str | None, outcome: str | None, since: str | None, until: str | None
 ) -> audit.AuditFilter:
-    first, last = _day(since, "since"), _day(until, "until")
-    return audit.AuditFilter(
-        user=user or None,
-        action=action or None,
-        outcome=outcome or None,
-        since=day_bounds(first)[0] if first else None,
-        until=day_bounds(last)[1] if last else None,
-    )
+    return audit.AuditFilter.for_days(user, action, outcome, _day(since, "since"), _day(until, "until"))
 
 
 @audit_app.command("verify")

@@ -16,11 +16,12 @@ import csv
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass
+from datetime import date
 from typing import Any, TextIO
 
 from sqlalchemy import Connection, Select, func, select, update
 
-from safeharbor.storage.times import now_iso
+from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.workspace.chain import GENESIS, row_digest
 from safeharbor.workspace.tables import audit_head, audit_log
 
@@ -65,6 +66,19 @@ class AuditFilter:
     outcome: str | None = None
     since: str | None = None  # stored-time strings (inclusive)
     until: str | None = None
+
+    @classmethod
+    def for_days(
+        cls, user: str | None, action: str | None, outcome: str | None, first: date | None, last: date | None
+    ) -> AuditFilter:
+        """Empty text means no filter; a first/last day means the whole day (UTC)."""
+        return cls(
+            user=user or None,
+            action=action or None,
+            outcome=outcome or None,
+            since=day_bounds(first)[0] if first else None,
+            until=day_bounds(last)[1] if last else None,
+        )
 
 
 def record(

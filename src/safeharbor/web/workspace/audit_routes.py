@@ -8,7 +8,6 @@ from datetime import date
 from fastapi import APIRouter, Request
 from fastapi.responses import Response
 
-from safeharbor.storage.times import day_bounds
 from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.contexts import AuditPage
 from safeharbor.web.workspace.guard import rule
@@ -29,14 +28,7 @@ def _day(value: str) -> date | None:
 
 def _filter(user: str, action: str, outcome: str, since: str, until: str) -> audit_log.AuditFilter:
     """The page's filters; a date means the whole day (UTC), an unreadable one is ignored (and shown)."""
-    first, last = _day(since), _day(until)
-    return audit_log.AuditFilter(
-        user=user or None,
-        action=action or None,
-        outcome=outcome or None,
-        since=day_bounds(first)[0] if first else None,
-        until=day_bounds(last)[1] if last else None,
-    )
+    return audit_log.AuditFilter.for_days(user, action, outcome, _day(since), _day(until))
 
 
 @router.get("/audit")
