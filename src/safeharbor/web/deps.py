@@ -19,6 +19,7 @@ from safeharbor.settings import Settings
 from safeharbor.storage import Store
 from safeharbor.tips import FormTokens, RateLimiter
 from safeharbor.web.workspace.guard import Access, admit, rule_of
+from safeharbor.workspace.throttle import LoginThrottle
 
 
 def install(app: FastAPI, store: Store, settings: Settings) -> None:
@@ -28,6 +29,8 @@ def install(app: FastAPI, store: Store, settings: Settings) -> None:
     app.state.settings = settings
     app.state.public_form_tokens = FormTokens.from_settings(settings)
     app.state.tip_rate_limiter = RateLimiter()  # in memory, per process: it stores no address
+    # In the database (shared by worker processes); keyed with the settings' secret, never the address.
+    app.state.login_throttle = LoginThrottle.from_settings(settings)
 
 
 def store_of(request: Request) -> Store:
@@ -54,8 +57,13 @@ def rate_limiter(request: Request) -> RateLimiter:
     return cast(RateLimiter, request.app.state.tip_rate_limiter)
 
 
+def login_throttle(request: Request) -> LoginThrottle:
+    return cast(LoginThrottle, request.app.state.login_throttle)
+
+
 StoreDep = Annotated[Store, Depends(store_of)]
 ConnDep = Annotated[Connection, Depends(connection)]
 AccessDep = Annotated[Access, Depends(current_access)]
 FormTokensDep = Annotated[FormTokens, Depends(form_tokens)]
 RateLimiterDep = Annotated[RateLimiter, Depends(rate_limiter)]
+LoginThrottleDep = Annotated[LoginThrottle, Depends(login_throttle)]

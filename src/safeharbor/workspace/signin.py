@@ -8,6 +8,10 @@ Each decision concurrent sign-ins could race for is one conditional UPDATE, deci
   the last one used", so a code replayed in parallel opens exactly one session and nothing signs in
   once the lock is set.
 argon2 runs between these short transactions, never inside one, so sign-ins do not queue on locks.
+
+Before any of that, the attempt claims a slot in the per-address and site-wide throttles
+(`workspace.throttle`, decided the same way); a throttled attempt is refused before its username is
+even looked up, so the refusal says nothing about whether the account exists.
 """
 
 from __future__ import annotations
@@ -28,17 +32,21 @@ from safeharbor.workspace.accounts import TOTP_ROLES, User, hasher, now, user_fr
 from safeharbor.workspace.audit import record
 from safeharbor.workspace.passwords import PolicyError, normalise_username
 from safeharbor.workspace.tables import login_attempts, sessions, users
+from safeharbor.workspace.throttle import LoginThrottle, claim, release
 
 IDLE_MINUTES = 30
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
 _FAILURES = ("bad_password", "bad_code", "replayed_code")
+# Callers that pass no throttle (the CLI, tests) share this one: limits per process, random key.
+DEFAULT_THROTTLE = LoginThrottle()
 
 
 @dataclass(frozen=True, slots=True)
 class LoginResult:
     ok: bool
     # ok | unknown | bad_password | bad_code | replayed_code | locked | disabled | no_second_factor
+    # | throttled (too many attempts from this address, or site-wide: see workspace.throttle)
     reason: str
     user: User | None = None
     session_id: str | None = None
@@ -155,6 +163,22 @@ def _lock_if_due(conn: Connection, user_id: int, at: datetime) -> bool:
     )
 
 
+def _refuse_throttled(store: Store, shown: str, stamp: str, which: str) -> LoginResult:
+    why = "too many attempts from this address" if which == "address" else "site-wide"
+    with store.begin() as conn:
+        conn.execute(login_attempts.insert().values(username=shown, at=stamp, ok=False, reason="throttled"))
+        record(
+            conn,
+            user=None,
+            action="login",
+            object_type="user",
+            object_id=shown or None,
+            outcome="refused",
+            detail=f"throttled: {why}",
+        )
+    return LoginResult(ok=False, reason="throttled")
+
+
 def authenticate(
     store: Store,
     username: str,
@@ -163,10 +187,16 @@ def authenticate(
     *,
     client: str | None = None,
     at: datetime | None = None,
+    throttle: LoginThrottle | None = None,
 ) -> LoginResult:
-    """Check a sign-in; on success open a session. Every attempt is recorded and audited."""
+    """Check a sign-in; on success open a session. Every attempt is recorded and audited.
+
+    `client` is the address the attempt came from (its throttle; None: the site-wide one only)."""
     at = at or now()
     stamp = format_time(at)
+    slots = claim(store, throttle or DEFAULT_THROTTLE, client)
+    if slots.verdict != "ok":
+        return _refuse_throttled(store, username.strip()[:80], stamp, slots.verdict)
     row = _find(store, username)
     step: int | None = None
     if row is None:
@@ -194,9 +224,9 @@ def authenticate(
                     outcome="ok",
                 )
                 user = user_from_row(conn.execute(select(users).where(users.c.user_id == row.user_id)).one())
-                return LoginResult(
-                    ok=True, reason="ok", user=user, session_id=opened[0], csrf_token=opened[1]
-                )
+        if opened is not None:
+            release(store, slots)  # a sign-in that succeeds does not count against the throttles
+            return LoginResult(ok=True, reason="ok", user=user, session_id=opened[0], csrf_token=opened[1])
         reason = _why_refused(store, row.user_id, stamp)
     with store.begin() as conn:
         conn.execute(login_attempts.insert().values(username=shown, at=stamp, ok=False, reason=reason))

@@ -62,6 +62,16 @@ login_attempts = Table(
     Column("client", String(64)),
 )
 
+# Sign-in throttles (workspace.throttle): one counter per address-window and one for the whole site.
+# `bucket` is an HMAC of the address under a key outside the database (or "site"), never the address.
+login_throttle = Table(
+    "ws_login_throttle",
+    metadata,
+    Column("bucket", String(64), primary_key=True),
+    Column("window_no", Integer, nullable=False),  # seconds since the epoch // the window's length
+    Column("attempts", Integer, nullable=False),
+)
+
 # Session ids are random; only their SHA-256 is stored, so a stolen database yields no live session.
 sessions = Table(
     "ws_sessions",
@@ -285,5 +295,10 @@ MIGRATIONS = [
         "workspace_0003_audit_chain",
         "hash chain over the audit log; TRUNCATE guard; sealed TOTP secrets",
         _chain_audit_log,
+    ),
+    Migration(
+        "workspace_0004_login_throttle",
+        "per-address and site-wide sign-in throttles",
+        lambda conn: login_throttle.create(conn, checkfirst=True),
     ),
 ]

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from safeharbor.web.deps import StoreDep
+from safeharbor.web.deps import LoginThrottleDep, StoreDep
 from safeharbor.web.workspace.contexts import LoginPage
 from safeharbor.web.workspace.guard import CSRF_FIELD, LOGIN_CSRF_COOKIE, SESSION_COOKIE, sign_out
 from safeharbor.web.workspace.render import render, url_path
@@ -23,6 +23,8 @@ _GENERIC = (
     "Wrong username, password or code. After several failed attempts sign-in is paused for "
     f"{signin.LOCKOUT_MINUTES} minutes; an administrator can help sooner."
 )
+# Decided before the username is looked up, so it too says nothing about any account.
+_THROTTLED = "Too many sign-in attempts. Please wait {minutes} minutes and try again."
 
 
 def _safe_next(request: Request, target: str | None) -> str:
@@ -58,6 +60,7 @@ def login_form(request: Request, next: str | None = None) -> Response:  # noqa: 
 async def login(
     request: Request,
     store: StoreDep,
+    throttle: LoginThrottleDep,
     username: str = Form(""),
     password: str = Form(""),
     code: str = Form(""),
@@ -88,10 +91,18 @@ async def login(
             status=403,
         )
 
+    client = request.client.host if request.client else None
+
     def check() -> signin.LoginResult:
-        return signin.authenticate(store, username, password, code)
+        return signin.authenticate(store, username, password, code, client=client, throttle=throttle)
 
     result = await run_in_threadpool(check)
+    if result.reason == "throttled":
+        wait = throttle.seconds_left()
+        message = _THROTTLED.format(minutes=max(1, -(-wait // 60)))
+        response = _login_page(request, error=message, next_url=_safe_next(request, next), status=429)
+        response.headers["Retry-After"] = str(wait)
+        return response
     if not result.ok or result.session_id is None:
         return _login_page(request, error=_GENERIC, next_url=_safe_next(request, next), status=401)
     response = RedirectResponse(_safe_next(request, next), status_code=303)
