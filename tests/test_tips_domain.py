@@ -170,10 +170,11 @@ def test_nothing_about_the_reporter_is_stored(store) -> None:  # type: ignore[no
 def test_rate_limiter_per_client_site_wide_and_window() -> None:
     now = [1000.0]
     limiter = RateLimiter(per_client=2, site_wide=3, window_seconds=60, clock=lambda: now[0])
-    assert limiter.allow("10.0.0.1") and limiter.allow("10.0.0.1")
-    assert not limiter.allow("10.0.0.1")  # per-client limit
-    assert limiter.allow("10.0.0.2")
-    assert not limiter.allow("10.0.0.3")  # site-wide limit
+    assert limiter.decide("10.0.0.1") == limiter.decide("10.0.0.1") == "accept"
+    assert limiter.decide("10.0.0.1") == "refuse" and not limiter.allow("10.0.0.1")  # per-client limit
+    assert limiter.decide("10.0.0.2") == "accept"  # the site-wide count is reached: degraded mode
+    assert limiter.decide("10.0.0.3") == "hold"  # its /24 has sent already: held for review
+    assert limiter.decide("10.0.9.3") == "accept"  # a first tip from another /24 still goes in
     assert 1 <= limiter.retry_after() <= 61
     salt = limiter._salt
     now[0] += 61

@@ -19,6 +19,7 @@ ENV_CATALOGUE = "SAFEHARBOR_CATALOGUE"
 ENV_DATA_KEY = "SAFEHARBOR_DATA_KEY"
 ENV_DATA_KEY_FILE = "SAFEHARBOR_DATA_KEY_FILE"
 ENV_SPARK_MASTER = "SAFEHARBOR_SPARK_MASTER"
+ENV_TIP_SPOOL = "SAFEHARBOR_TIP_SPOOL"
 DEFAULT_SPARK_MASTER = "local[*]"
 
 # name -> what it does, for the README test and `--help` texts
@@ -28,6 +29,7 @@ DOCUMENTED: dict[str, str] = {
     ENV_CATALOGUE: "an edited indicator catalogue (YAML) to use instead of the packaged one",
     ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets",
     ENV_DATA_KEY_FILE: "a file holding the data key (`safeharbor keys new` writes one, mode 0600)",
+    ENV_TIP_SPOOL: "the folder that keeps tips the store could not take until they are retried",
     ENV_SPARK_MASTER: "where `analyze --engine spark` runs: local[N], local[*] (default) or a cluster URL",
 }
 
@@ -40,12 +42,14 @@ class Settings:
     data_key: str | None = None
     data_key_file: Path | None = None
     spark_master: str | None = None
+    tip_spool: Path | None = None
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         catalogue = env.get(ENV_CATALOGUE)
         key_file = env.get(ENV_DATA_KEY_FILE)
+        spool = env.get(ENV_TIP_SPOOL)
         return cls(
             db_url=env.get(ENV_DB) or None,
             secret_key=env.get(ENV_SECRET_KEY) or None,
@@ -53,6 +57,7 @@ class Settings:
             data_key=env.get(ENV_DATA_KEY) or None,
             data_key_file=Path(key_file) if key_file else None,
             spark_master=env.get(ENV_SPARK_MASTER) or None,
+            tip_spool=Path(spool) if spool else None,
         )
 
 

@@ -20,6 +20,7 @@ from safeharbor.cli import (
     learn_cmds,
     network_cmds,
     risk_cmds,
+    tip_cmds,
     user_cmds,
     watch_cmds,
     web_cmds,
@@ -67,6 +68,7 @@ for _commands in (
     learn_cmds,  # learn (from reviews)
     web_cmds,  # serve
     user_cmds,  # users, keys
+    tip_cmds,  # tips retry
     watch_cmds,  # watch add | list | remove, alerts
     audit_cmds,  # audit verify | list | export
     backup_cmds,  # backup, restore

@@ -19,6 +19,7 @@ from sqlalchemy import Connection
 from safeharbor.cli.options import DbOption
 from safeharbor.storage.sealing import DataKeyError, SecretBox, new_key_file
 from safeharbor.store import open_store
+from safeharbor.tips.store import check_sealed_contacts, seal_plain_contacts
 from safeharbor.workspace import accounts
 from safeharbor.workspace.passwords import MIN_LENGTH
 from safeharbor.workspace.tables import ROLES
@@ -28,7 +29,9 @@ users_app = typer.Typer(
     help="Workspace accounts: add, list, disable/enable, change role, reset password or two-factor, unlock.",
     no_args_is_help=True,
 )
-keys_app = typer.Typer(help="The data key that seals TOTP secrets.", no_args_is_help=True)
+keys_app = typer.Typer(
+    help="The data key that seals TOTP secrets and the contact details left with tips.", no_args_is_help=True
+)
 ACTOR = "cli"
 T = TypeVar("T")
 
@@ -176,13 +179,17 @@ def keys_seal(db: DbOption = None) -> None:
     """Encrypt the secrets still stored in the clear with the configured data key."""
     box = SecretBox.from_settings()
     count = _run(db, lambda conn: accounts.seal_plain_secrets(conn, box))
-    console.print(f"Sealed {count} two-factor secrets with the data key.")
+    contacts = _run(db, lambda conn: seal_plain_contacts(conn, box))
+    console.print(
+        f"Sealed {count} two-factor secrets and {contacts} tips' contact details with the data key."
+    )
 
 
 @keys_app.command("check")
 def keys_check(db: DbOption = None) -> None:
     """Check that the configured data key opens every sealed secret in the store."""
     plain = _run(db, accounts.check_data_key)
+    contacts = _run(db, check_sealed_contacts)
     sealing = SecretBox.from_settings().sealing
     console.print(
         "Every sealed secret opens with the configured data key."
@@ -192,4 +199,8 @@ def keys_check(db: DbOption = None) -> None:
     if plain:
         console.print(
             f"[yellow]{plain} two-factor secrets are stored unencrypted: run `safeharbor keys seal`.[/]"
+        )
+    if contacts:
+        console.print(
+            f"[yellow]{contacts} tips' contact details are stored unencrypted: run `safeharbor keys seal`.[/]"
         )

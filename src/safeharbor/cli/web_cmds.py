@@ -13,6 +13,7 @@ from safeharbor.cli.options import DbOption
 from safeharbor.settings import Settings
 from safeharbor.storage.sealing import DataKeyError
 from safeharbor.store import open_store
+from safeharbor.tips.store import check_sealed_contacts
 from safeharbor.web.app import create_app
 from safeharbor.workspace.accounts import check_data_key
 
@@ -71,6 +72,7 @@ def serve(
     try:
         with store.connect() as conn:
             unsealed = check_data_key(conn)
+            check_sealed_contacts(conn)  # a sealed contact the key cannot open: refuse to start too
     except DataKeyError as exc:  # refuse to start rather than fail every sign-in
         console.print(f"[red]{exc}[/]")
         raise typer.Exit(1) from exc

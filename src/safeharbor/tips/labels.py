@@ -36,6 +36,7 @@ TIP_STATUSES: dict[str, str] = {
     "triaged": "Triaged",
     "in_case": "In a case",
     "closed": "Closed",
+    "held": "Held for review",
 }
 
 

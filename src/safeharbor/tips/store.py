@@ -17,10 +17,12 @@ from sqlalchemy.exc import IntegrityError, OperationalError
 
 from safeharbor.storage.engine import Store
 from safeharbor.storage.reads import format_time, parse_time
+from safeharbor.storage.sealing import DataKeyError, SecretBox, is_sealed
 from safeharbor.tips.matching import MatchQuery, match_tip
 from safeharbor.tips.model import Tip, TipInput, TipPlace, TipReceipt
 from safeharbor.tips.tables import tip_form_tokens, tip_history, tip_identifiers, tips
 
+HELD = "held"  # the status of a tip held for review (see tips.ratelimit)
 # Unambiguous letters and digits (no 0/O, 1/I/L) so a reference read out over the phone survives.
 _REF_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 
@@ -95,10 +97,22 @@ def receipt_for_form(store: Store, nonce: str) -> TipReceipt | None:
         return _existing_receipt(conn, nonce)
 
 
-def _insert(conn: Connection, form: TipInput, created_at: datetime) -> TipReceipt:
-    reference = new_reference()
+def seal_contact(contact: str | None) -> str | None:
+    """The reporter's contact details as stored: sealed with the data key when one is configured."""
+    return SecretBox.from_settings().seal(contact) if contact else contact
+
+
+def open_contact(stored: str | None) -> str | None:
+    return SecretBox.from_settings().open(stored) if stored else stored
+
+
+def _insert(
+    conn: Connection, form: TipInput, created_at: datetime, *, held: bool, reference: str | None
+) -> TipReceipt:
+    reference = reference or new_reference()
     inserted = conn.execute(
         tips.insert().values(
+            status=HELD if held else "new",
             reference=reference,
             created_at=format_time(created_at),
             variant=form.variant,
@@ -114,7 +128,7 @@ def _insert(conn: Connection, form: TipInput, created_at: datetime) -> TipReceip
             online=form.online,
             room=form.room,
             vehicle=form.vehicle,
-            contact=form.contact,
+            contact=seal_contact(form.contact),
         )
     ).inserted_primary_key
     assert inserted is not None
@@ -138,10 +152,20 @@ def _insert(conn: Connection, form: TipInput, created_at: datetime) -> TipReceip
     return TipReceipt(int(tip_id), reference, created_at)
 
 
-def submit_tip(store: Store, form: TipInput, *, now: datetime | None = None) -> TipReceipt:
+def submit_tip(
+    store: Store,
+    form: TipInput,
+    *,
+    now: datetime | None = None,
+    held: bool = False,
+    reference: str | None = None,
+) -> TipReceipt:
     """Store a tip once. Sending the same form again (same nonce) returns the first tip's receipt
     (`duplicate`); the same tip sent again from a fresh form within 30 days is not stored twice: its
-    form is linked to the first tip and the receipt says so (`repeated`)."""
+    form is linked to the first tip and the receipt says so (`repeated`).
+
+    `held`: store it *held for review* (suspected flood; out of the analysts' main list).
+    `reference`: the reference the reporter was already given (a tip stored from the spool)."""
     created_at = (now or datetime.now(UTC)).replace(second=0, microsecond=0)  # minutes are enough
     last_error: Exception | None = None
     for attempt in range(5):
@@ -160,7 +184,7 @@ def submit_tip(store: Store, form: TipInput, *, now: datetime | None = None) -> 
                             )
                         )
                     return repeat
-                return _insert(conn, form, created_at)
+                return _insert(conn, form, created_at, held=held, reference=reference)
         except (IntegrityError, OperationalError) as exc:
             # A concurrent submit of the same form won the race (or held the write lock): look again.
             last_error = exc
@@ -189,7 +213,7 @@ def _row_to_tip(row: Row, identifiers: dict[str, list[str]]) -> Tip:
         online=r["online"],
         room=r["room"],
         vehicle=r["vehicle"],
-        contact=r["contact"],
+        contact=open_contact(r["contact"]),
         status=r.get("status") or "new",
         status_by=r.get("status_by"),
         status_at=r.get("status_at"),
@@ -223,18 +247,30 @@ def get_tip(conn: Connection, tip_id: int, *, with_matches: bool = True) -> Tip 
     return _with_matches(conn, tip) if with_matches else tip
 
 
-def list_tips(conn: Connection, *, limit: int = 50, offset: int = 0, with_matches: bool = True) -> list[Tip]:
-    """Tips, newest first, each with its current matches. The caller audits the read."""
+def list_tips(
+    conn: Connection, *, limit: int = 50, offset: int = 0, with_matches: bool = True, held: bool = False
+) -> list[Tip]:
+    """Tips, newest first, each with its current matches; `held`: only the tips held for review,
+    else every other one. The caller audits the read."""
+    which = tips.c.status == HELD if held else tips.c.status != HELD
     rows = conn.execute(
-        select(tips).order_by(tips.c.created_at.desc(), tips.c.tip_id.desc()).limit(limit).offset(offset)
+        select(tips)
+        .where(which)
+        .order_by(tips.c.created_at.desc(), tips.c.tip_id.desc())
+        .limit(limit)
+        .offset(offset)
     ).all()
     identifiers = _identifiers(conn, [r.tip_id for r in rows])
     out = [_row_to_tip(r, identifiers.get(r.tip_id, {})) for r in rows]
     return [_with_matches(conn, t) for t in out] if with_matches else out
 
 
-def count_tips(conn: Connection) -> int:
-    return int(conn.execute(select(func.count()).select_from(tips)).scalar_one())
+def count_tips(conn: Connection, *, held: bool | None = None) -> int:
+    """How many tips (`held`: only those held for review; False: all but those; None: all)."""
+    query = select(func.count()).select_from(tips)
+    if held is not None:
+        query = query.where(tips.c.status == HELD if held else tips.c.status != HELD)
+    return int(conn.execute(query).scalar_one())
 
 
 def tips_mentioning(
@@ -257,6 +293,8 @@ def tips_mentioning(
     return sorted(ids, reverse=True)
 
 
+# `held`: stored during a flood from a prefix over its limit (tips.ratelimit); an analyst releases
+# it to `new` or closes it. It is never set by hand, only left.
 STATUSES = ("new", "triaged", "in_case", "closed")
 
 
@@ -295,3 +333,29 @@ def tip_status_history(conn: Connection, tip_id: int) -> list[dict[str, object]]
         select(tip_history).where(tip_history.c.tip_id == tip_id).order_by(tip_history.c.history_id)
     )
     return [dict(r._mapping) for r in rows]
+
+
+def check_sealed_contacts(conn: Connection, box: SecretBox | None = None) -> int:
+    """Raise DataKeyError unless every sealed contact opens with the configured key; returns how many
+    contacts are still stored unsealed."""
+    box = box or SecretBox.from_settings()
+    plain = 0
+    for stored in conn.execute(select(tips.c.contact).where(tips.c.contact.is_not(None))).scalars():
+        if is_sealed(stored):
+            box.open(stored)
+        else:
+            plain += 1
+    return plain
+
+
+def seal_plain_contacts(conn: Connection, box: SecretBox) -> int:
+    """Seal every contact still stored in the clear (tips sent before a data key was configured)."""
+    if not box.sealing:
+        raise DataKeyError("no data key is configured: set SAFEHARBOR_DATA_KEY or SAFEHARBOR_DATA_KEY_FILE")
+    rows = conn.execute(select(tips.c.tip_id, tips.c.contact).where(tips.c.contact.is_not(None))).all()
+    sealed = 0
+    for tip_id, stored in rows:
+        if not is_sealed(stored):
+            conn.execute(tips.update().where(tips.c.tip_id == tip_id).values(contact=box.seal(stored)))
+            sealed += 1
+    return sealed

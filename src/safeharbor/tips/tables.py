@@ -21,10 +21,13 @@ from sqlalchemy import (
     Table,
     Text,
     inspect,
+    select,
     text,
 )
 
+from safeharbor.storage.backends import backend_of
 from safeharbor.storage.migrations import Migration
+from safeharbor.storage.sealing import SecretBox, is_sealed
 
 metadata = MetaData()
 
@@ -51,7 +54,9 @@ tips = Table(
     Column("online", Text),  # an ad link, username or email the reporter saw (never fetched)
     Column("room", String(20)),
     Column("vehicle", String(200)),
-    Column("contact", String(200)),  # optional, for follow-up; nothing else identifies the reporter
+    # Optional, for follow-up; nothing else identifies the reporter. Sealed with the data key when one
+    # is configured (storage.sealing; tips_0003 widens it for the sealed form and seals existing ones).
+    Column("contact", Text),
     # Where analysts are with it: new -> triaged -> in_case -> closed (tips_status migration adds these).
     Column("status", String(12), nullable=False, server_default="new"),
     Column("status_by", String(120)),
@@ -113,7 +118,19 @@ def _add_status(conn: Connection) -> None:
     tip_history.create(conn, checkfirst=True)
 
 
+def _seal_contacts(conn: Connection) -> None:
+    backend_of(conn).widen_to_text(conn, tips.name, "contact")
+    box = SecretBox.from_settings()
+    if not box.sealing:
+        return  # nothing to seal with yet: `safeharbor keys seal` does it once a key is set
+    rows = conn.execute(select(tips.c.tip_id, tips.c.contact).where(tips.c.contact.is_not(None))).all()
+    for tip_id, stored in rows:
+        if not is_sealed(stored):
+            conn.execute(tips.update().where(tips.c.tip_id == tip_id).values(contact=box.seal(stored)))
+
+
 MIGRATIONS = [
     Migration("tips_0001", "public tips, their identifiers, used form tokens", _create_tips),
     Migration("tips_status", "tip status (new, triaged, in a case, closed) and its history", _add_status),
+    Migration("tips_0003_sealed_contact", "the reporter's contact sealed with the data key", _seal_contacts),
 ]

@@ -9,6 +9,8 @@ typed kept; a sent tip redirects to its thank-you page (POST-redirect-GET: Back 
 
 from __future__ import annotations
 
+import functools
+import logging
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -20,16 +22,17 @@ from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from jinja2 import StrictUndefined
+from sqlalchemy.exc import SQLAlchemyError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
-from safeharbor.storage import Store
 from safeharbor.tips import (
     FormTokenError,
     FormTokens,
-    RateLimiter,
+    TipInput,
     parse_tip_form,
     receipt_for_form,
+    spool,
     submit_tip,
 )
 from safeharbor.tips.signs import (
@@ -42,10 +45,11 @@ from safeharbor.tips.signs import (
     Variant,
 )
 from safeharbor.web.bodycap import PUBLIC_BODY_LIMIT
-from safeharbor.web.deps import FormTokensDep, RateLimiterDep, StoreDep
+from safeharbor.web.deps import FormTokensDep, TipServices, TipServicesDep
 from safeharbor.web.public.i18n import NAMES, PREFIX, english_path, lang_of, localise_links, strings, url
 from safeharbor.web.public.pages import learn_pages, pages, sources
 
+logger = logging.getLogger(__name__)
 router = APIRouter()
 _pages = APIRouter()  # every page once; included at "/" and at "/es"
 templates = Jinja2Templates(directory=Path(__file__).parent / "templates")
@@ -192,9 +196,8 @@ def _sent_url(request: Request, variant: Variant, reference: str, again: str | N
     return url("/report/sent", lang_of(request)) + "?" + urlencode(query)
 
 
-async def _receive_tip(
-    request: Request, variant: Variant, store: Store, tokens: FormTokens, limiter: RateLimiter
-) -> Response:
+async def _receive_tip(request: Request, variant: Variant, services: TipServices) -> Response:
+    tokens = services.tokens
     lang = lang_of(request)
     words = strings(lang)
     declared = request.headers.get("content-length")
@@ -228,33 +231,73 @@ async def _receive_tip(
         context = _form_context(request, variant, tokens, values=result.values, errors=errors)
         return _page(request, "report.html", context, status_code=422)
 
-    receipt = await run_in_threadpool(receipt_for_form, store, nonce)
+    tip = replace(result.tip, form_nonce=nonce)
+    return await _store_tip(request, variant, tip, services, values=result.values)
+
+
+async def _store_tip(
+    request: Request, variant: Variant, tip: TipInput, services: TipServices, *, values: dict[str, object]
+) -> Response:
+    """Store a valid tip: once per form, held for review during a flood from its network, and kept
+    in the spool (the reporter still gets a reference) when the store fails."""
+    try:
+        receipt = await run_in_threadpool(receipt_for_form, services.store, tip.form_nonce or "")
+    except SQLAlchemyError:
+        receipt = None  # the store is failing: the submit below fails too, and the tip is spooled
     if receipt is None:
-        if not limiter.allow(request.client.host if request.client else None):
-            minutes = max(1, round(limiter.retry_after() / 60))
-            notice = words["rate_limited"].format(minutes=minutes)
-            context = _form_context(request, variant, tokens, values=result.values, notice=notice)
-            response = _page(request, "report.html", context, status_code=429)
-            response.headers["Retry-After"] = str(limiter.retry_after())
-            return response
-        receipt = await run_in_threadpool(submit_tip, store, replace(result.tip, form_nonce=nonce))
+        decision = services.limiter.decide(request.client.host if request.client else None)
+        if decision == "refuse":
+            return _rate_limited(request, variant, services, values)
+        try:
+            receipt = await run_in_threadpool(
+                functools.partial(submit_tip, services.store, tip, held=decision == "hold")
+            )
+        except SQLAlchemyError:
+            return await _spool_tip(request, variant, tip, services, held=decision == "hold")
+        if spool.pending(services.spool):  # the store works again: empty the spool into it
+            await run_in_threadpool(spool.retry, services.store, services.spool)
     again = "form" if receipt.duplicate else "same" if receipt.repeated else None
     target = _sent_url(request, variant, receipt.reference, again)
     return RedirectResponse(target, status_code=303, headers=NO_STORE)
 
 
-@_pages.post("/report", include_in_schema=False)
-async def report_submit(
-    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
+def _rate_limited(
+    request: Request, variant: Variant, services: TipServices, values: dict[str, object]
 ) -> Response:
-    return await _receive_tip(request, "public", store, tokens, limiter)
+    words = strings(lang_of(request))
+    limiter = services.limiter
+    notice = words["rate_limited"].format(minutes=max(1, round(limiter.retry_after() / 60)))
+    context = _form_context(request, variant, services.tokens, values=values, notice=notice)
+    response = _page(request, "report.html", context, status_code=429)
+    response.headers["Retry-After"] = str(limiter.retry_after())
+    return response
+
+
+async def _spool_tip(
+    request: Request, variant: Variant, tip: TipInput, services: TipServices, *, held: bool
+) -> Response:
+    created_at = datetime.now(UTC).replace(second=0, microsecond=0)
+    try:
+        kept = await run_in_threadpool(
+            functools.partial(spool.put, services.spool, tip, created_at, held=held)
+        )
+    except OSError:
+        logger.exception("the store failed and the tip spool %s could not take the tip", services.spool)
+        words = strings(lang_of(request))
+        context = {"title": words["not_saved_title"], "body": words["not_saved_body"]}
+        return _page(request, "problem.html", context, status_code=503)
+    target = _sent_url(request, variant, kept.reference, None)
+    return RedirectResponse(target, status_code=303, headers=NO_STORE)
+
+
+@_pages.post("/report", include_in_schema=False)
+async def report_submit(request: Request, services: TipServicesDep) -> Response:
+    return await _receive_tip(request, "public", services)
 
 
 @_pages.post("/report/hotel", include_in_schema=False)
-async def report_hotel_submit(
-    request: Request, store: StoreDep, tokens: FormTokensDep, limiter: RateLimiterDep
-) -> Response:
-    return await _receive_tip(request, "hotel", store, tokens, limiter)
+async def report_hotel_submit(request: Request, services: TipServicesDep) -> Response:
+    return await _receive_tip(request, "hotel", services)
 
 
 @_pages.get("/report/sent", response_class=HTMLResponse, include_in_schema=False)

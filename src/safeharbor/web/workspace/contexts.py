@@ -125,6 +125,8 @@ class WhyLinked:
 class TipsPage(Listing):
     template: ClassVar[str] = "tips.html"
     tips: list[Tip]
+    held: bool = False  # this page lists the tips held for review (a flood's suspected junk)
+    held_count: int = 0
 
 
 @dataclass(frozen=True, slots=True)

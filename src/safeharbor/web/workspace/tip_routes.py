@@ -6,7 +6,15 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy import Connection
 
-from safeharbor.tips import STATUSES, TipStatusError, get_tip, list_tips, set_tip_status, tip_status_history
+from safeharbor.tips import (
+    STATUSES,
+    TipStatusError,
+    count_tips,
+    get_tip,
+    list_tips,
+    set_tip_status,
+    tip_status_history,
+)
 from safeharbor.web.deps import AccessDep, ConnDep, StoreDep
 from safeharbor.web.workspace.contexts import TipPage, TipsPage
 from safeharbor.web.workspace.guard import Access, rule
@@ -19,10 +27,16 @@ router = APIRouter()
 
 @router.get("/tips")
 @rule("tip.read", "tips.view", "tip")
-def tips_page(request: Request, access: AccessDep, conn: ConnDep, offset: Offset = 0) -> Response:
-    tips = list_tips(conn, limit=PAGE_SIZE, offset=max(offset, 0))
-    access.note(detail=f"{len(tips)} tips")
-    return render(request, access, TipsPage(tips=tips, offset=offset, page_size=PAGE_SIZE))
+def tips_page(
+    request: Request, access: AccessDep, conn: ConnDep, offset: Offset = 0, held: bool = False
+) -> Response:
+    """Tips newest first; `held`: the ones held for review during a flood (see tips.ratelimit)."""
+    tips = list_tips(conn, limit=PAGE_SIZE, offset=max(offset, 0), held=held)
+    access.note(detail=f"{len(tips)} {'held ' if held else ''}tips")
+    context = TipsPage(
+        tips=tips, offset=offset, page_size=PAGE_SIZE, held=held, held_count=count_tips(conn, held=True)
+    )
+    return render(request, access, context)
 
 
 def _tip_page(
