@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import stat
 from pathlib import Path
 
@@ -130,10 +131,30 @@ def test_train_from_a_missing_file(loaded_db: str, tmp_path: Path) -> None:
     one_line_error(out, "missing.jsonl")
 
 
-def test_serve_on_an_impossible_port() -> None:
-    code, out = run("serve", "--port", "99999")
+@pytest.mark.parametrize("port", ["99999", "0", "-1", "abc", "80.5"])
+def test_serve_on_an_impossible_port(port: str) -> None:
+    code, out = run("serve", "--port", port)
     assert code == 2
-    assert "Invalid value for '--port'" in out and "65535" in out and "Traceback" not in out
+    one_line_error(out, f"--port {port}", "1 to 65535")
+
+
+def test_serve_on_a_bad_host_or_a_taken_port(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    db = str(tmp_path / "serve.db")
+    code, out = run("serve", "--host", "no such host.invalid", "--db", db)
+    assert code == 2
+    one_line_error(out, "--host no such host.invalid", "can resolve")
+    monkeypatch.setenv("SAFEHARBOR_SECRET_KEY", "a test secret")
+    code, out = run("serve", "--host", "192.0.2.1", "--db", db)  # TEST-NET: no interface here has it
+    assert code == 2
+    one_line_error(out, "cannot listen on 192.0.2.1:8000", "does not belong to this machine")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        code, out = run("serve", "--port", str(port), "--db", db)
+    assert code == 2
+    one_line_error(out, f"127.0.0.1:{port}", "already in use")
+    assert not Path(db).exists()  # refused before any store was opened
 
 
 def test_export_never_creates_folders(loaded_db: str) -> None:

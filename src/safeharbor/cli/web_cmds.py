@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import errno
 import ipaddress
+import socket
 from typing import Annotated
 
 import typer
 import uvicorn
 from rich.console import Console
 
+from safeharbor.cli.errors import CliError, printable
 from safeharbor.cli.options import DbOption
 from safeharbor.settings import Settings
 from safeharbor.storage.sealing import DataKeyError
@@ -37,13 +40,61 @@ def is_loopback(host: str) -> bool:
         return False  # a host name: it may resolve to anything
 
 
+def parse_port(text: str | int) -> int:
+    """--port as typed: a number from 1 to 65535, else one line saying so (not Typer's panel)."""
+    value = str(text).strip()
+    if not value.isdigit() or not 1 <= int(value) <= 65535:
+        raise CliError(f"--port {printable(value[:40])}: a port is a number from 1 to 65535, e.g. --port 8000")
+    return int(value)
+
+
+def parse_host(text: str) -> str:
+    """--host as typed: an IP address, or a name this machine can resolve."""
+    host = text.strip()
+    try:
+        ipaddress.ip_address(host.strip("[]"))
+        return host
+    except ValueError:
+        pass
+    try:
+        socket.getaddrinfo(host, None)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise CliError(
+            f"--host {printable(host[:80])}: not an IP address or a name this machine can resolve "
+            "(use 127.0.0.1, or the address of one of its network interfaces)"
+        ) from exc
+    return host
+
+
+def check_can_listen(host: str, port: int) -> None:
+    """Bind the address once before starting, so a taken port or a foreign address is one line."""
+    try:
+        infos = socket.getaddrinfo(host.strip("[]"), port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+        family, kind, proto, _, address = infos[0]
+        with socket.socket(family, kind, proto) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does
+            probe.bind(address)
+    except OSError as exc:
+        why = {
+            errno.EADDRINUSE: "the port is already in use (is Safe Harbor already running?)",
+            errno.EADDRNOTAVAIL: "that address does not belong to this machine",
+            errno.EACCES: "permission denied (ports below 1024 need privileges)",
+        }.get(exc.errno or 0, exc.strerror or str(exc))
+        raise CliError(f"cannot listen on {printable(host)}:{port}: {why}") from exc
+
+
 def serve(
     ctx: typer.Context,
     db: DbOption = None,
     host: Annotated[
-        str, typer.Option(help="Address to listen on. Keep 127.0.0.1 unless behind a TLS proxy.")
+        str,
+        typer.Option(
+            parser=parse_host, help="Address to listen on. Keep 127.0.0.1 unless behind a TLS proxy."
+        ),
     ] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    port: Annotated[
+        int, typer.Option(parser=parse_port, metavar="PORT", help="Port to listen on (1-65535).")
+    ] = 8000,
     access_log: Annotated[
         bool,
         typer.Option(
@@ -56,6 +107,7 @@ def serve(
 
     Beyond loopback it needs SAFEHARBOR_SECRET_KEY (see the README's "Settings")."""
     settings = ctx.obj if isinstance(ctx.obj, Settings) else Settings.from_env()
+    check_can_listen(host, port)
     if not settings.secret_key:
         if not is_loopback(host):
             console.print(
