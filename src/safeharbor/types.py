@@ -11,6 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Literal
 
+# The largest id a person may name (in a URL, a form, a typed reference): PostgreSQL's INTEGER ends
+# here, and no store comes near it. Anything bigger (or negative) is refused with a readable message,
+# never passed to the database.
+MAX_ID = 2_147_483_647
+
 # What an extraction is about. Exported names in docs/formats.md map onto these kinds.
 ExtractionKind = Literal["phone", "email", "handle", "age", "name", "price", "city", "country"]
 # Which text of the ad a span points into. "location" is the ad's free-text location field.

@@ -44,7 +44,9 @@ def parse_port(text: str | int) -> int:
     """--port as typed: a number from 1 to 65535, else one line saying so (not Typer's panel)."""
     value = str(text).strip()
     if not value.isdigit() or not 1 <= int(value) <= 65535:
-        raise CliError(f"--port {printable(value[:40])}: a port is a number from 1 to 65535, e.g. --port 8000")
+        raise CliError(
+            f"--port {printable(value[:40])}: a port is a number from 1 to 65535, e.g. --port 8000"
+        )
     return int(value)
 
 

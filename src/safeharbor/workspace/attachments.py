@@ -17,6 +17,7 @@ from sqlalchemy import Connection, select
 from safeharbor.link.queries import ad_keys_for_posting, network_record
 from safeharbor.storage.schema import ads
 from safeharbor.tips.tables import tips
+from safeharbor.types import MAX_ID
 
 
 class AttachError(ValueError):
@@ -49,8 +50,8 @@ def resolve_ad(conn: Connection, ref: str) -> Resolved:
     """An ad by `source:id`, `source id`, URL, or (from the pages' own buttons) its internal key."""
     text = ref.strip()
     key: int | None = None
-    if text.isdigit() and len(text) < 12:
-        key = int(text) if _ad_label(conn, int(text)) else None
+    if text.isdigit():
+        key = int(text) if int(text) <= MAX_ID and _ad_label(conn, int(text)) else None
     elif text.lower().startswith(("http://", "https://")):
         key = conn.execute(
             select(ads.c.ad_key).where(ads.c.url == text).order_by(ads.c.version.desc()).limit(1)
@@ -86,8 +87,10 @@ def resolve_tip(conn: Connection, ref: str) -> Resolved:
     """A tip by its reference (T-7K3M-Q9XD, any case) or, from the tip page's button, its id."""
     text = ref.strip()
     row = None
-    if text.isdigit() and len(text) < 12:
-        row = conn.execute(select(tips.c.tip_id, tips.c.reference).where(tips.c.tip_id == int(text))).first()
+    if text.isdigit():
+        if int(text) <= MAX_ID:
+            query = select(tips.c.tip_id, tips.c.reference).where(tips.c.tip_id == int(text))
+            row = conn.execute(query).first()
     else:
         match = _TIP_REF.match(text)
         if match is not None:
@@ -116,13 +119,13 @@ def labels_for(conn: Connection, items: list[tuple[str, str]]) -> dict[tuple[str
     """What a person sees for each attached (type, canonical ref): the ad's source and id, the tip's
     reference; a network is its own id."""
     out: dict[tuple[str, str], str] = {}
-    ad_keys = [int(r) for t, r in items if t == "ad" and r.isdigit()]
+    ad_keys = [int(r) for t, r in items if t == "ad" and r.isdigit() and int(r) <= MAX_ID]
     if ad_keys:
         for row in conn.execute(
             select(ads.c.ad_key, ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(ad_keys))
         ):
             out[("ad", str(row.ad_key))] = f"{row.source} {row.ad_id}"
-    tip_ids = [int(r) for t, r in items if t == "tip" and r.isdigit()]
+    tip_ids = [int(r) for t, r in items if t == "tip" and r.isdigit() and int(r) <= MAX_ID]
     if tip_ids:
         query = select(tips.c.tip_id, tips.c.reference).where(tips.c.tip_id.in_(tip_ids))
         for tip_id, reference in conn.execute(query):

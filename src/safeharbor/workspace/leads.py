@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
@@ -25,7 +26,7 @@ from safeharbor.score.queries import Flag, scores_for_ads
 from safeharbor.storage.reads import ad_summaries, extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import day_bounds, now_iso
-from safeharbor.types import Extraction
+from safeharbor.types import MAX_ID, Extraction
 from safeharbor.workspace.standing import current_calibration, lead_standings
 from safeharbor.workspace.tables import lead_reviews
 from safeharbor.workspace.titles import indicator_title
@@ -93,10 +94,27 @@ def reviewed_refs(conn: Connection, lead_type: str) -> set[str]:
     return set(rows.scalars())
 
 
+_NETWORK_ID = re.compile(r"N-\d{1,9}")
+
+
+def check_lead_ref(lead_type: str, lead_ref: str) -> None:
+    """Refuse a lead reference that cannot name a lead (ValueError with what one looks like): an ad or
+    a tip by its number (0 to MAX_ID), a network by its id (N-000026)."""
+    if lead_type in ("ad", "tip"):
+        if not (lead_ref.isdigit() and int(lead_ref) <= MAX_ID):
+            raise ValueError(f"no {lead_type} {lead_ref[:40]!r}: {lead_type}s are named by their number")
+    elif lead_type == "network":
+        if not _NETWORK_ID.fullmatch(lead_ref):
+            raise ValueError(f"no network {lead_ref[:40]!r}: a network id looks like N-000026")
+    else:
+        raise ValueError("a lead is an ad, a network or a tip")
+
+
 def set_review(
     conn: Connection, *, lead_type: str, lead_ref: str, status: str, user: str, reason: str | None = None
 ) -> None:
     """Mark a lead confirmed, reviewed or dismissed (dismissing needs a reason); 'open' clears the mark."""
+    check_lead_ref(lead_type, lead_ref)
     if status not in STATUSES:
         raise ValueError("status must be confirmed, reviewed, dismissed or open")
     if status == "dismissed" and not (reason or "").strip():

@@ -6,12 +6,13 @@ from typing import Annotated
 
 from fastapi import Depends, Form, Path, Query
 
+from safeharbor.types import MAX_ID
 from safeharbor.workspace.leads import LeadFilters
 
 PAGE_SIZE = 50
-# The largest id or offset a route accepts: PostgreSQL's INTEGER ends here, and no store comes near it.
-# A bigger (or negative) number is answered 422 with a readable page, never passed to the database.
-MAX_ID = 2_147_483_647
+# The largest id or offset a route accepts (safeharbor.types.MAX_ID): a bigger (or negative) number
+# is answered 422 with a readable page, never passed to the database.
+__all__ = ["MAX_ID", "PAGE_SIZE", "FormId", "Offset", "PathId", "QueryId", "LeadFiltersDep", "lead_filters"]
 PathId = Annotated[int, Path(ge=0, le=MAX_ID)]
 QueryId = Annotated[int, Query(ge=0, le=MAX_ID)]
 FormId = Annotated[int, Form(ge=0, le=MAX_ID)]
