@@ -27,7 +27,7 @@ DOCUMENTED: dict[str, str] = {
     ENV_DB: "the store: a SQLite file path or a SQLAlchemy URL (default ./var/safeharbor.db)",
     ENV_SECRET_KEY: "the web app's signing secret (required when serving beyond 127.0.0.1)",
     ENV_CATALOGUE: "an edited indicator catalogue (YAML) to use instead of the packaged one",
-    ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets",
+    ENV_DATA_KEY: "the data key (a Fernet key) that seals TOTP secrets and tips' contact fields",
     ENV_DATA_KEY_FILE: "a file holding the data key (`safeharbor keys new` writes one, mode 0600)",
     ENV_TIP_SPOOL: "the folder that keeps tips the store could not take until they are retried",
     ENV_SPARK_MASTER: "where `analyze --engine spark` runs: local[N], local[*] (default) or a cluster URL",
