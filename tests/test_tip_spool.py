@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import re
 import stat
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -148,6 +150,29 @@ def test_tips_retry_command_empties_the_spool(tmp_path: Path, spool_dir: Path) -
     assert result.exit_code == 0, result.output
     assert "Stored 1 spooled tips" in result.output and reference in result.output
     assert pending(spool_dir) == []
+
+
+def test_concurrent_retries_in_separate_processes_store_each_tip_once(
+    any_store: Store, spool_dir: Path
+) -> None:
+    client = TestClient(_app(any_store))
+    with store_failing(any_store):
+        sent = {
+            _reference(client.post("/report/hotel", data=_tip_form(client, n), follow_redirects=False))
+            for n in range(3)
+        }
+    assert len(pending(spool_dir)) == 3
+    command = [str(Path(sys.executable).with_name("safeharbor")), "tips", "retry", "--db", any_store.url]
+    runs = [
+        subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        for _ in range(3)
+    ]
+    outputs = [(run.wait(timeout=120), run.stdout.read() if run.stdout else "") for run in runs]
+    assert all(code == 0 for code, _ in outputs), outputs
+    assert pending(spool_dir) == []
+    with any_store.connect() as conn:
+        stored = [t.reference for t in list_tips(conn, with_matches=False)]
+    assert sorted(stored) == sorted(sent)  # each spooled tip exactly once
 
 
 def test_store_and_spool_both_failing_gives_a_calm_page_not_a_bare_500(

@@ -18,6 +18,7 @@ import hashlib
 import json
 import logging
 import os
+import threading
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -132,28 +133,48 @@ def pending(folder: Path) -> list[Path]:
     return sorted(folder.glob("*" + SUFFIX), key=lambda path: path.stat().st_mtime)
 
 
+_retrying = threading.Lock()  # one retry at a time in this process (other processes: see _store_one)
+
+
 def retry(store: Store, folder: Path) -> RetryReport:
     """Store every spooled tip (stopping at the first failure of the store); each file is deleted
-    once its tip is committed."""
+    once its tip is committed. A retry already running in this process makes this one a no-op."""
     report = RetryReport()
+    if not _retrying.acquire(blocking=False):
+        return report
+    try:
+        return _retry(store, folder, report)
+    finally:
+        _retrying.release()
+
+
+def _retry(store: Store, folder: Path, report: RetryReport) -> RetryReport:
     box = SecretBox.from_settings()
     files = pending(folder)
     for number, path in enumerate(files):
         try:
             item = _decode(path.read_bytes(), box)
+        except FileNotFoundError:
+            continue  # another process stored it and removed the file meanwhile
         except (OSError, ValueError, KeyError, TypeError, DataKeyError) as exc:
             log.error("cannot read the spooled tip %s: %s", path, exc)
             report.unreadable.append(path.name)
             continue
         try:
-            with store.connect() as conn:
-                there = conn.execute(select(tips.c.tip_id).where(tips.c.reference == item.reference)).first()
-            if there is None:
-                submit_tip(store, item.form, now=item.created_at, held=item.held, reference=item.reference)
+            _store_one(store, item)
         except SQLAlchemyError as exc:
             log.warning("the store still fails (%s); %d tips stay in the spool", exc, len(files) - number)
             report.waiting = len(files) - number
             return report
-        path.unlink()
+        path.unlink(missing_ok=True)  # another process may have stored and removed it meanwhile
         report.stored.append(item.reference)
     return report
+
+
+def _store_one(store: Store, item: Spooled) -> None:
+    # Another process retrying the same file at the same moment is stopped by the form's nonce (the
+    # second submit finds the first tip) and by the reference's unique constraint.
+    with store.connect() as conn:
+        there = conn.execute(select(tips.c.tip_id).where(tips.c.reference == item.reference)).first()
+    if there is None:
+        submit_tip(store, item.form, now=item.created_at, held=item.held, reference=item.reference)

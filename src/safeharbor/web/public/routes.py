@@ -255,10 +255,19 @@ async def _store_tip(
         except SQLAlchemyError:
             return await _spool_tip(request, variant, tip, services, held=decision == "hold")
         if spool.pending(services.spool):  # the store works again: empty the spool into it
-            await run_in_threadpool(spool.retry, services.store, services.spool)
+            await run_in_threadpool(_retry_spool, services)
     again = "form" if receipt.duplicate else "same" if receipt.repeated else None
     target = _sent_url(request, variant, receipt.reference, again)
     return RedirectResponse(target, status_code=303, headers=NO_STORE)
+
+
+def _retry_spool(services: TipServices) -> None:
+    """Empty the spool after a tip was stored; whatever goes wrong stays in the spool and the log,
+    never in the answer to the reporter whose own tip is already safe."""
+    try:
+        spool.retry(services.store, services.spool)
+    except Exception:  # noqa: BLE001 - logged; the next tip, a restart or `tips retry` tries again
+        logger.exception("could not empty the tip spool %s", services.spool)
 
 
 def _rate_limited(
