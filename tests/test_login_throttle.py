@@ -142,3 +142,20 @@ def test_login_page_throttle_message_never_says_whether_the_user_exists(any_stor
     known_message, unknown_message = _alert(known_page), _alert(unknown_page)
     assert known_message == unknown_message and known_message.startswith("Too many sign-in attempts")
     assert len(_refused_as_throttled(any_store)) == 2
+
+
+def test_a_locked_account_gets_the_same_message_as_an_unknown_name(store: Store) -> None:
+    """L8: the lockout message must not confirm that a username exists."""
+    with store.begin() as conn:
+        accounts.create_user(conn, "ana", PW, "analyst")
+    client = TestClient(create_app(store))
+
+    def message(name: str, password: str) -> tuple[int, str]:
+        data = {"username": name, "password": password, "code": "000000", "csrf_token": login_token(client)}
+        response = client.post("/login", data=data, follow_redirects=False)
+        return response.status_code, _alert(response.text)
+
+    for _ in range(signin.MAX_FAILED_LOGINS):
+        message("ana", "wrong guess")
+    locked, unknown = message("ana", PW), message("nobody-by-this-name", PW)
+    assert locked == unknown and locked[0] == 401
