@@ -9,6 +9,7 @@ length the strongest kinds come first (version, phone, email, handle, image, tex
 from __future__ import annotations
 
 from collections import defaultdict, deque
+from collections.abc import Iterable
 from difflib import SequenceMatcher
 
 from sqlalchemy import Connection, select
@@ -57,24 +58,40 @@ Detail = tuple[str, str] | float | None
 Adjacency = dict[int, list[tuple[int, EdgeKind, Detail]]]
 
 
+def image_groups_of(conn: Connection, phashes: Iterable[str]) -> dict[str, str]:
+    """phash -> its near-identical image group, for these hashes only (a hash alone in its group is absent).
+
+    Read per network, never for the whole corpus: a page must not cost more as the store grows.
+    """
+    groups: dict[str, str] = {}
+    for chunk in chunks(sorted(set(phashes))):
+        query = select(link_image_groups.c.phash, link_image_groups.c.group_hash)
+        groups.update(conn.execute(query.where(link_image_groups.c.phash.in_(chunk))).all())
+    return groups
+
+
 def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
     key_set = set(keys)
-    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
     adjacency: Adjacency = defaultdict(list)
     posting_of: dict[int, str] = {}
-    members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    idents: list[tuple[int, str, str]] = []
     for chunk in chunks(keys):
         for key, posting in conn.execute(
             select(link_features.c.ad_key, link_features.c.posting).where(link_features.c.ad_key.in_(chunk))
         ):
             posting_of[key] = posting
-        for key, kind, value in conn.execute(
-            select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
-                link_idents.c.ad_key.in_(chunk)
-            )
-        ):
-            name = groups.get(value, value) if kind == "image" else value
-            members[(kind, name)].append((key, value))
+        idents.extend(
+            conn.execute(
+                select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
+                    link_idents.c.ad_key.in_(chunk)
+                )
+            ).tuples()
+        )
+    groups = image_groups_of(conn, (value for _, kind, value in idents if kind == "image"))
+    members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
+    for key, kind, value in idents:
+        name = groups.get(value, value) if kind == "image" else value
+        members[(kind, name)].append((key, value))
     by_posting: dict[str, list[int]] = defaultdict(list)
     for key, posting in sorted(posting_of.items()):
         by_posting[posting].append(key)

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import Connection, select
 
-from safeharbor.link.explain import why_linked
+from safeharbor.link.explain import image_groups_of, why_linked
 from safeharbor.link.graph import Graph, MemberAd, NetworkMembers, TextLink, build_graph
 from safeharbor.link.summary import NetworkRecord, load_records
 from safeharbor.link.tables import (
@@ -197,7 +197,7 @@ def network_members(conn: Connection, network_id: str) -> NetworkMembers:
         identifiers.extend((key, kind, value) for key, kind, value in conn.execute(q2))
         q3 = select(link_text_edges).where(link_text_edges.c.ad_a.in_(chunk))
         text_links.extend(TextLink(r.ad_a, r.ad_b, r.similarity, r.shared) for r in conn.execute(q3))
-    groups = dict(conn.execute(select(link_image_groups.c.phash, link_image_groups.c.group_hash)).all())
+    groups = image_groups_of(conn, (value for _, kind, value in identifiers if kind == "image"))
     cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
     return NetworkMembers(member_ads, identifiers, groups, cut, text_links)
 
