@@ -80,12 +80,10 @@ def _adjacency(conn: Connection, keys: list[int]) -> Adjacency:
             select(link_features.c.ad_key, link_features.c.posting).where(link_features.c.ad_key.in_(chunk))
         ):
             posting_of[key] = posting
+        query = select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value)
         idents.extend(
-            conn.execute(
-                select(link_idents.c.ad_key, link_idents.c.kind, link_idents.c.value).where(
-                    link_idents.c.ad_key.in_(chunk)
-                )
-            ).tuples()
+            (key, kind, value)
+            for key, kind, value in conn.execute(query.where(link_idents.c.ad_key.in_(chunk)))
         )
     groups = image_groups_of(conn, (value for _, kind, value in idents if kind == "image"))
     members: dict[tuple[str, str], list[tuple[int, str]]] = defaultdict(list)
