@@ -139,6 +139,9 @@ def test_learn_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Learnt from 12 reviewed leads (6 confirmed" in result.output
     assert "fitted on 12 reviews of this corpus" in result.output and "now in use" in result.output
+    assert "chosen by the reviews' evidence" in result.output
+    given = runner.invoke(app, ["learn", "--db", db, "--prior-sd", "2", "--dry-run"], env={"COLUMNS": "200"})
+    assert given.exit_code == 0 and "within about 2 log-odds of the catalogue's (as given)" in given.output
     with store.connect() as conn:
         assert conn.execute(select(lead_reviews.c.status).distinct()).scalars().all()
     empty = tmp_path / "empty.db"
