@@ -33,7 +33,8 @@ import numpy as np
 from sklearn.metrics import roc_auc_score
 from sqlalchemy import select
 
-from safeharbor.demo import generate
+from safeharbor.demo import generate, vocab
+from safeharbor.demo.risk_knobs import UNSEEN_YOUTH_EMOJI, UNSEEN_YOUTH_PHRASES
 from safeharbor.ingest.run import ingest_file
 from safeharbor.pipeline import analyze
 from safeharbor.score.learn import NotEnoughReviews
@@ -42,10 +43,18 @@ from safeharbor.storage.schema import ads
 from safeharbor.store import Store, open_store
 from safeharbor.workspace.leads import LeadFilters, lead_queue, set_review
 from safeharbor.workspace.learning import learn_from_reviews
+from safeharbor.workspace.phrasebook import accept, propose_phrases
 from safeharbor.workspace.teaching import teaching
 
 BUDGETS = (0, 25, 50, 100, 200)
 BATCH = 25
+PHRASES_READ = 10  # proposals the simulated analyst reads after each batch (the first page)
+# The wording the simulated analyst recognises as youth-coded: the demo generator's youth vocabulary,
+# both the catalogue's and the unseen one (safeharbor.demo.risk_knobs). It stands in for an analyst's
+# reading of each proposal in its ads; the reviewer's labels stand in for their judgement of leads.
+YOUTH_WORDING = (*vocab.YOUTH_PHRASES, *UNSEEN_YOUTH_PHRASES)
+YOUTH_EMOJI = frozenset((*vocab.YOUTH_EMOJI, *UNSEEN_YOUTH_EMOJI))
+MIN_PART = 6  # a part of a youth phrase is recognised when it has at least this many letters
 STRATEGIES = ("top", "teach")
 Truth = dict[tuple[str, str], dict[str, Any]]
 
@@ -91,16 +100,44 @@ def _lead_id(kind: str, ref: str) -> str:
     return f"{kind}:{ref}"
 
 
+def youth_coded(phrase: str, kind: str) -> bool:
+    """The simulated analyst's reading of a proposal: youth-coded wording (a youth phrase of the
+    generator's, or a run of its words of at least MIN_PART letters, such as 'sprouted' from 'just
+    sprouted', which proposals show without its function word), or a youth emoji."""
+    if kind == "emoji":
+        return phrase in YOUTH_EMOJI
+    padded = f" {phrase} "
+    return (
+        any(padded in f" {w.casefold()} " for w in YOUTH_WORDING) and len(phrase.replace(" ", "")) >= MIN_PART
+    )
+
+
+def accept_phrases(store: Store) -> list[str]:
+    """The simulated analyst reads the first PHRASES_READ proposals (`safeharbor phrases propose`) after
+    each batch and accepts the youth-coded ones into `youth_language` / `youth_emoji` (`phrases accept
+    ID --indicator ...`), as an analyst who recognises youth wording would; names, places, phone words
+    and chance words are left alone. The accepted phrases flag ads from the next scoring run on."""
+    with store.begin() as conn:
+        chosen = [p for p in propose_phrases(conn)[:PHRASES_READ] if youth_coded(p.phrase, p.kind)]
+        for phrase in chosen:
+            indicator = "youth_emoji" if phrase.kind == "emoji" else "youth_language"
+            accept(conn, phrase.phrase_id, indicator=indicator, user="bench")
+    return [p.phrase for p in chosen]
+
+
 def simulate(
     db: Path,
     truth: dict[str, bool],
     strategy: str,
     budgets: tuple[int, ...] = BUDGETS,
     at_end: Callable[[Store], None] | None = None,
+    phrases: bool = False,
 ) -> list[tuple[int, float, float, int]]:
     """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`;
-    `at_end` sees the store after the last budget (bench/reliability.py checks calibration there)."""
-    work = db.with_name(f"{db.stem}-{strategy}.db")
+    `at_end` sees the store after the last budget (bench/reliability.py checks calibration there);
+    `phrases`: the simulated analyst also accepts youth-coded proposed phrases after each batch
+    (accept_phrases)."""
+    work = db.with_name(f"{db.stem}-{strategy}{'-phrases' if phrases else ''}.db")
     work.unlink(missing_ok=True)
     # SQLite's backup API, not a file copy: the analysed store may still hold pages in its WAL (another
     # handle open), and a copy of the main file alone would lose them (an empty queue, AUC 0.5).
@@ -127,6 +164,8 @@ def simulate(
                             conn, lead_type=kind, lead_ref=ref, status=status, user="bench", reason="truth"
                         )
                 reviewed += len(chosen)
+                if phrases:
+                    accept_phrases(store)
                 with contextlib.suppress(NotEnoughReviews):  # too few of one kind: catalogue weights stay
                     learn_from_reviews(store, user="bench")
             auc, p, _ = measure(store, truth)
@@ -144,6 +183,7 @@ def run_learning_curve(
     label: str,
     strategies: tuple[str, ...] = STRATEGIES,
     at_end: Callable[[str, Store, dict[str, bool]], None] | None = None,
+    phrases: bool = False,
 ) -> dict[str, list[tuple[int, float, float, int]]]:
     """The strategies on one analysed world; prints the curve and returns it. `at_end(strategy, store,
     lead truth)` sees each strategy's store after its last budget."""
@@ -158,7 +198,7 @@ def run_learning_curve(
     for strategy in strategies:
         t0 = time.perf_counter()
         hook = None if at_end is None else (lambda store, s=strategy: at_end(s, store, truth))
-        curves[strategy] = simulate(db, truth, strategy, at_end=hook)
+        curves[strategy] = simulate(db, truth, strategy, at_end=hook, phrases=phrases)
         steps = "  ".join(f"{n:>3}: P@k {p:.3f} AUC {a:.3f} ({c} conf.)" for n, a, p, c in curves[strategy])
         print(f"    {strategy:5s} {steps}   [{time.perf_counter() - t0:.0f} s]")
     return curves
@@ -182,6 +222,9 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--ads", type=int, default=6000)
     parser.add_argument("--seed", type=int, default=5150)
+    parser.add_argument(
+        "--no-phrases", action="store_true", help="The simulated analyst accepts no proposed phrases."
+    )
     args = parser.parse_args(argv)
     folder = Path(tempfile.mkdtemp(prefix="bench-learning-"))
     t0 = time.perf_counter()
@@ -189,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
     print(
         f"learning curve: {args.ads:,} demo ads, seed {args.seed}, built in {time.perf_counter() - t0:.0f} s"
     )
-    run_learning_curve(db, read_truth(folder), "unshifted demo world")
+    run_learning_curve(db, read_truth(folder), "unshifted demo world", phrases=not args.no_phrases)
     shutil.rmtree(folder, ignore_errors=True)
     return 0
 

@@ -5,7 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from safeharbor.score.learn import PRIOR_SD, PRIOR_SDS, Design, choose_prior_sd, fit_design, log_evidence
+from safeharbor.score.learn import (
+    PRIOR_SD,
+    PRIOR_SDS,
+    Design,
+    LearnReport,
+    choose_prior_sd,
+    fit_design,
+    log_evidence,
+)
 from safeharbor.score.model import ScoringModel
 
 BASE = ScoringModel(bias=-3.0, weights={"youth_language": 2.0, "hotel_venue": 0.2, "unused": 1.0})
@@ -47,3 +55,16 @@ def test_an_indicator_no_review_shows_adds_no_evidence() -> None:
     without = Design(["hotel_venue", "youth_language"], d.x[:, [0, 2]], d.offset, d.y)
     for sd in PRIOR_SDS:
         assert abs(log_evidence(d, BASE, sd) - log_evidence(without, BASE, sd)) < 1e-6
+
+
+def test_a_reversed_weight_is_reported() -> None:
+    report = LearnReport(
+        reviews=100,
+        confirmed=20,
+        dismissed=80,
+        by="ana",
+        at="2026-01-01T00:00:00Z",
+        weights_before={"youth_language": 0.8, "hotel_venue": 0.2},
+        weights_after={"youth_language": -1.5, "hotel_venue": 0.9},
+    )
+    assert report.reversed() == [("youth_language", 0.8, -1.5)]

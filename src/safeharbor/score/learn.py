@@ -78,6 +78,14 @@ class LearnReport:
         moved = sorted(self.weights_after, key=lambda i: -abs(self.weights_after[i] - self.weights_before[i]))
         return [(i, self.weights_before[i], self.weights_after[i]) for i in moved[:top]]
 
+    def reversed(self) -> list[tuple[str, float, float]]:
+        """Indicators whose fitted weight has the opposite sign to the catalogue's: (id, before, after)."""
+        return [
+            (i, b, self.weights_after[i])
+            for i, b in sorted(self.weights_before.items())
+            if b * self.weights_after[i] < 0 and abs(self.weights_after[i]) >= 0.05
+        ]
+
     def lines(self) -> list[str]:
         def num(v: float | None) -> str:
             return "n/a" if v is None else f"{v:.3f}"
@@ -270,6 +278,13 @@ def learn(
     if before is not None and after_cv is not None and after_cv < before:
         report.warnings.append(
             "on these reviews the re-fitted weights rank no better than the catalogue's (cross-validated)"
+        )
+    flipped = report.reversed()
+    if flipped:
+        report.warnings.append(
+            "the reviews reverse the catalogue's direction for "
+            + ", ".join(f"{i} ({b:+.2f} -> {a:+.2f})" for i, b, a in flipped)
+            + ": in this corpus they go with the leads you dismiss; their flags now count against a lead"
         )
     if report.reviews < 50 and chosen <= PRIOR_SD:
         report.warnings.append(f"only {report.reviews} reviewed leads: weights stay close to the catalogue's")
