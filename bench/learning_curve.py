@@ -8,7 +8,9 @@ choosing the leads to review:
   - teach: the active-learning order (`safeharbor leads --teach`, score/teach.py).
 After each budget it reports, over every lead of the corpus as the queue ranks them (reviewed ones
 included, ranked by the model, not by their labels), ROC AUC and precision@k with k = the number of
-leads involving a child victim. Each strategy works on its own copy of the analysed store.
+leads involving a child victim, and precision@k over the leads not yet reviewed (k = those of them
+involving a child victim: what the model ranks without knowing their answer; in small worlds few are
+left after 100 reviews). Each strategy works on its own copy of the analysed store.
 
 Used by `bench/risk.py --learning-curve` (per world shift); standalone:
   .venv/bin/python bench/learning_curve.py [--ads 6000] [--seed 5150]
@@ -44,6 +46,7 @@ from safeharbor.store import Store, open_store
 from safeharbor.workspace.leads import LeadFilters, lead_queue, set_review
 from safeharbor.workspace.learning import learn_from_reviews
 from safeharbor.workspace.phrasebook import accept, propose_phrases
+from safeharbor.workspace.tables import lead_reviews
 from safeharbor.workspace.teaching import teaching
 
 BUDGETS = (0, 25, 50, 100, 200)
@@ -57,6 +60,8 @@ YOUTH_EMOJI = frozenset((*vocab.YOUTH_EMOJI, *UNSEEN_YOUTH_EMOJI))
 MIN_PART = 6  # a part of a youth phrase is recognised when it has at least this many letters
 STRATEGIES = ("top", "teach")
 Truth = dict[tuple[str, str], dict[str, Any]]
+# (reviews, lead AUC, lead P@k over all leads, confirmed so far, P@k over the unreviewed leads, their k)
+Step = tuple[int, float, float, int, float, int]
 
 
 def read_truth(folder: Path) -> Truth:
@@ -87,6 +92,23 @@ def measure(store: Store, truth: dict[str, bool]) -> tuple[float, float, int]:
     k = int(y.sum())
     order = np.lexsort((np.random.default_rng(0).random(len(s)), -s))
     return float(roc_auc_score(y, s)), float(y[order[:k]].mean()), k
+
+
+def unreviewed_precision(store: Store, truth: dict[str, bool]) -> tuple[float, int]:
+    """(precision@k', k') over the leads not yet reviewed, k' = those of them involving a child victim:
+    what the model ranks without having been told their answer (nan when none is left)."""
+    with store.connect() as conn:
+        rank = dict(conn.execute(select(score_leads.c.lead_id, score_leads.c.rank)).all())
+        reviewed = {
+            _lead_id(kind, ref)
+            for kind, ref in conn.execute(select(lead_reviews.c.lead_type, lead_reviews.c.lead_ref))
+        }
+    ids = sorted(i for i in truth if i not in reviewed)
+    y = np.array([truth[i] for i in ids], dtype=float)
+    s = np.array([rank.get(i, 0.0) for i in ids])
+    k = int(y.sum())
+    order = np.lexsort((np.random.default_rng(0).random(len(s)), -s))
+    return (float(y[order[:k]].mean()) if k else float("nan")), k
 
 
 def _choose(store: Store, strategy: str, n: int) -> list[tuple[str, str]]:
@@ -132,7 +154,7 @@ def simulate(
     budgets: tuple[int, ...] = BUDGETS,
     at_end: Callable[[Store], None] | None = None,
     phrases: bool = False,
-) -> list[tuple[int, float, float, int]]:
+) -> list[Step]:
     """(reviews, AUC, P@k, confirmed so far) after each budget, on a copy of the analysed store `db`;
     `at_end` sees the store after the last budget (bench/reliability.py checks calibration there);
     `phrases`: the simulated analyst also accepts youth-coded proposed phrases after each batch
@@ -147,7 +169,7 @@ def simulate(
     ):
         source.backup(target)
     store = open_store(str(work))
-    out: list[tuple[int, float, float, int]] = []
+    out: list[Step] = []
     reviewed = confirmed = 0
     try:
         for budget in budgets:
@@ -169,7 +191,7 @@ def simulate(
                 with contextlib.suppress(NotEnoughReviews):  # too few of one kind: catalogue weights stay
                     learn_from_reviews(store, user="bench")
             auc, p, _ = measure(store, truth)
-            out.append((reviewed, auc, p, confirmed))
+            out.append((reviewed, auc, p, confirmed, *unreviewed_precision(store, truth)))
         if at_end is not None:
             at_end(store)
     finally:
@@ -184,7 +206,7 @@ def run_learning_curve(
     strategies: tuple[str, ...] = STRATEGIES,
     at_end: Callable[[str, Store, dict[str, bool]], None] | None = None,
     phrases: bool = False,
-) -> dict[str, list[tuple[int, float, float, int]]]:
+) -> dict[str, list[Step]]:
     """The strategies on one analysed world; prints the curve and returns it. `at_end(strategy, store,
     lead truth)` sees each strategy's store after its last budget."""
     store = open_store(str(db))
@@ -199,7 +221,10 @@ def run_learning_curve(
         t0 = time.perf_counter()
         hook = None if at_end is None else (lambda store, s=strategy: at_end(s, store, truth))
         curves[strategy] = simulate(db, truth, strategy, at_end=hook, phrases=phrases)
-        steps = "  ".join(f"{n:>3}: P@k {p:.3f} AUC {a:.3f} ({c} conf.)" for n, a, p, c in curves[strategy])
+        steps = "  ".join(
+            f"{n:>3}: P@k {p:.3f} AUC {a:.3f} ({c} conf.; unreviewed P@k {pu:.3f}, k {ku})"
+            for n, a, p, c, pu, ku in curves[strategy]
+        )
         print(f"    {strategy:5s} {steps}   [{time.perf_counter() - t0:.0f} s]")
     return curves
 

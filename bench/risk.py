@@ -45,7 +45,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR  # noqa: E402
-from learning_curve import BUDGETS, STRATEGIES, run_learning_curve  # noqa: E402
+from learning_curve import BUDGETS, STRATEGIES, Step, run_learning_curve  # noqa: E402
 from reliability import Reliability, draw, held_out  # noqa: E402
 from shifts import HEADER, Figures, Truth, ad_rows, build_world, figures, measure, row  # noqa: E402
 
@@ -94,7 +94,7 @@ def shift_suite(base: Path, names: list[str], n_ads: int, seed: int) -> list[Fig
     return found
 
 
-Curve = list[tuple[int, float, float, int]]  # (reviews, lead AUC, lead P@k, confirmed so far)
+Curve = list[Step]  # (reviews, lead AUC, lead P@k, confirmed so far, unreviewed P@k, its k)
 TARGET_REVIEWS, TARGET_P = 100, 0.70  # issue 12: lead P@k on the worst shift after 100 reviews
 
 
@@ -128,7 +128,7 @@ def learning_suite(
     print(f"{'shift':18s} {'strategy':8s} " + " ".join(f"{n:>6d}" for n in BUDGETS))
     for name, by in curves.items():
         for strategy, curve in by.items():
-            print(f"{name:18s} {strategy:8s} " + " ".join(f"{p:6.3f}" for _, _, p, _ in curve))
+            print(f"{name:18s} {strategy:8s} " + " ".join(f"{step[2]:6.3f}" for step in curve))
     for strategy in strategies:
         worst = [min((curves[n][strategy][i][2], n) for n in curves) for i in range(len(BUDGETS))]
         which = ", ".join(f"{b}: {n}" for b, (_, n) in zip(BUDGETS, worst, strict=True))
