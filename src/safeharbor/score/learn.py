@@ -284,7 +284,8 @@ def learn(
         report.warnings.append(
             "the reviews reverse the catalogue's direction for "
             + ", ".join(f"{i} ({b:+.2f} -> {a:+.2f})" for i, b, a in flipped)
-            + ": in this corpus they go with the leads you dismiss; their flags now count against a lead"
+            + ": in this corpus the reviews point the other way (a negative weight counts against a lead); "
+            "check the reviews behind it before relying on it"
         )
     if report.reviews < 50 and chosen <= PRIOR_SD:
         report.warnings.append(f"only {report.reviews} reviewed leads: weights stay close to the catalogue's")
