@@ -90,8 +90,12 @@ RISK_ARGS ?= --shifts all --ads 10000
 bench-risk: setup
 	nice -n 5 $(PY) bench/risk.py $(RISK_ARGS)
 
+# The learning curve per world shift: lead P@k after 0/25/50/100/200 simulated reviews (top of the queue
+# and --teach), the worst shift, and the reliability diagram. ~10 min at 3,000 ads on a shared 2-core
+# machine; `make bench-risk RISK_ARGS='--shifts all --ads 10000 --learning-curve'` for larger worlds.
+LEARNING_ARGS ?= --shifts all --learning-curve --ads 3000 --seed 31337
 bench-learning: setup
-	$(PY) bench/learning_curve.py
+	nice -n 5 $(PY) bench/risk.py $(LEARNING_ARGS)
 
 bench-web: setup
 	$(PY) bench/web.py

@@ -45,7 +45,7 @@ from sqlalchemy import select
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import BENCH_DIR  # noqa: E402
-from learning_curve import BUDGETS, STRATEGIES, run_learning_curve  # noqa: E402
+from learning_curve import BUDGETS, STRATEGIES, Step, run_learning_curve  # noqa: E402
 from reliability import Reliability, draw, held_out  # noqa: E402
 from shifts import HEADER, Figures, Truth, ad_rows, build_world, figures, measure, row  # noqa: E402
 
@@ -94,16 +94,19 @@ def shift_suite(base: Path, names: list[str], n_ads: int, seed: int) -> list[Fig
     return found
 
 
-Curve = list[tuple[int, float, float, int]]  # (reviews, lead AUC, lead P@k, confirmed so far)
+Curve = list[Step]  # (reviews, lead AUC, lead P@k, confirmed so far, unreviewed P@k, its k)
 TARGET_REVIEWS, TARGET_P = 100, 0.70  # issue 12: lead P@k on the worst shift after 100 reviews
 
 
-def learning_suite(base: Path, names: list[str], n_ads: int, seed: int, strategies: tuple[str, ...]) -> None:
+def learning_suite(
+    base: Path, names: list[str], n_ads: int, seed: int, strategies: tuple[str, ...], *, phrases: bool = True
+) -> None:
     """Per world shift: lead P@k after 0, 25, 50, 100, 200 simulated reviews (the reviewer answers from
     the ground truth; bench/learning_curve.py), the worst shift per budget, and the reliability of
     calibrated risk on held-out simulated reviews after the last budget (a PNG diagram)."""
+    analyst = "accepts youth-coded proposed phrases" if phrases else "accepts no proposed phrases"
     print(f"\n[learning curve] {len(names)} world shift(s), {n_ads:,} ads each, seed {seed}, "
-          f"strategies {', '.join(strategies)}")  # fmt: skip
+          f"strategies {', '.join(strategies)}; the simulated analyst {analyst}")  # fmt: skip
     curves: dict[str, dict[str, Curve]] = {}
     checked: list[Reliability] = []
 
@@ -119,13 +122,13 @@ def learning_suite(base: Path, names: list[str], n_ads: int, seed: int, strategi
         world.store.dispose()  # the curve works on copies of the database file
         curves[name] = run_learning_curve(
             world.folder / "bench.db", world.truth, name, strategies,
-            at_end=lambda s, st, t, n=name: check(s, st, t, n),
+            at_end=lambda s, st, t, n=name: check(s, st, t, n), phrases=phrases,
         )  # fmt: skip
     print("\nlead P@k after N simulated reviews (k = leads involving a child victim):")
     print(f"{'shift':18s} {'strategy':8s} " + " ".join(f"{n:>6d}" for n in BUDGETS))
     for name, by in curves.items():
         for strategy, curve in by.items():
-            print(f"{name:18s} {strategy:8s} " + " ".join(f"{p:6.3f}" for _, _, p, _ in curve))
+            print(f"{name:18s} {strategy:8s} " + " ".join(f"{step[2]:6.3f}" for step in curve))
     for strategy in strategies:
         worst = [min((curves[n][strategy][i][2], n) for n in curves) for i in range(len(BUDGETS))]
         which = ", ".join(f"{b}: {n}" for b, (_, n) in zip(BUDGETS, worst, strict=True))
@@ -238,6 +241,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--strategies", default=",".join(STRATEGIES), help="Review orders for --learning-curve: top,teach."
     )
+    parser.add_argument(
+        "--no-phrases",
+        action="store_true",
+        help="In --learning-curve, the simulated analyst accepts no proposed phrases (by default they accept "
+        "the youth-coded ones among the first 10 proposals after each batch; bench/learning_curve.py).",
+    )
     args = parser.parse_args(argv)
     if args.shift or args.shifts:
         names = list(SHIFT_NAMES) if args.shifts == "all" else list(dict.fromkeys(args.shift))
@@ -246,7 +255,7 @@ def main(argv: list[str] | None = None) -> int:
         shift_suite(base, names, args.ads, args.seed)
         if args.learning_curve:
             strategies = tuple(s for s in args.strategies.split(",") if s in STRATEGIES) or STRATEGIES
-            learning_suite(base, names, args.ads, args.seed, strategies)
+            learning_suite(base, names, args.ads, args.seed, strategies, phrases=not args.no_phrases)
         return 0
     fit_seed = args.fit_seed if args.fit_seed is not None else args.seed + 1
     base = args.keep or Path(tempfile.mkdtemp(prefix="bench-risk-"))

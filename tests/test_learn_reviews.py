@@ -17,7 +17,7 @@ from typer.testing import CliRunner
 from safeharbor.cli import app
 from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import lead_queue
-from safeharbor.score.learn import NotEnoughReviews
+from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
 from safeharbor.score.model import active_model
 from safeharbor.score.run import update_scores
 from safeharbor.storage import Store
@@ -139,8 +139,31 @@ def test_learn_command(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "Learnt from 12 reviewed leads (6 confirmed" in result.output
     assert "fitted on 12 reviews of this corpus" in result.output and "now in use" in result.output
+    assert "chosen by the reviews' evidence" in result.output
+    given = runner.invoke(app, ["learn", "--db", db, "--prior-sd", "2", "--dry-run"], env={"COLUMNS": "200"})
+    assert given.exit_code == 0 and "within about 2 log-odds of the catalogue's (as given)" in given.output
     with store.connect() as conn:
         assert conn.execute(select(lead_reviews.c.status).distinct()).scalars().all()
     empty = tmp_path / "empty.db"
     none = runner.invoke(app, ["learn", "--db", str(empty)])
     assert none.exit_code == 1 and "Nothing learnt" in none.output
+
+
+def test_many_disagreeing_reviews_overrule_the_catalogue_on_every_backend(any_store: Store) -> None:
+    """24 reviews that all say the catalogue's youth language marks adults here: the prior's strength is
+    chosen from them (weaker than the catalogue's), youth language turns negative, and the report says so."""
+    keys: dict[str, int] = {}
+    for n in range(12):
+        city = CITIES[n % len(CITIES)]
+        keys[f"adult{n}"] = add_ad(any_store, f"a{n}", f"Petite lady number {n} in {city[0]}", city=city)
+        keys[f"minor{n}"] = add_ad(any_store, f"m{n}", f"Hotel visits only, girl {n} in {city[0]}", city=city)
+    update_scores(any_store)
+    _review(any_store, keys, 12)
+    report = learn_from_reviews(any_store, user="ana").report
+    assert (
+        report.prior_sd > PRIOR_SD
+        and report.prior_evidence[report.prior_sd] >= report.prior_evidence[PRIOR_SD] + 1.0
+    )
+    assert report.weights_after["youth_language"] < 0 < report.weights_before["youth_language"]
+    assert any("reverse the catalogue's direction for youth_language" in w for w in report.warnings)
+    assert "the reviews overrule the catalogue" in report.prior_line()

@@ -11,7 +11,7 @@ from rich.table import Table
 
 from safeharbor.cli.options import DbOption
 from safeharbor.score.catalogue import CatalogueError, load_catalogue
-from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
+from safeharbor.score.learn import PRIOR_SDS, NotEnoughReviews
 from safeharbor.score.phrase_store import ACCEPTED, StoredPhrase, list_phrases
 from safeharbor.score.phrases import MIN_SUPPORT
 from safeharbor.store import open_store
@@ -28,19 +28,22 @@ def learn(
         bool, typer.Option("--dry-run", help="Fit and report, store the model, but keep the weights in use.")
     ] = False,
     prior_sd: Annotated[
-        float,
+        float | None,
         typer.Option(
             min=0.05,
-            help="How far (log-odds) a weight may move from the catalogue's: the prior's standard deviation.",
+            help="How far (log-odds) a weight may move from the catalogue's: the prior's standard deviation. "
+            f"Default: chosen from the reviews among {', '.join(f'{sd:g}' for sd in PRIOR_SDS)} (the "
+            "smallest unless the reviews clearly support a larger one).",
         ),
-    ] = PRIOR_SD,
+    ] = None,
 ) -> None:
     """Re-fit the indicator weights that rank the lead queue from the analysts' reviews, then re-score.
 
     Learns from leads marked Confirmed or Dismissed in the workspace and from case outcomes (a child
-    victim identified / adults only). Weights stay close to the catalogue's (a strong prior): 25 reviews
-    move them a little, 200 more. The fit is stored as a new model version labelled "fitted on N reviews
-    of this corpus" and written to the audit log. Without reviews the catalogue's weights are used."""
+    victim identified / adults only). Weights stay close to the catalogue's (a strong prior) unless the
+    reviews clearly disagree with it: the prior's strength is chosen from the reviews' evidence. The
+    fit is stored as a new model version labelled "fitted on N reviews of this corpus" and written to
+    the audit log. Without reviews the catalogue's weights are used."""
     try:
         cat = load_catalogue()
     except CatalogueError as exc:

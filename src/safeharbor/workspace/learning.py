@@ -18,7 +18,7 @@ from sqlalchemy import Connection, select
 
 from safeharbor.score.catalogue import Catalogue, load_catalogue
 from safeharbor.score.lead_features import Values, lead_values, leads_of_ads
-from safeharbor.score.learn import PRIOR_SD, LearnReport, learn
+from safeharbor.score.learn import LearnReport, learn
 from safeharbor.score.model import active_model, catalogue_model
 from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.run import ScoreSummary, update_scores
@@ -80,12 +80,13 @@ def learn_from_reviews(
     *,
     user: str,
     catalogue: Catalogue | None = None,
-    prior_sd: float = PRIOR_SD,
+    prior_sd: float | None = None,
     dry_run: bool = False,
     audit: bool = True,
 ) -> LearnResult:
     """Re-fit the weights from every labelled lead, store them as a model version, re-score, and write
     the audit row (`audit=False` when the caller's access row records it: the workspace's guard).
+    `prior_sd` None: the prior's strength is chosen from the reviews (score/learn.py, choose_prior_sd).
 
     Raises score.learn.NotEnoughReviews when there are too few confirmed or dismissed leads."""
     with store.connect() as conn:  # with the phrases accepted in this store, as scoring uses it

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import Response
 from sqlalchemy import Connection
 
-from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
+from safeharbor.score.learn import NotEnoughReviews
 from safeharbor.score.model import active_model
 from safeharbor.score.phrase_store import ACCEPTED, PROPOSED, corpus_catalogue, list_phrases
 from safeharbor.storage.engine import Store
@@ -48,7 +48,7 @@ def learning_page(request: Request, access: AccessDep, store: StoreDep, conn: Co
 @router.post("/learning/fit")
 @rule("model.fit", "model.fit", "model")
 def learning_fit(
-    request: Request, access: AccessDep, store: StoreDep, prior_sd: float = Form(PRIOR_SD)
+    request: Request, access: AccessDep, store: StoreDep, prior_sd: float | None = Form(None)
 ) -> Response:
     try:
         done = learn_from_reviews(store, user=access.username, prior_sd=prior_sd, audit=False)
