@@ -41,6 +41,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse import triu as sparse_triu
 
 from safeharbor.link.cluster import UnionFind
 from safeharbor.link.text.index import TextIndex
@@ -50,7 +52,8 @@ TRAVELLED_SIMILARITY = 0.18  # enough when the two groups met in two or more cit
 STRANGERS = 1  # groups elsewhere writing the template that make a one-city meeting not enough
 HABITUAL = 0.25  # share of a group's ads a shingle must be in to count as the group's template
 MIN_SHARED = 4
-GROUP_CAP = 30  # a shingle in more groups' templates than this is a popular template, not one operator's
+GROUP_CAP = 30  # a shingle in more groups' templates than this (and than GROUP_SHARE of them) is popular
+GROUP_SHARE = 0.03  # ... so the cap grows with the corpus: a phrase 3% of all groups write is no one's own
 COLOCATED_DAYS = 3.0
 SUCCESSION_SIMILARITY = 0.35  # template agreement needed when one group takes over from another
 SUCCESSION_DAYS = 30.0  # longest pause between one phone's last ad and the next one's first
@@ -269,30 +272,43 @@ def _groups(
     return out
 
 
+def popular_cap(groups: int) -> int:
+    """How many groups' templates a shingle may be in before it counts as a popular phrase.
+
+    Relative to the corpus: a phrase that a fixed share of operators write is in proportionally more
+    groups' templates as the corpus grows, and a fixed count would call an operator's own habitual
+    wording (built from phrases many others also use) popular in a large corpus alone."""
+    return max(GROUP_CAP, math.floor(GROUP_SHARE * groups))
+
+
 def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], dict[int, float]]:
     """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles, and
     each template shingle's rarity among the groups: log(1 + groups / groups using it), 0 for popular
-    ones (in more than GROUP_CAP groups' templates).
+    ones (in more groups' templates than `popular_cap`).
 
     Why rarity among groups, not ads: in a large corpus a phrase many operators write is still rare
     per ad (each uses it in a few ads), but it is in many groups' templates; an operator's own
-    wording is in the templates of its own groups only."""
+    wording is in the templates of its own groups only. The shared counts are one sparse product
+    of the group x shingle incidence (pairs of holders of a common phrase are many)."""
     users: dict[int, list[int]] = defaultdict(list)
     for gi, g in enumerate(groups):
         for s in g.template:
             users[s].append(gi)
-    counts: Counter[tuple[int, int]] = Counter()
-    for holders in users.values():
-        if 2 <= len(holders) <= GROUP_CAP:
-            for x in range(len(holders)):
-                for y in range(x + 1, len(holders)):
-                    counts[(holders[x], holders[y])] += 1
+    cap = popular_cap(len(groups))
+    kept = [holders for holders in users.values() if 2 <= len(holders) <= cap]
     total = max(len(groups), 2)
     rarity = {
-        s: (math.log1p(total / len(holders)) if len(holders) <= GROUP_CAP else 0.0)
-        for s, holders in users.items()
+        s: (math.log1p(total / len(holders)) if len(holders) <= cap else 0.0) for s, holders in users.items()
     }
-    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), rarity
+    if not kept:
+        return [], rarity
+    rows = np.fromiter((g for holders in kept for g in holders), dtype=np.int64)
+    cols = np.repeat(np.arange(len(kept)), [len(h) for h in kept])
+    incidence = csr_array((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(groups), len(kept)))
+    shared = sparse_triu((incidence @ incidence.T).tocoo(), k=1).tocoo()
+    hit = shared.data >= MIN_SHARED
+    found = zip(shared.row[hit].tolist(), shared.col[hit].tolist(), shared.data[hit].tolist(), strict=True)
+    return sorted(found), rarity
 
 
 def _overlap(a: _Group, b: _Group, rarity: dict[int, float], weight_a: float, weight_b: float) -> float:
