@@ -127,10 +127,16 @@ def _handle_operator(op: int, city: tuple[str, str, str], handle: str) -> list[d
     rng = random.Random(2000 + op)
     own = " ".join(made_up_words(rng, 14))
     phone = f"{city[2]}-555-01{70 + op:02d}"
-    out = [ad_record(f"h{op}-ad{k}", k * 1.2, city, f"{own}. Call {phone}. IG: @{handle}") for k in range(4)]
+    # Titles of their own (here and below): "New in <city>" (ad_record's) is one phrase for both once the
+    # city is masked, and a corpus of 12 ads has no background to show it is boilerplate.
+    title = " ".join(made_up_words(rng, 3))
+    out = [
+        ad_record(f"h{op}-ad{k}", k * 1.2, city, f"{own}. Call {phone}. IG: @{handle}", title=title)
+        for k in range(4)
+    ]
     for k in range(2):  # different words, no phone: only the handle ties these to their operator
         words = " ".join(made_up_words(rng, 8))
-        out.append(ad_record(f"h{op}-only{k}", 1.0 + k, city, f"{words}. IG: @{handle}"))
+        out.append(ad_record(f"h{op}-only{k}", 1.0 + k, city, f"{words}. IG: @{handle}", title=words[:12]))
     return out
 
 

@@ -130,7 +130,7 @@ def template_links(
             continue
         if cities == 0 or score < (TRAVELLED_SIMILARITY if cities >= 2 else TEMPLATE_SIMILARITY):
             continue
-        if cities < 2 and _strangers(groups, neighbours, gi, gj) >= STRANGERS:
+        if cities < 2 and _strangers(groups, neighbours, scored, gi, gj) >= STRANGERS:
             continue
         if cities < 2:
             one_city.append((score, gi, gj))
@@ -202,7 +202,10 @@ def _successions(
         ga, gb = groups[a], groups[b]
         if gb.first < ga.last - COLOCATED_DAYS or gb.first - ga.last > SUCCESSION_DAYS:
             continue
-        if ga.visits.keys().isdisjoint(gb.visits) or _strangers(groups, neighbours, a, b) >= STRANGERS:
+        if (
+            ga.visits.keys().isdisjoint(gb.visits)
+            or _strangers(groups, neighbours, scored, a, b) >= STRANGERS
+        ):
             continue
         # Ties by position: groups are in an order of their content (roots by content rank).
         if (score, -b) > best_next.get(a, (0.0, 0)):
@@ -223,20 +226,29 @@ def _handover_pair(a: _Group, b: _Group, rank: Sequence[int]) -> tuple[int, int]
 def _strangers(
     groups: list[_Group],
     neighbours: dict[int, list[int]],
+    scored: dict[tuple[int, int], tuple[float, int, int]],
     gi: int,
     gj: int,
 ) -> int:
-    """Other groups writing the same template in none of the cities either of the two was in.
+    """Other groups, in none of the cities either of the two was in, that write like one of them at
+    least as closely as the two write like each other.
 
     An operator's template travels with the operator (its other phones and persons turn up in the
     same cities, if not on the same days); a popular template is used by strangers in other cities.
-    Two groups that met in one city only are not linked when the template has strangers.
+    Two groups that met in one city only are not linked when a stranger agrees with either as well
+    as they agree: then their agreement is what the template's popularity gives anyone. Relative to
+    the pair, not a fixed similarity: phrases from the common stock many operators draw on make
+    loose agreement with someone somewhere near certain in a large corpus, close agreement not.
     """
     found = 0
     places = set(groups[gi].visits) | set(groups[gj].visits)
-    for c in set(neighbours[gi]) | set(neighbours[gj]):
-        if c not in (gi, gj) and places.isdisjoint(groups[c].visits):
-            found += 1
+    floor = scored[(min(gi, gj), max(gi, gj))][0]
+    for g in (gi, gj):
+        for c in neighbours[g]:
+            if c in (gi, gj) or not places.isdisjoint(groups[c].visits):
+                continue
+            if scored[(min(g, c), max(g, c))][0] >= floor:
+                found += 1
     return found
 
 
