@@ -285,3 +285,41 @@ def test_the_network_page_shows_its_template_slot_values_and_confidence(store: S
     assert f"Holds with confidence <strong>{record.confidence:.2f}</strong>" in page.text
     assert "The operator's writing" in page.text and "[phone]" in page.text
     assert all(phone in page.text for phone in slots["phone"])
+
+
+def test_the_popular_phrase_cap_grows_with_the_corpus() -> None:
+    """A phrase in a fixed share of all groups' templates is popular whatever the corpus size; a
+    fixed count would call an operator's habitual wording popular in a large corpus alone."""
+    from safeharbor.link.templates import GROUP_CAP, popular_cap
+
+    assert popular_cap(100) == GROUP_CAP == popular_cap(1000)
+    assert popular_cap(10_000) == 10 * popular_cap(1000)
+
+
+def _group(root: int, template: dict[int, float], places: list[str], days: list[float]) -> Any:
+    import numpy as np
+
+    from safeharbor.link.templates import _Group
+
+    visits = {
+        p: np.array(sorted(d for q, d in zip(places, days, strict=True) if q == p)) for p in set(places)
+    }
+    return _Group(root, [root], template, 1.0, visits, min(days), max(days), {root: days[0]})
+
+
+def test_a_stranger_stops_a_one_city_link_only_when_it_writes_as_alike() -> None:
+    """Strangers (groups in none of the pair's cities) who agree loosely with one of them are what a
+    common stock of phrases gives anyone; one who agrees as closely as the pair does is the popular
+    template the pair may have copied."""
+    from safeharbor.link.templates import _strangers
+
+    groups = [
+        _group(0, {1: 1.0}, ["Dallas|TX"], [1.0]),
+        _group(1, {1: 1.0}, ["Dallas|TX"], [2.0]),
+        _group(2, {1: 1.0}, ["Miami|FL"], [1.0]),
+    ]
+    neighbours = {0: [1, 2], 1: [0], 2: [0]}
+    loose = {(0, 1): (0.8, 6, 1), (0, 2): (0.3, 4, 0)}
+    close = {(0, 1): (0.8, 6, 1), (0, 2): (0.85, 6, 0)}
+    assert _strangers(groups, neighbours, loose, 0, 1) == 0
+    assert _strangers(groups, neighbours, close, 0, 1) == 1
