@@ -23,6 +23,12 @@ in the same place and days (two operators working one city at once, each with it
 copied-template pattern; a network's persons in one city show different phones too, so this is only
 used when the template is common, see `_plausible`).
 
+A one-city link between two groups of several ads each also needs more than MIN_SHARED template
+shingles in common (more than one shortest shared phrase): in a busy city a group meets hundreds of
+others, and one of them sharing a single phrase (its mutual best) is what chance gives; a group of
+several ads shows more of its template than one phrase, and a true partner shares more of it. A
+group of one ad (a phone-less ad, say) is exempt: one ad may show little more than one phrase.
+
 Two more ways a network shows itself, each pairing the template with a second, independent fact:
 - *A phone that moves between persons*: control defers an identifier whose groups look separate;
   two groups that both show such a deferred identifier and agree on the template
@@ -139,6 +145,8 @@ def template_links(
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
     for gi, gj in _mutual_best(one_city):
         score, common, cities = scored[(gi, gj)]
+        if common <= MIN_SHARED and len(groups[gi].members) > 1 and len(groups[gj].members) > 1:
+            continue  # one meeting and one shared phrase (see the module docstring)
         ad_a, ad_b = _evidence_pair(groups[gi], groups[gj], text, place, day, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
     for gi, gj in _successions(groups, scored, neighbours):
