@@ -323,3 +323,28 @@ def test_a_stranger_stops_a_one_city_link_only_when_it_writes_as_alike() -> None
     close = {(0, 1): (0.8, 6, 1), (0, 2): (0.85, 6, 0)}
     assert _strangers(groups, neighbours, loose, 0, 1) == 0
     assert _strangers(groups, neighbours, close, 0, 1) == 1
+
+
+def _one_phrase_operator(op: int, phrase: str, *, n: int = 4) -> list[dict[str, Any]]:
+    """One person, one phone, Dallas, wording of its own; its titles are the one phrase it shares."""
+    rng = random.Random(3000 + op)
+    own = " ".join(made_up_words(rng, 4))  # short: the shared phrase is a good part of the template
+    phone = f"214-555-01{80 + op:02d}"
+    return [
+        ad_record(f"one{op}-ad{k}", k * 1.0 + op * 0.2, CITIES[0], f"{own}. Call {phone}.", title=phrase)
+        for k in range(n)
+    ]
+
+
+def test_two_operators_meeting_in_one_city_and_sharing_one_phrase_stay_apart(
+    store: Store, tmp_path: Path
+) -> None:
+    """One meeting and one shared phrase (the fewest shingles that can join anything) is what a busy
+    city gives any two groups by chance; groups of several ads show more of their template than that."""
+    phrase = " ".join(made_up_words(random.Random(77), 6))
+    records = _one_phrase_operator(1, phrase) + _one_phrase_operator(2, phrase)
+    load(store, write_jsonl(tmp_path / "ads.jsonl", records))
+    for op in (1, 2):
+        assert _groups_of(store, f"one{op}-") == {
+            frozenset(f"board-example:{r['id']}" for r in records if r["id"].startswith(f"one{op}-"))
+        }
