@@ -17,8 +17,9 @@ and by how habitually the group uses it. Two groups are linked when
 Why both: unrelated operators copy popular templates and share generic phrases, so wording alone is
 not enough; unrelated people also post in the same city at the same time, so place alone is not
 either. Copiers of a popular template who live in one city are the remaining risk; shingles that
-more than GROUP_CAP groups use as their template are ignored for that reason (a popular template,
-not one operator's), as are groups whose ads show contacts that another linked group's ads contradict
+more groups use as their template than `popular_cap` allows (GROUP_SHARE of all groups, at least
+GROUP_CAP: relative to the corpus) are ignored for that reason (a popular template, not one
+operator's), as are groups whose ads show contacts that another linked group's ads contradict
 in the same place and days (two operators working one city at once, each with its own phone, is the
 copied-template pattern; a network's persons in one city show different phones too, so this is only
 used when the template is common, see `_plausible`).
