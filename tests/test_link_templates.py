@@ -127,10 +127,16 @@ def _handle_operator(op: int, city: tuple[str, str, str], handle: str) -> list[d
     rng = random.Random(2000 + op)
     own = " ".join(made_up_words(rng, 14))
     phone = f"{city[2]}-555-01{70 + op:02d}"
-    out = [ad_record(f"h{op}-ad{k}", k * 1.2, city, f"{own}. Call {phone}. IG: @{handle}") for k in range(4)]
+    # Titles of their own (here and below): "New in <city>" (ad_record's) is one phrase for both once the
+    # city is masked, and a corpus of 12 ads has no background to show it is boilerplate.
+    title = " ".join(made_up_words(rng, 3))
+    out = [
+        ad_record(f"h{op}-ad{k}", k * 1.2, city, f"{own}. Call {phone}. IG: @{handle}", title=title)
+        for k in range(4)
+    ]
     for k in range(2):  # different words, no phone: only the handle ties these to their operator
         words = " ".join(made_up_words(rng, 8))
-        out.append(ad_record(f"h{op}-only{k}", 1.0 + k, city, f"{words}. IG: @{handle}"))
+        out.append(ad_record(f"h{op}-only{k}", 1.0 + k, city, f"{words}. IG: @{handle}", title=words[:12]))
     return out
 
 
@@ -279,3 +285,66 @@ def test_the_network_page_shows_its_template_slot_values_and_confidence(store: S
     assert f"Holds with confidence <strong>{record.confidence:.2f}</strong>" in page.text
     assert "The operator's writing" in page.text and "[phone]" in page.text
     assert all(phone in page.text for phone in slots["phone"])
+
+
+def test_the_popular_phrase_cap_grows_with_the_corpus() -> None:
+    """A phrase in a fixed share of all groups' templates is popular whatever the corpus size; a
+    fixed count would call an operator's habitual wording popular in a large corpus alone."""
+    from safeharbor.link.templates import GROUP_CAP, popular_cap
+
+    assert popular_cap(100) == GROUP_CAP == popular_cap(1000)
+    assert popular_cap(10_000) == 10 * popular_cap(1000)
+
+
+def _group(root: int, template: dict[int, float], places: list[str], days: list[float]) -> Any:
+    import numpy as np
+
+    from safeharbor.link.templates import _Group
+
+    visits = {
+        p: np.array(sorted(d for q, d in zip(places, days, strict=True) if q == p)) for p in set(places)
+    }
+    return _Group(root, [root], template, 1.0, visits, min(days), max(days), {root: days[0]})
+
+
+def test_a_stranger_stops_a_one_city_link_only_when_it_writes_as_alike() -> None:
+    """Strangers (groups in none of the pair's cities) who agree loosely with one of them are what a
+    common stock of phrases gives anyone; one who agrees as closely as the pair does is the popular
+    template the pair may have copied."""
+    from safeharbor.link.templates import _strangers
+
+    groups = [
+        _group(0, {1: 1.0}, ["Dallas|TX"], [1.0]),
+        _group(1, {1: 1.0}, ["Dallas|TX"], [2.0]),
+        _group(2, {1: 1.0}, ["Miami|FL"], [1.0]),
+    ]
+    neighbours = {0: [1, 2], 1: [0], 2: [0]}
+    loose = {(0, 1): (0.8, 6, 1), (0, 2): (0.3, 4, 0)}
+    close = {(0, 1): (0.8, 6, 1), (0, 2): (0.85, 6, 0)}
+    assert _strangers(groups, neighbours, loose, 0, 1) == 0
+    assert _strangers(groups, neighbours, close, 0, 1) == 1
+
+
+def _one_phrase_operator(op: int, phrase: str, *, n: int = 4) -> list[dict[str, Any]]:
+    """One person, one phone, Dallas, wording of its own; its titles are the one phrase it shares."""
+    rng = random.Random(3000 + op)
+    own = " ".join(made_up_words(rng, 4))  # short: the shared phrase is a good part of the template
+    phone = f"214-555-01{80 + op:02d}"
+    return [
+        ad_record(f"one{op}-ad{k}", k * 1.0 + op * 0.2, CITIES[0], f"{own}. Call {phone}.", title=phrase)
+        for k in range(n)
+    ]
+
+
+def test_two_operators_meeting_in_one_city_and_sharing_one_phrase_stay_apart(
+    store: Store, tmp_path: Path
+) -> None:
+    """One meeting and one shared phrase (the fewest shingles that can join anything) is what a busy
+    city gives any two groups by chance; groups of several ads show more of their template than that."""
+    phrase = " ".join(made_up_words(random.Random(77), 6))
+    records = _one_phrase_operator(1, phrase) + _one_phrase_operator(2, phrase)
+    load(store, write_jsonl(tmp_path / "ads.jsonl", records))
+    for op in (1, 2):
+        assert _groups_of(store, f"one{op}-") == {
+            frozenset(f"board-example:{r['id']}" for r in records if r["id"].startswith(f"one{op}-"))
+        }

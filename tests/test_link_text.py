@@ -87,3 +87,22 @@ def test_weights_use_a_rounded_corpus_size_and_rounded_counts() -> None:
         256,
         512,
     ]
+
+
+def test_every_mention_of_the_placed_city_is_masked_in_title_and_body() -> None:
+    """The place span often points into the location field; "Now in El Paso" in the body must still
+    be the city slot, or a city's boilerplate looks like rare wording shared by its operators."""
+    from safeharbor.link.features import _masks
+    from safeharbor.link.text.tokens import words_of
+
+    def tokens(city: str, text: str) -> list[str]:
+        placed = Extraction(1, "city", city, city, "location", 0, len(city), "places", "2")  # type: ignore[arg-type]
+        return [t.text for t in ad_tokens(f"New in {city.upper()}", text, [placed])]
+
+    a = tokens("El Paso", "Sweet and classy. El Paso incall & outcall. Now in el  paso")
+    b = tokens("Dallas", "Sweet and classy. Dallas incall & outcall. Now in DALLAS")
+    assert a == b and a.count("zqcityzq") == 3
+    assert "paso" not in a and tokens("Paso Robles", "El Paso incall")[:3] == ["new", "in", "zqcityzq"]
+    # The batch path (link features) masks the same words as the per-ad path (why-linked, templates).
+    body = "Sweet and classy. El Paso incall & outcall. Now in el  paso"
+    assert words_of(body, _masks({}, 1, "body", body, {1: "El Paso"})) == a[3:]

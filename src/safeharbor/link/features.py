@@ -14,7 +14,14 @@ import numpy as np
 from sqlalchemy import Connection, delete, select
 
 from safeharbor.link.tables import link_features, link_idents
-from safeharbor.link.text.tokens import MASKED_KINDS, ad_tokens, batch_shingles, shingle_hashes, words_of
+from safeharbor.link.text.tokens import (
+    MASKED_KINDS,
+    ad_tokens,
+    batch_shingles,
+    city_mentions,
+    shingle_hashes,
+    words_of,
+)
 from safeharbor.storage.batching import chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
 from safeharbor.storage.reads import format_time
@@ -122,6 +129,7 @@ def feature_rows_for(conn: Connection, keys: Sequence[int], versions: dict[int, 
     masks: dict[tuple[int, str], list[tuple[int, int, str]]] = defaultdict(list)
     idents: dict[int, dict[tuple[str, str], None]] = defaultdict(dict)
     names: dict[int, set[str]] = defaultdict(set)
+    city_of: dict[int, str] = {}
     found = select(
         extractions.c.ad_key,
         extractions.c.kind,
@@ -133,6 +141,8 @@ def feature_rows_for(conn: Connection, keys: Sequence[int], versions: dict[int, 
     for key, kind, value, field, start, end in conn.execute(found):
         if kind in MASKED_KINDS:
             masks[(key, field)].append((start, end, kind))
+        if kind == "city" and value:
+            city_of[key] = value
         if kind in IDENT_EXTRACTION_KINDS and value:
             idents[key][(kind, normalise_ident(kind, value))] = None
         elif kind == "name" and value.strip():
@@ -144,8 +154,8 @@ def feature_rows_for(conn: Connection, keys: Sequence[int], versions: dict[int, 
         idents[key][("image", phash.lower())] = None
     places = places_for(conn, keys)
     docs = [
-        words_of(r.title or "", sorted(masks.get((r.ad_key, "title"), ())))
-        + words_of(r.body or "", sorted(masks.get((r.ad_key, "body"), ())))
+        words_of(r.title or "", _masks(masks, r.ad_key, "title", r.title, city_of))
+        + words_of(r.body or "", _masks(masks, r.ad_key, "body", r.body, city_of))
         for r in rows
     ]
     feature_rows: Rows = []
@@ -168,6 +178,17 @@ def feature_rows_for(conn: Connection, keys: Sequence[int], versions: dict[int, 
         )
         ident_rows.extend((r.ad_key, k, v) for k, v in idents.get(r.ad_key, {}))
     return feature_rows, ident_rows
+
+
+def _masks(
+    masks: dict[tuple[int, str], list[tuple[int, int, str]]],
+    key: int,
+    field: str,
+    text: str | None,
+    city_of: dict[int, str],
+) -> list[tuple[int, int, str]]:
+    """One field's masks: its extracted slots and the mentions of the ad's placed city (as `tokens_of`)."""
+    return sorted(masks.get((key, field), []) + city_mentions(text or "", city_of.get(key)))
 
 
 def store_features(conn: Connection, keys: Sequence[int], feature_rows: Rows, ident_rows: Rows) -> int:

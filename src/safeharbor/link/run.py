@@ -63,6 +63,9 @@ FEATURE_BATCH = 5000
 PARALLEL_FROM = 20_000  # ads to (re)feature; below this two worker processes cost more than they save
 INSERT_BATCH = 20000
 GRAPH_CURRENT_KEY = "graph_current"  # "1" when the stored graph reflects every stored feature
+FEATURES_KEY = "features_version"  # how the stored per-ad features were computed
+# 2: mentions of the placed city masked in title and body (a stored store is re-featured once)
+FEATURES_VERSION = "2"
 TEXT_BASE_KEY = "text_weight_base"  # the rounded corpus size the stored text edges were weighed with
 GIANT_POSTINGS = 500  # a network larger than this (and than 5% of ads) is flagged in the summary
 
@@ -178,8 +181,16 @@ def update_networks(
             conn.execute(select(link_state.c.value).where(link_state.c.key == GRAPH_CURRENT_KEY)).scalar()
             == "1"
         )
+        features_current = (
+            conn.execute(select(link_state.c.value).where(link_state.c.key == FEATURES_KEY)).scalar()
+            == FEATURES_VERSION
+        )
         persist.set_state(conn, GRAPH_CURRENT_KEY, "0")
+    # Features computed another way than this version computes them are all recomputed.
+    rebuild = rebuild or not features_current
     featured, refeatured = _update_features(store, rebuild=rebuild, progress=progress, runner=feature_runner)
+    with store.begin() as conn:
+        persist.set_state(conn, FEATURES_KEY, FEATURES_VERSION)
     summary.ads_featured = len(featured)
     summary.timings["features"] = time.perf_counter() - started
     with store.begin() as conn:

@@ -17,11 +17,18 @@ and by how habitually the group uses it. Two groups are linked when
 Why both: unrelated operators copy popular templates and share generic phrases, so wording alone is
 not enough; unrelated people also post in the same city at the same time, so place alone is not
 either. Copiers of a popular template who live in one city are the remaining risk; shingles that
-more than GROUP_CAP groups use as their template are ignored for that reason (a popular template,
-not one operator's), as are groups whose ads show contacts that another linked group's ads contradict
+more groups use as their template than `popular_cap` allows (GROUP_SHARE of all groups, at least
+GROUP_CAP: relative to the corpus) are ignored for that reason (a popular template, not one
+operator's), as are groups whose ads show contacts that another linked group's ads contradict
 in the same place and days (two operators working one city at once, each with its own phone, is the
 copied-template pattern; a network's persons in one city show different phones too, so this is only
 used when the template is common, see `_plausible`).
+
+A one-city link between two groups of several ads each also needs more than MIN_SHARED template
+shingles in common (more than one shortest shared phrase): in a busy city a group meets hundreds of
+others, and one of them sharing a single phrase (its mutual best) is what chance gives; a group of
+several ads shows more of its template than one phrase, and a true partner shares more of it. A
+group of one ad (a phone-less ad, say) is exempt: one ad may show little more than one phrase.
 
 Two more ways a network shows itself, each pairing the template with a second, independent fact:
 - *A phone that moves between persons*: control defers an identifier whose groups look separate;
@@ -41,6 +48,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.sparse import csr_array
+from scipy.sparse import triu as sparse_triu
 
 from safeharbor.link.cluster import UnionFind
 from safeharbor.link.text.index import TextIndex
@@ -50,7 +59,8 @@ TRAVELLED_SIMILARITY = 0.18  # enough when the two groups met in two or more cit
 STRANGERS = 1  # groups elsewhere writing the template that make a one-city meeting not enough
 HABITUAL = 0.25  # share of a group's ads a shingle must be in to count as the group's template
 MIN_SHARED = 4
-GROUP_CAP = 30  # a shingle in more groups' templates than this is a popular template, not one operator's
+GROUP_CAP = 30  # a shingle in more groups' templates than this (and than GROUP_SHARE of them) is popular
+GROUP_SHARE = 0.03  # ... so the cap grows with the corpus: a phrase 3% of all groups write is no one's own
 COLOCATED_DAYS = 3.0
 SUCCESSION_SIMILARITY = 0.35  # template agreement needed when one group takes over from another
 SUCCESSION_DAYS = 30.0  # longest pause between one phone's last ad and the next one's first
@@ -127,7 +137,7 @@ def template_links(
             continue
         if cities == 0 or score < (TRAVELLED_SIMILARITY if cities >= 2 else TEMPLATE_SIMILARITY):
             continue
-        if cities < 2 and _strangers(groups, neighbours, gi, gj) >= STRANGERS:
+        if cities < 2 and _strangers(groups, neighbours, scored, gi, gj) >= STRANGERS:
             continue
         if cities < 2:
             one_city.append((score, gi, gj))
@@ -136,6 +146,8 @@ def template_links(
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
     for gi, gj in _mutual_best(one_city):
         score, common, cities = scored[(gi, gj)]
+        if common <= MIN_SHARED and len(groups[gi].members) > 1 and len(groups[gj].members) > 1:
+            continue  # one meeting and one shared phrase (see the module docstring)
         ad_a, ad_b = _evidence_pair(groups[gi], groups[gj], text, place, day, rank)
         links.append(TemplateLink(ad_a, ad_b, round(score, 4), common, cities))
     for gi, gj in _successions(groups, scored, neighbours):
@@ -199,7 +211,10 @@ def _successions(
         ga, gb = groups[a], groups[b]
         if gb.first < ga.last - COLOCATED_DAYS or gb.first - ga.last > SUCCESSION_DAYS:
             continue
-        if ga.visits.keys().isdisjoint(gb.visits) or _strangers(groups, neighbours, a, b) >= STRANGERS:
+        if (
+            ga.visits.keys().isdisjoint(gb.visits)
+            or _strangers(groups, neighbours, scored, a, b) >= STRANGERS
+        ):
             continue
         # Ties by position: groups are in an order of their content (roots by content rank).
         if (score, -b) > best_next.get(a, (0.0, 0)):
@@ -220,20 +235,29 @@ def _handover_pair(a: _Group, b: _Group, rank: Sequence[int]) -> tuple[int, int]
 def _strangers(
     groups: list[_Group],
     neighbours: dict[int, list[int]],
+    scored: dict[tuple[int, int], tuple[float, int, int]],
     gi: int,
     gj: int,
 ) -> int:
-    """Other groups writing the same template in none of the cities either of the two was in.
+    """Other groups, in none of the cities either of the two was in, that write like one of them at
+    least as closely as the two write like each other.
 
     An operator's template travels with the operator (its other phones and persons turn up in the
     same cities, if not on the same days); a popular template is used by strangers in other cities.
-    Two groups that met in one city only are not linked when the template has strangers.
+    Two groups that met in one city only are not linked when a stranger agrees with either as well
+    as they agree: then their agreement is what the template's popularity gives anyone. Relative to
+    the pair, not a fixed similarity: phrases from the common stock many operators draw on make
+    loose agreement with someone somewhere near certain in a large corpus, close agreement not.
     """
     found = 0
     places = set(groups[gi].visits) | set(groups[gj].visits)
-    for c in set(neighbours[gi]) | set(neighbours[gj]):
-        if c not in (gi, gj) and places.isdisjoint(groups[c].visits):
-            found += 1
+    floor = scored[(min(gi, gj), max(gi, gj))][0]
+    for g in (gi, gj):
+        for c in neighbours[g]:
+            if c in (gi, gj) or not places.isdisjoint(groups[c].visits):
+                continue
+            if scored[(min(g, c), max(g, c))][0] >= floor:
+                found += 1
     return found
 
 
@@ -269,30 +293,43 @@ def _groups(
     return out
 
 
+def popular_cap(groups: int) -> int:
+    """How many groups' templates a shingle may be in before it counts as a popular phrase.
+
+    Relative to the corpus: a phrase that a fixed share of operators write is in proportionally more
+    groups' templates as the corpus grows, and a fixed count would call an operator's own habitual
+    wording (built from phrases many others also use) popular in a large corpus alone."""
+    return max(GROUP_CAP, math.floor(GROUP_SHARE * groups))
+
+
 def _candidates(groups: list[_Group]) -> tuple[list[tuple[int, int, int]], dict[int, float]]:
     """Pairs of groups (indices, i < j) sharing at least MIN_SHARED uncommon template shingles, and
     each template shingle's rarity among the groups: log(1 + groups / groups using it), 0 for popular
-    ones (in more than GROUP_CAP groups' templates).
+    ones (in more groups' templates than `popular_cap`).
 
     Why rarity among groups, not ads: in a large corpus a phrase many operators write is still rare
     per ad (each uses it in a few ads), but it is in many groups' templates; an operator's own
-    wording is in the templates of its own groups only."""
+    wording is in the templates of its own groups only. The shared counts are one sparse product
+    of the group x shingle incidence (pairs of holders of a common phrase are many)."""
     users: dict[int, list[int]] = defaultdict(list)
     for gi, g in enumerate(groups):
         for s in g.template:
             users[s].append(gi)
-    counts: Counter[tuple[int, int]] = Counter()
-    for holders in users.values():
-        if 2 <= len(holders) <= GROUP_CAP:
-            for x in range(len(holders)):
-                for y in range(x + 1, len(holders)):
-                    counts[(holders[x], holders[y])] += 1
+    cap = popular_cap(len(groups))
+    kept = [holders for holders in users.values() if 2 <= len(holders) <= cap]
     total = max(len(groups), 2)
     rarity = {
-        s: (math.log1p(total / len(holders)) if len(holders) <= GROUP_CAP else 0.0)
-        for s, holders in users.items()
+        s: (math.log1p(total / len(holders)) if len(holders) <= cap else 0.0) for s, holders in users.items()
     }
-    return sorted((i, j, c) for (i, j), c in counts.items() if c >= MIN_SHARED), rarity
+    if not kept:
+        return [], rarity
+    rows = np.fromiter((g for holders in kept for g in holders), dtype=np.int64)
+    cols = np.repeat(np.arange(len(kept)), [len(h) for h in kept])
+    incidence = csr_array((np.ones(len(rows), dtype=np.int32), (rows, cols)), shape=(len(groups), len(kept)))
+    shared = sparse_triu((incidence @ incidence.T).tocoo(), k=1).tocoo()
+    hit = shared.data >= MIN_SHARED
+    found = zip(shared.row[hit].tolist(), shared.col[hit].tolist(), shared.data[hit].tolist(), strict=True)
+    return sorted(found), rarity
 
 
 def _overlap(a: _Group, b: _Group, rarity: dict[int, float], weight_a: float, weight_b: float) -> float:

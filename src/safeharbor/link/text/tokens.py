@@ -13,6 +13,7 @@ import zlib
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 
@@ -42,9 +43,37 @@ _WORD = re.compile(r"\w+", re.UNICODE)
 _NONZERO_DIGIT = re.compile(r"[1-9]")
 
 
+@lru_cache(maxsize=4096)
+def _mention_pattern(city: str) -> re.Pattern[str]:
+    words = [re.escape(w) for w in city.split()]
+    return re.compile(r"(?<!\w)" + r"[\s.\-]+".join(words) + r"(?!\w)", re.IGNORECASE)
+
+
+def city_mentions(text: str, city: str | None) -> list[tuple[int, int, str]]:
+    """Masks (start, end, "city") for every mention of the ad's placed city in one field.
+
+    Why: the place extractor records one span per ad, often in the location field, so the body's
+    "Now in Dallas" would keep the city as a word. A phrase with a city in it is shared only by
+    ads of that city, so it looks rare (distinctive) to the rarity weights while being common
+    boilerplate there, and it joined unrelated operators who work one busy city. The city is a
+    slot like the name and the phone."""
+    if not city or not text:
+        return []
+    return [(m.start(), m.end(), "city") for m in _mention_pattern(city).finditer(text)]
+
+
+def placed_city(spans: Sequence[Extraction]) -> str | None:
+    """The city the ad is placed in (its "city" extraction's value), if any."""
+    return next((e.value for e in spans if e.kind == "city" and e.value), None)
+
+
 def tokens_of(field: str, text: str, spans: Sequence[Extraction]) -> list[Token]:
-    """Normalised word tokens of one field with positions (for showing passages), masks applied."""
-    masks = sorted((e.start, e.end, e.kind) for e in spans if e.kind in MASKED_KINDS and e.field == field)
+    """Normalised word tokens of one field with positions (for showing passages), masks applied
+    (the extracted slots, and every mention of the placed city)."""
+    masks = sorted(
+        [(e.start, e.end, e.kind) for e in spans if e.kind in MASKED_KINDS and e.field == field]
+        + city_mentions(text, placed_city(spans))
+    )
     out: list[Token] = []
     mi = 0
     for m in _TOKEN.finditer(text):
