@@ -144,8 +144,13 @@ def _event_totals(log_dir: Path) -> dict[str, dict[str, float]]:
     out: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     # Spark 4 writes a rolling event log: a folder (eventlog_v2_...) of event files and a status file.
     for path in sorted(p for p in log_dir.rglob("*") if p.is_file()):
-        for line in path.read_text().splitlines():
-            event = json.loads(line)
+        for line in path.read_text(errors="replace").splitlines():
+            try:
+                event = json.loads(line)
+            except json.JSONDecodeError:
+                continue  # a status file, or a line cut short by the session's end: not an event
+            if not isinstance(event, dict):
+                continue
             kind = event.get("Event")
             if kind == "SparkListenerJobStart":
                 name = (event.get("Properties") or {}).get("spark.job.description", "?")
@@ -183,7 +188,12 @@ def main() -> None:
         ingest_file(on_spark, data / "ads.jsonl")
         report["ingest_s"] = round(time.perf_counter() - t, 1)
         (root / "events").mkdir()
-        conf = {"spark.eventLog.enabled": "true", "spark.eventLog.dir": f"file://{root / 'events'}"}
+        # Uncompressed: Spark 4 compresses event logs by default, and they are read back below as JSON lines.
+        conf = {
+            "spark.eventLog.enabled": "true",
+            "spark.eventLog.dir": f"file://{root / 'events'}",
+            "spark.eventLog.compress": "false",
+        }
         config = SparkConfig(master=args.master, driver_memory=args.driver_memory, conf=conf)
         with Sampler() as sampler:
             t = time.perf_counter()
@@ -193,6 +203,7 @@ def main() -> None:
                 engine = spark_engine(spark)
                 report["spark_stages_s"] = _stages(on_spark, engine, spark.sparkContext.setJobDescription)
         report["spark_peak_mb"] = {k: round(v) for k, v in sampler.peak.items()}
+        print(json.dumps(report, indent=2), flush=True)  # the timings so far, whatever happens next
         report["spark_jobs"] = _event_totals(root / "events")
         if args.local:
             local = open_store(str(root / "local.db"))
