@@ -8,9 +8,6 @@ on its own connection, as concurrent requests to several worker processes would 
 from __future__ import annotations
 
 import re
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 
 import pyotp
@@ -24,20 +21,9 @@ from safeharbor.workspace import accounts, signin
 from safeharbor.workspace.audit import list_entries
 from safeharbor.workspace.tables import login_throttle as throttle_table
 from safeharbor.workspace.throttle import LoginThrottle, ThrottleLimits
-from tests.test_workspace_support import login_token
+from tests.test_workspace_support import burst, login_token
 
 PW = "a long enough password"
-
-
-def _burst(n: int, attempt: Callable[[int], signin.LoginResult]) -> list[signin.LoginResult]:
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> signin.LoginResult:
-        barrier.wait()
-        return attempt(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def _refused_as_throttled(store: Store) -> list[str]:
@@ -55,7 +41,7 @@ def test_one_address_spraying_many_accounts_is_throttled_under_concurrency(any_s
             accounts.create_user(conn, name, PW, "analyst")
     throttle = LoginThrottle(limits=ThrottleLimits(per_address=6, site_wide=1000))
     names = ["ana", "ben", "cho", "nobody-here"]
-    results = _burst(
+    results = burst(
         30,
         lambda i: signin.authenticate(
             any_store, names[i % 4], f"guess {i}", "123456", client="203.0.113.7", throttle=throttle
@@ -72,7 +58,7 @@ def test_one_address_spraying_many_accounts_is_throttled_under_concurrency(any_s
 
 def test_site_wide_throttle_holds_across_many_addresses(any_store: Store) -> None:
     throttle = LoginThrottle(limits=ThrottleLimits(per_address=100, site_wide=8))
-    results = _burst(
+    results = burst(
         24,
         lambda i: signin.authenticate(
             any_store, f"user{i}", "x", "", client=f"198.51.{i}.{i + 1}", throttle=throttle

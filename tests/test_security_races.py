@@ -6,9 +6,6 @@ own database connection, as concurrent HTTP requests would.
 
 from __future__ import annotations
 
-import threading
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 
 import pyotp
@@ -18,19 +15,9 @@ from safeharbor.storage import Store
 from safeharbor.workspace import accounts, signin
 from safeharbor.workspace.audit import list_entries
 from safeharbor.workspace.tables import login_attempts, sessions, users
+from tests.test_workspace_support import burst
 
 PW = "a long enough password"
-
-
-def _burst(n: int, attempt: Callable[[int], signin.LoginResult]) -> list[signin.LoginResult]:
-    barrier = threading.Barrier(n)
-
-    def run(i: int) -> signin.LoginResult:
-        barrier.wait()
-        return attempt(i)
-
-    with ThreadPoolExecutor(max_workers=n) as pool:
-        return list(pool.map(run, range(n)))
 
 
 def _locked(store: Store, name: str) -> bool:
@@ -53,7 +40,7 @@ def _password_checks(store: Store) -> int:
 def test_forty_concurrent_wrong_passwords_lock_the_account(any_store: Store) -> None:
     with any_store.begin() as conn:
         accounts.create_user(conn, "ana", PW, "analyst")
-    results = _burst(40, lambda i: signin.authenticate(any_store, "ana", f"wrong guess number {i}", "123456"))
+    results = burst(40, lambda i: signin.authenticate(any_store, "ana", f"wrong guess number {i}", "123456"))
     assert not any(r.ok for r in results)
     assert _locked(any_store, "ana")
     # Only the first MAX_FAILED_LOGINS guesses were ever checked; the rest were refused unevaluated.
@@ -73,7 +60,7 @@ def test_right_password_in_a_burst_never_signs_in_once_locked(any_store: Store) 
             return signin.authenticate(any_store, "ana", PW, code)
         return signin.authenticate(any_store, "ana", f"wrong guess number {i}", code)
 
-    results = _burst(40, attempt)
+    results = burst(40, attempt)
     right = results[39]
     with any_store.connect() as conn:
         log = list(reversed(list_entries(conn, limit=500)))
@@ -94,7 +81,7 @@ def test_right_password_in_a_burst_never_signs_in_once_locked(any_store: Store) 
 def test_right_password_after_a_lockout_is_refused(any_store: Store) -> None:
     with any_store.begin() as conn:
         secret = accounts.create_user(conn, "ana", PW, "analyst").totp_secret
-    _burst(39, lambda i: signin.authenticate(any_store, "ana", f"wrong guess number {i}", ""))
+    burst(39, lambda i: signin.authenticate(any_store, "ana", f"wrong guess number {i}", ""))
     assert _locked(any_store, "ana")
     assert signin.authenticate(any_store, "ana", PW, pyotp.TOTP(secret).now()).reason == "locked"
 
@@ -104,7 +91,7 @@ def test_one_totp_code_replayed_concurrently_opens_exactly_one_session(any_store
         secret = accounts.create_user(conn, "ana", PW, "analyst").totp_secret
     at = datetime.now(UTC)
     code = pyotp.TOTP(secret).at(at)
-    results = _burst(15, lambda i: signin.authenticate(any_store, "ana", PW, code, at=at))
+    results = burst(15, lambda i: signin.authenticate(any_store, "ana", PW, code, at=at))
     assert sum(r.ok for r in results) == 1
     with any_store.connect() as conn:
         assert conn.execute(select(func.count()).select_from(sessions)).scalar_one() == 1

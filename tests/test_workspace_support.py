@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import re
 import secrets
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -15,7 +18,7 @@ from fastapi.testclient import TestClient
 
 from safeharbor.store import Store, open_store
 from safeharbor.web.app import create_app
-from safeharbor.workspace import accounts
+from safeharbor.workspace import accounts, signin
 
 PASSWORD = "correct horse battery"
 
@@ -86,3 +89,15 @@ def client_as(store: Store, role: str | None) -> TestClient:
     if role is not None:
         assert sign_in(client, make_account(store, role)) == 303
     return client
+
+
+def burst(n: int, attempt: Callable[[int], signin.LoginResult]) -> list[signin.LoginResult]:
+    """Run `attempt(0..n-1)` in n threads released together by a barrier (races against one lock)."""
+    barrier = threading.Barrier(n)
+
+    def run(i: int) -> signin.LoginResult:
+        barrier.wait()
+        return attempt(i)
+
+    with ThreadPoolExecutor(max_workers=n) as pool:
+        return list(pool.map(run, range(n)))
