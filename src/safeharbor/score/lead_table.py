@@ -313,8 +313,8 @@ def _ad_lead(versions: Sequence[AdRow], flags: Sequence[Flag]) -> dict[str, Any]
 def _write(conn: Connection, leads: Sequence[dict[str, Any]], members: Sequence[tuple[Any, ...]]) -> None:
     for chunk in chunks(leads, 1000):
         conn.execute(score_leads.insert(), list(chunk))
-    for chunk in chunks(members, 5000):
-        bulk_insert(conn, score_lead_ads, MEMBER_COLUMNS, chunk)
+    for rows in chunks(members, 5000):
+        bulk_insert(conn, score_lead_ads, MEMBER_COLUMNS, rows)
 
 
 def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:

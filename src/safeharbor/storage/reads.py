@@ -110,11 +110,13 @@ def extractions_for(
         # index and scans every extraction of those kinds instead of looking up these ads.
         query = select(*columns).where(x.ad_key.in_(chunk)).order_by(x.ad_key, x.field, x.span_start)
         for row in conn.execute(query):
-            kind = row[2]
+            _, ad_key, kind, value, raw, field, start, end, extractor, version, confidence, text = row
             if wanted is not None and kind not in wanted:
                 continue
-            attrs = _decoded_attrs(row[11]) if decode is None or kind in decode else {}
-            found[row[1]].append(Extraction(*row[1:11], attrs))  # type: ignore[arg-type]
+            attrs = _decoded_attrs(text) if decode is None or kind in decode else {}
+            found[ad_key].append(
+                Extraction(ad_key, kind, value, raw, field, start, end, extractor, version, confidence, attrs)
+            )
     return dict(found)
 
 
