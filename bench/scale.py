@@ -106,6 +106,9 @@ def run_stage(stage: str, db: str, path: Path) -> None:
 class Timing:
     seconds: float
     peak_mb: float
+    # User + system CPU of the process and its workers: on a shared machine the wall time depends on
+    # what else runs, the CPU time much less.
+    cpu_s: float = 0.0
 
 
 def timed(stage: str, db: str, path: Path) -> Timing:
@@ -116,7 +119,7 @@ def timed(stage: str, db: str, path: Path) -> Timing:
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
         raise SystemExit(f"stage {stage} failed with exit code {proc.returncode}")
-    return Timing(time.perf_counter() - t, usage.ru_maxrss / 1024)
+    return Timing(time.perf_counter() - t, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
 def pipeline(db: str, ads_file: Path, export_to: Path) -> dict[str, Timing]:
@@ -125,11 +128,14 @@ def pipeline(db: str, ads_file: Path, export_to: Path) -> dict[str, Timing]:
 
 def print_rows(label: str, n: int, timings: dict[str, Timing], parse_s: float) -> float:
     total = sum(t.seconds for t in timings.values())
+    cpu = sum(t.cpu_s for t in timings.values())
     peak = max(t.peak_mb for t in timings.values())
     cells = " ".join(f"{t.seconds:>7.1f}s/{t.peak_mb:>5.0f}" for t in timings.values())
     print(
         f"{label:>16} {n:>9,} {cells} {total:>8.1f}s {n / total:>7,.0f} {peak:>7.0f} {total / parse_s:>7.0f}x"
     )
+    cpu_cells = " ".join(f"{t.cpu_s:>13.1f}c" for t in timings.values())
+    print(f"{'CPU s':>16} {'':>9} {cpu_cells} {cpu:>8.1f}c {n / cpu:>7,.0f}")
     return total
 
 
@@ -208,7 +214,8 @@ def main() -> None:
     args.cache.mkdir(parents=True, exist_ok=True)
     print(
         "bench-scale: demo corpus -> fresh SQLite store (WAL) -> ingest, analyze (extract, index, link, "
-        "score), export ads;\neach stage in its own process: wall seconds / peak RSS MB (process + children)"
+        "score), export ads;\neach stage in its own process: wall seconds / peak RSS MB (process + children);"
+        "\nCPU s: user + system CPU seconds of the stage (process + workers)"
     )
     header()
     results = [

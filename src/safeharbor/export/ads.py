@@ -13,6 +13,9 @@ from safeharbor.storage.batching import chunks
 from safeharbor.storage.reads import extractions_for
 from safeharbor.storage.schema import ad_places, ads
 
+# The kinds whose attrs an exported record uses (a price's currency and unit, an age's form).
+EXPORTED_ATTRS = ("price", "age")
+
 
 def latest_version_keys(conn: Connection) -> list[int]:
     """The ad_key of each ad's latest version, in key order."""
@@ -54,13 +57,13 @@ def _prices(ex: list[Any]) -> list[dict[str, Any]]:
 def ad_records(conn: Connection) -> Iterator[dict[str, Any]]:
     keys = latest_version_keys(conn)
     for chunk in chunks(keys):
-        found = extractions_for(conn, chunk)
+        found = extractions_for(conn, chunk, attrs_of=EXPORTED_ATTRS)
         places = {
             r.ad_key: (r.city, r.state)
             for r in conn.execute(select(ad_places).where(ad_places.c.ad_key.in_(chunk)))
         }
         networks = networks_for_ads(conn, chunk)
-        scores = scores_for_ads(conn, chunk)
+        scores = scores_for_ads(conn, chunk, spans=False)  # export writes no spans
         ids = {
             r.ad_key: (r.ad_id, r.source)
             for r in conn.execute(

@@ -102,7 +102,7 @@ def _rows(results: list[list[Extraction]]) -> tuple[Rows, Rows, dict[str, int]]:
                     e.extractor,
                     e.version,
                     e.confidence,
-                    json.dumps(e.attrs, ensure_ascii=False),
+                    _attrs_json(e.attrs),
                 )
             )
             if e.kind == "city":
@@ -122,11 +122,14 @@ def _rows(results: list[list[Extraction]]) -> tuple[Rows, Rows, dict[str, int]]:
 
 def _attrs_json(attrs: dict[str, Any]) -> str:
     # Most attrs are one of a few small dicts ({"obfuscated": false, "style": "plain"}, ...):
-    # serialise each distinct one once.
+    # serialise each distinct one once. The key holds each value's type, since False == 0 and
+    # 1 == 1.0 compare (and hash) equal but serialise differently; floats are not cached (0.0 == -0.0).
     try:
-        key = tuple(attrs.items())
+        key = tuple((k, type(v), v) for k, v in attrs.items())
+        if any(t is float for _, t, _ in key):
+            return json.dumps(attrs, ensure_ascii=False)
         found = _ATTRS_JSON.get(key)
-    except TypeError:  # an unhashable value: serialise as is
+    except TypeError:  # an unhashable value (a list): serialise as is
         return json.dumps(attrs, ensure_ascii=False)
     if found is None:
         found = json.dumps(attrs, ensure_ascii=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -11,33 +12,27 @@ from sqlalchemy import Connection, delete, select, update
 
 from safeharbor.score.catalogue import Catalogue
 from safeharbor.score.group import GroupResult
+from safeharbor.score.match import FLAG_COLUMNS
 from safeharbor.score.model import ScoringModel
 from safeharbor.score.network_signals import GroupHit
 from safeharbor.score.odds import sigmoid
 from safeharbor.score.person_model import PersonScores
 from safeharbor.score.tables import score_ads, score_flags
 from safeharbor.storage.batching import sorted_chunks
-from safeharbor.storage.engine import Store
+from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.times import now_iso
 
 FLAG_BATCH = 1000
 COMBINE_BATCH = 5000
+SCORE_AD_COLUMNS = ("ad_key", "risk", "logit", "network_id", "extract_version", "scored_at", "persons",
+                    "person_logit", "person_evidence")  # fmt: skip
 
 
-def _group_flag_row(ad_key: int, hit: GroupHit, model: ScoringModel) -> dict[str, Any]:
-    return {
-        "ad_key": ad_key,
-        "indicator": hit.indicator,
-        "level": "network",
-        "strength": hit.value,
-        "weight": model.weight(hit.indicator) * hit.value,
-        "evidence": hit.evidence,
-        "field": None,
-        "span_start": None,
-        "span_end": None,
-        "note": hit.note,
-        "also": [],
-    }
+def _group_flag_row(ad_key: int, hit: GroupHit, model: ScoringModel) -> tuple[Any, ...]:
+    """A score_flags row in FLAG_COLUMNS order: plain values for bulk_insert (no span, `also` "[]")."""
+    weight = model.weight(hit.indicator) * hit.value
+    return (ad_key, hit.indicator, "network", hit.value, weight, hit.evidence, None, None, None, hit.note,
+            "[]")  # fmt: skip
 
 
 def write_group_flags(store: Store, grouped: GroupResult, model: ScoringModel) -> None:
@@ -50,8 +45,7 @@ def write_group_flags(store: Store, grouped: GroupResult, model: ScoringModel) -
             conn.execute(
                 delete(score_flags).where(score_flags.c.ad_key.in_(chunk), score_flags.c.level == "network")
             )
-            if rows:
-                conn.execute(score_flags.insert(), rows)
+            bulk_insert(conn, score_flags, FLAG_COLUMNS, rows)
 
 
 def reweigh_flags(store: Store, catalogue: Catalogue, model: ScoringModel) -> None:
@@ -119,24 +113,18 @@ def combine_ads(
     for chunk in sorted_chunks(keys, COMBINE_BATCH):
         with store.begin() as conn:
             found = _updated(_stored(conn, chunk), chunk, grouped)
-            rows: list[dict[str, Any]] = []
+            rows: list[tuple[Any, ...]] = []  # in SCORE_AD_COLUMNS order, plain values for bulk_insert
             for key in chunk:
                 logit = model.logit(found.fired.get(key, {}))
                 person = found.person_scores.get(key)
                 if bounded and person is not None:  # an ad is no stronger than its person's evidence
                     logit = min(logit, person[0])
+                network = networks.get(key)
                 rows.append(
-                    {
-                        "ad_key": key,
-                        "risk": sigmoid(logit),
-                        "logit": logit,
-                        "network_id": networks.get(key),
-                        "extract_version": extract_versions.get(key, ""),
-                        "scored_at": now,
-                        "persons": found.persons.get(key) if networks.get(key) else None,
-                        "person_logit": person[0] if person else None,
-                        "person_evidence": person[1] if person else None,
-                    }
-                )
+                    (key, sigmoid(logit), logit, network, extract_versions.get(key, ""), now,
+                     found.persons.get(key) if network else None, person[0] if person else None,
+                     # As SQLAlchemy's JSON type writes it (json.dumps; None as JSON null).
+                     json.dumps(person[1] if person else None))
+                )  # fmt: skip
             conn.execute(delete(score_ads).where(score_ads.c.ad_key.in_(chunk)))
-            conn.execute(score_ads.insert(), rows)
+            bulk_insert(conn, score_ads, SCORE_AD_COLUMNS, rows)

@@ -208,22 +208,35 @@ def _detector_hits(indicator: Indicator, ad: Ad, extractions: Sequence[Extractio
     return hits
 
 
+# The ad-level indicators of a catalogue with their compiled matchers, looked up once per batch of ads.
+Prepared = tuple[tuple[Indicator, "TextMatcher"], ...]
+
+
+def prepare(indicators: Iterable[Indicator]) -> Prepared:
+    """The ad-level indicators among `indicators`, each with its compiled matcher (`match_prepared`)."""
+    return tuple((i, text_matcher(i)) for i in indicators if i.level == "ad")
+
+
 def match_ad(
     ad: Ad, extractions: Sequence[Extraction], indicators: Iterable[Indicator]
 ) -> dict[str, list[Hit]]:
     """Evidence for each ad-level indicator that fired on this ad (indicators with no hit are absent)."""
+    return match_prepared(ad, extractions, prepare(indicators))
+
+
+def match_prepared(ad: Ad, extractions: Sequence[Extraction], prepared: Prepared) -> dict[str, list[Hit]]:
+    """`match_ad` with the matchers looked up already: the per-ad loop of the score stage."""
     found: dict[str, list[Hit]] = {}
-    folded: dict[str, str] = {}  # each text folded once for every indicator's anchor test
-    for indicator in indicators:
-        if indicator.level != "ad":
-            continue
+    texts: dict[str, tuple[str, str]] = {}  # field -> (text, fold(text)), once per ad for all indicators
+    for indicator, matcher in prepared:
         hits: list[Hit] = []
-        matcher = text_matcher(indicator)
         for field in indicator.fields:
-            text = ad.field_text(field)  # type: ignore[arg-type]
-            if field not in folded:
-                folded[field] = fold(text)
-            for start, end in matcher.find(text, folded[field]):
+            pair = texts.get(field)
+            if pair is None:
+                text = ad.field_text(field)  # type: ignore[arg-type]
+                pair = texts[field] = (text, fold(text))
+            text, folded = pair
+            for start, end in matcher.find(text, folded):
                 hits.append(Hit(indicator.id, text[start:end], field, start, end))  # type: ignore[arg-type]
         if indicator.detector:
             hits.extend(_detector_hits(indicator, ad, extractions))

@@ -28,7 +28,7 @@ from safeharbor.score.odds import sigmoid
 from safeharbor.score.queries import Flag, NetworkScore, flags_for_ads, network_scores
 from safeharbor.score.tables import PERSON_SEP, score_ads, score_lead_ads, score_leads
 from safeharbor.storage.batching import chunks, sorted_chunks
-from safeharbor.storage.engine import Store
+from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.schema import ad_places, ads
 
 log = logging.getLogger(__name__)
@@ -310,11 +310,11 @@ def _ad_lead(versions: Sequence[AdRow], flags: Sequence[Flag]) -> dict[str, Any]
     }
 
 
-def _write(conn: Connection, leads: Sequence[dict[str, Any]], members: Sequence[dict[str, Any]]) -> None:
+def _write(conn: Connection, leads: Sequence[dict[str, Any]], members: Sequence[tuple[Any, ...]]) -> None:
     for chunk in chunks(leads, 1000):
         conn.execute(score_leads.insert(), list(chunk))
-    for chunk in chunks(members, 5000):
-        conn.execute(score_lead_ads.insert(), list(chunk))
+    for rows in chunks(members, 5000):
+        bulk_insert(conn, score_lead_ads, MEMBER_COLUMNS, rows)
 
 
 def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
@@ -328,7 +328,7 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
         else:
             by_posting[(r.source, r.ad_id)].append(r)
     leads: list[dict[str, Any]] = []
-    members: list[dict[str, Any]] = []
+    members: list[tuple[Any, ...]] = []
     stored = network_scores(conn, list(by_network))
     for nid, group in by_network.items():
         leads.append(_network_lead(nid, group, stored.get(nid)))
@@ -343,15 +343,13 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
     return len(leads)
 
 
-def _member(r: AdRow, lead_id: str) -> dict[str, Any]:
-    return {
-        "ad_key": r.ad_key,
-        "lead_id": lead_id,
-        "posted_at": r.posted_at,
-        "source": r.source,
-        "city_key": r.city.strip().lower() if r.city else None,
-        "state": r.state.strip().upper() if r.state else None,
-    }
+MEMBER_COLUMNS = ("ad_key", "lead_id", "posted_at", "source", "city_key", "state")
+
+
+def _member(r: AdRow, lead_id: str) -> tuple[Any, ...]:
+    """A score_lead_ads row in MEMBER_COLUMNS order (plain values for bulk_insert)."""
+    city_key = r.city.strip().lower() if r.city else None
+    return (r.ad_key, lead_id, r.posted_at, r.source, city_key, r.state.strip().upper() if r.state else None)
 
 
 def refresh_leads_in(store: Store, touched: Iterable[int] | None) -> int:

@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import Connection, delete
 
 from safeharbor.score.catalogue import Indicator
-from safeharbor.score.indicators import Hit, match_ad
+from safeharbor.score.indicators import Hit, match_prepared, prepare
 from safeharbor.score.load import ad_texts, extractions_of
 from safeharbor.score.model import ScoringModel
 from safeharbor.score.tables import score_flags
@@ -57,9 +57,10 @@ def match_rows(
     """The flag rows of these ads for these indicators (reads the ads, computes; writes nothing)."""
     found = ad_texts(conn, keys)
     exts = extractions_of(conn, keys)
+    prepared = prepare(indicators)
     rows: FlagRows = []
     for ad in found:
-        rows.extend(flag_rows(ad.ad_key, match_ad(ad, exts.get(ad.ad_key, []), indicators), model))
+        rows.extend(flag_rows(ad.ad_key, match_prepared(ad, exts.get(ad.ad_key, []), prepared), model))
     return rows
 
 

@@ -15,8 +15,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.optimize import minimize
-from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
 from sqlalchemy import Connection, select, update
 
 from safeharbor.score.catalogue import Catalogue, digest
@@ -123,6 +121,8 @@ def fit_weights(
         grad = design.T @ (p - y) + scale * diff
         return value, grad
 
+    from scipy.optimize import minimize  # here, not at the top: see _metrics
+
     result = minimize(objective, theta0, jac=True, method="L-BFGS-B")
     return float(result.x[0]), np.asarray(result.x[1:])
 
@@ -172,6 +172,10 @@ class FitReport:
 
 
 def _metrics(y: np.ndarray, p: np.ndarray) -> tuple[float | None, float, float]:
+    # Imported when a model is fitted or compared, not when one is used: scipy.optimize and scikit-learn
+    # take ~1 s to import, paid by every `analyze` stage process and worker that only applies weights.
+    from sklearn.metrics import brier_score_loss, log_loss, roc_auc_score
+
     auc = float(roc_auc_score(y, p)) if 0 < y.sum() < len(y) else None
     clipped = np.clip(p, 1e-6, 1 - 1e-6)
     return auc, float(log_loss(y, clipped, labels=[0, 1])), float(brier_score_loss(y, p))

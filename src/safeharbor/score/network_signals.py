@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from scipy.stats import beta
+from scipy.special import betaincc
 
 from safeharbor.score.catalogue import Indicator
 
@@ -253,7 +253,10 @@ def _person_rate(ind: Indicator, found: Persons, label: str) -> dict[int, GroupH
         shown = [m.strongest(of) for m in distinct if m.indicators & of]
         fired = len(shown)
         factor = round(sum(shown) / fired, 3) if fired else 1.0
-        value = float(beta.sf(above, prior_a + fired, prior_b + len(distinct) - fired)) * factor
+        # P(rate > above) for rate ~ Beta(a, b): the regularised upper incomplete beta function, the
+        # same Boost routine scipy.stats.beta.sf calls (identical values, tested), without its ~90 us
+        # of argument handling per call or the import of scipy.stats in every stage process.
+        value = float(betaincc(prior_a + fired, prior_b + len(distinct) - fired, above)) * factor
         if value < min_value:
             continue
         widespread = f"; phrases widespread in the corpus: weight x{factor:g}" if factor < 1.0 else ""

@@ -83,33 +83,33 @@ class NetworkScore:
     last_seen: str | None = None
 
 
-def flags_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, list[Flag]]:
-    """Flags per ad, strongest contribution first."""
+def flags_for_ads(conn: Connection, ad_keys: Iterable[int], *, spans: bool = True) -> dict[int, list[Flag]]:
+    """Flags per ad, strongest contribution first. With `spans=False` a flag carries its indicator,
+    evidence, weight, level and note but not where in the text it lies (field, start, end, `also`):
+    what `export ads` writes, without decoding every flag's JSON."""
+    f = score_flags.c
+    span_columns = (f.field, f.span_start, f.span_end, f.also) if spans else ()
+    query = select(f.ad_key, f.indicator, f.evidence, f.weight, f.note, f.level, *span_columns)
     found: dict[int, list[Flag]] = defaultdict(list)
     for chunk in sorted_chunks(ad_keys):
-        for r in conn.execute(select(score_flags).where(score_flags.c.ad_key.in_(chunk))):
-            found[r.ad_key].append(
-                Flag(
-                    indicator=r.indicator,
-                    evidence=r.evidence,
-                    weight=r.weight,
-                    field=r.field,
-                    start=r.span_start,
-                    end=r.span_end,
-                    note=r.note or "",
-                    level=r.level,
-                    also=tuple((str(f), int(a), int(b)) for f, a, b in (r.also or [])),
-                )
-            )
+        for row in conn.execute(query.where(f.ad_key.in_(chunk))):
+            ad_key, indicator, evidence, weight, note, level = row[:6]
+            flag = Flag(indicator, evidence, weight, note=note or "", level=level)
+            if spans:
+                field, start, end, also = row[6:]
+                flag = Flag(indicator, evidence, weight, field, start, end, note or "", level,
+                            tuple((str(where), int(a), int(b)) for where, a, b in (also or [])))  # fmt: skip
+            found[ad_key].append(flag)
     for flags in found.values():
         flags.sort(key=lambda f: (-f.weight, f.indicator))
     return dict(found)
 
 
-def scores_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, AdScore]:
-    """Risk 0..1 and flags for each scored ad among `ad_keys` (unscored ads are absent)."""
+def scores_for_ads(conn: Connection, ad_keys: Iterable[int], *, spans: bool = True) -> dict[int, AdScore]:
+    """Risk 0..1 and flags for each scored ad among `ad_keys` (unscored ads are absent); `spans` as in
+    flags_for_ads."""
     keys = sorted(set(ad_keys))
-    flags = flags_for_ads(conn, keys)
+    flags = flags_for_ads(conn, keys, spans=spans)
     out: dict[int, AdScore] = {}
     for chunk in sorted_chunks(keys):
         rows = conn.execute(
