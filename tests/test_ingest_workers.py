@@ -16,7 +16,8 @@ from safeharbor.storage.workers import worker_pool
 from safeharbor.store import open_store
 from tests.ingest_support import ad, write_jsonl
 
-N = 40_000  # about 9 MB: ingest uses its worker pool from 2 MiB
+N = 200_000  # about 45 MB: ingest uses its worker pool from 2 MiB; big enough that under load the signal
+# always lands before the ingest could have finished (40k ads once finished first on a busy machine)
 
 
 def _children(pid: int) -> set[int]:
