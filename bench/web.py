@@ -5,6 +5,7 @@ database under var/bench/; then starts a real uvicorn server on 127.0.0.1 and ti
 of requests with httpx as a signed-in analyst. Target: p95 < 300 ms on this machine.
 
     .venv/bin/python bench/web.py [--ads 100000] [--requests 40]
+    .venv/bin/python bench/web.py --db /tmp/safeharbor-bench/scale-1150000-XXXX/scale.db   # a kept store
 """
 
 from __future__ import annotations
@@ -79,9 +80,14 @@ def main() -> None:
     )
     parser.add_argument("--ads", type=int, default=100_000)
     parser.add_argument("--requests", type=int, default=40, help="requests per page kind (bounded)")
+    parser.add_argument(
+        "--db",
+        help="an analysed store to time instead of building one (a SQLite path or a postgresql:// URL), "
+        "e.g. the 1M store `bench/scale.py --keep` leaves",
+    )
     args = parser.parse_args()
     BENCH_DIR.mkdir(parents=True, exist_ok=True)
-    store = build(args.ads)
+    store = open_store(args.db) if args.db else build(args.ads)
     analyst = next(a for a in ensure_demo_accounts(store) if a.role == "analyst")
     with store.connect() as conn:
         n = conn.execute(select(ads.c.ad_key).order_by(ads.c.ad_key.desc()).limit(1)).scalar_one()
