@@ -9,6 +9,7 @@ children, from wait4) are its own. It prints ads/s per stage and end to end, and
     make bench-scale                                   # 20k ads: a quick look
     make bench-scale ARGS="--sizes 100000,300000,1000000"
     make bench-scale ARGS="--sizes 1000000 --batch 150000"   # + a daily batch onto the store
+    make bench-scale ARGS="--sizes 100000 --engine spark"     # analyze on Spark local[2] (one stage)
 
 With `--batch M` the last M ads of the corpus (the newest: the corpus is in time order) are held back,
 the rest is ingested and analysed, then the batch is ingested and analysed on top: the incremental
@@ -35,6 +36,7 @@ from safeharbor.ingest import ingest_file
 from safeharbor.ingest.unreadable import set_aside_unreadable_ads
 from safeharbor.link.run import update_networks
 from safeharbor.score.run import update_scores
+from safeharbor.spark import SparkConfig, analyze_on_spark
 from safeharbor.store import open_store
 from safeharbor.workspace.search import update_index
 
@@ -43,6 +45,9 @@ from common import mark  # noqa: E402
 
 DEFAULT_CACHE = Path(os.environ.get("SAFEHARBOR_BENCH_CACHE", "/tmp/safeharbor-bench"))
 STAGES = ("ingest", "extract", "index", "link", "score", "export")
+# With --engine spark, `safeharbor analyze --engine spark` is one stage (one Spark session for its four
+# steps, as the CLI runs it); bench/spark.py splits it by step, with shuffle sizes and executor time.
+SPARK_STAGES = ("ingest", "analyze", "export")
 TARGET_E2E_ADS_PER_S = 3300  # issue 14: >= 3,300 ads/s end to end at 100k
 TARGET_1M_S = 300  # 1M ads, JSONL to export, <= 5 minutes
 TARGET_PEAK_MB = 4096
@@ -63,10 +68,20 @@ def split_corpus(data: Path, batch: int) -> tuple[Path, Path]:
     """Split ads.jsonl into the older part and the newest `batch` ads (images stay shared)."""
     base, new = data / f"base-{batch}.jsonl", data / f"batch-{batch}.jsonl"
     if not new.exists():
+        # Streamed, never the whole corpus in memory: a child process's peak RSS (wait4's ru_maxrss)
+        # includes this process's memory as it was when the child was forked.
         with open(data / "ads.jsonl", encoding="utf-8") as fh:
-            lines = [line for line in fh if line.strip()]
-        base.write_text("".join(lines[:-batch]), encoding="utf-8")
-        new.write_text("".join(lines[-batch:]), encoding="utf-8")
+            lines = sum(1 for line in fh if line.strip())
+        with (
+            open(data / "ads.jsonl", encoding="utf-8") as fh,
+            open(base, "w", encoding="utf-8") as old,
+            open(new, "w", encoding="utf-8") as newest,
+        ):
+            written = 0
+            for line in fh:
+                if line.strip():
+                    (old if written < lines - batch else newest).write(line)
+                    written += 1
     return base, new
 
 
@@ -82,10 +97,12 @@ def json_parse_seconds(path: Path) -> tuple[int, float]:
     return n, time.perf_counter() - t
 
 
-def run_stage(stage: str, db: str, path: Path) -> None:
+def run_stage(stage: str, db: str, path: Path, spark_master: str = "local[2]") -> None:
     """One stage in this process, exactly as the CLI runs it."""
     store = open_store(db)
-    if stage == "ingest":
+    if stage == "analyze":  # the whole analysis on the Spark engine
+        analyze_on_spark(store, SparkConfig(master=spark_master))
+    elif stage == "ingest":
         ingest_file(store, path)
     elif stage == "extract":
         set_aside_unreadable_ads(store)
@@ -111,10 +128,12 @@ class Timing:
     cpu_s: float = 0.0
 
 
-def timed(stage: str, db: str, path: Path) -> Timing:
-    """Run one stage in a child process; its wall time and peak RSS (the child and its own children)."""
+def timed(stage: str, db: str, path: Path, spark_master: str | None = None) -> Timing:
+    """Run one stage in a child process; its wall time and peak RSS (the child and its own children:
+    with Spark, the JVM and its Python workers too)."""
     t = time.perf_counter()
-    proc = subprocess.Popen([sys.executable, __file__, "--stage", stage, "--db", db, "--path", str(path)])
+    cmd = [sys.executable, __file__, "--stage", stage, "--db", db, "--path", str(path)]
+    proc = subprocess.Popen(cmd + (["--spark-master", spark_master] if spark_master else []))
     _, status, usage = os.wait4(proc.pid, 0)
     proc.returncode = os.waitstatus_to_exitcode(status)
     if proc.returncode:
@@ -122,8 +141,12 @@ def timed(stage: str, db: str, path: Path) -> Timing:
     return Timing(time.perf_counter() - t, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)
 
 
-def pipeline(db: str, ads_file: Path, export_to: Path) -> dict[str, Timing]:
-    return {stage: timed(stage, db, export_to if stage == "export" else ads_file) for stage in STAGES}
+def pipeline(db: str, ads_file: Path, export_to: Path, spark_master: str | None = None) -> dict[str, Timing]:
+    stages = SPARK_STAGES if spark_master else STAGES
+    return {
+        stage: timed(stage, db, export_to if stage == "export" else ads_file, spark_master)
+        for stage in stages
+    }
 
 
 def print_rows(label: str, n: int, timings: dict[str, Timing], parse_s: float) -> float:
@@ -139,12 +162,14 @@ def print_rows(label: str, n: int, timings: dict[str, Timing], parse_s: float) -
     return total
 
 
-def header() -> None:
-    stages = " ".join(f"{s + ' s/MB':>14}" for s in STAGES)
+def header(stage_names: tuple[str, ...] = STAGES) -> None:
+    stages = " ".join(f"{s + ' s/MB':>14}" for s in stage_names)
     print(f"{'run':>16} {'ads':>9} {stages} {'total':>9} {'ads/s':>7} {'peak MB':>7} {'/parse':>8}")
 
 
-def measure_size(cache: Path, n: int, seed: int, batch: int, keep: bool) -> dict[str, float]:
+def measure_size(
+    cache: Path, n: int, seed: int, batch: int, keep: bool, spark_master: str | None = None
+) -> dict[str, float]:
     data = cached_corpus(cache, n, seed)
     ads_file = data / "ads.jsonl"
     lines, parse_s = json_parse_seconds(ads_file)
@@ -155,15 +180,16 @@ def measure_size(cache: Path, n: int, seed: int, batch: int, keep: bool) -> dict
         if batch:
             base, new = split_corpus(data, batch)
             _, base_parse = json_parse_seconds(base)
-            first = pipeline(db, base, work / "ads-export.jsonl")
+            first = pipeline(db, base, work / "ads-export.jsonl", spark_master)
             result["base_s"] = print_rows("store", lines - batch, first, base_parse)
             _, batch_parse = json_parse_seconds(new)
-            second = pipeline(db, new, work / "ads-export.jsonl")
+            second = pipeline(db, new, work / "ads-export.jsonl", spark_master)
             result["batch_s"] = print_rows(f"+ batch {batch:,}", batch, second, batch_parse)
             result["peak_mb"] = max(t.peak_mb for t in (*first.values(), *second.values()))
         else:
-            timings = pipeline(db, ads_file, work / "ads-export.jsonl")
-            result["total_s"] = print_rows("fresh store", lines, timings, parse_s)
+            timings = pipeline(db, ads_file, work / "ads-export.jsonl", spark_master)
+            label = f"spark {spark_master}" if spark_master else "fresh store"
+            result["total_s"] = print_rows(label, lines, timings, parse_s)
             result["peak_mb"] = max(t.peak_mb for t in timings.values())
             result.update({f"{s}_s": t.seconds for s, t in timings.items()})
     finally:
@@ -204,22 +230,30 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=0, help="hold back the newest N ads as a daily batch")
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE, help="where corpora are cached")
     parser.add_argument("--keep", action="store_true", help="keep the stores (under --cache) afterwards")
-    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--engine",
+        choices=("local", "spark"),
+        default="local",
+        help="spark: `analyze --engine spark` as one stage (needs the spark extra and Java 17+)",
+    )
+    parser.add_argument("--spark-master", default="local[2]", help="with --engine spark (default local[2])")
+    parser.add_argument("--stage", choices=STAGES + SPARK_STAGES, help=argparse.SUPPRESS)
     parser.add_argument("--db", help=argparse.SUPPRESS)
     parser.add_argument("--path", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.stage:
-        run_stage(args.stage, args.db, args.path)
+        run_stage(args.stage, args.db, args.path, args.spark_master)
         return
+    spark_master = args.spark_master if args.engine == "spark" else None
     args.cache.mkdir(parents=True, exist_ok=True)
     print(
         "bench-scale: demo corpus -> fresh SQLite store (WAL) -> ingest, analyze (extract, index, link, "
         "score), export ads;\neach stage in its own process: wall seconds / peak RSS MB (process + children);"
         "\nCPU s: user + system CPU seconds of the stage (process + workers)"
     )
-    header()
+    header(SPARK_STAGES if spark_master else STAGES)
     results = [
-        measure_size(args.cache, int(size), args.seed, args.batch, args.keep)
+        measure_size(args.cache, int(size), args.seed, args.batch, args.keep, spark_master)
         for size in args.sizes.split(",")
     ]
     verdicts(results, args.batch)
