@@ -36,6 +36,7 @@ from safeharbor.score.stopwords import STOPWORDS
 
 INDICATOR = "review_text"
 DETECTOR = "review_text"
+TITLE = "Wording of confirmed leads (learnt from review)"
 MIN_EACH = 5  # fewer confirmed or dismissed leads than this: the text model stays off
 MIN_LEADS = 3  # an n-gram shown by fewer labelled leads than this is not a feature
 C_GRID = (0.03, 0.1, 0.3, 1.0, 3.0, 10.0)  # inverse L2 strengths the reviews choose from
@@ -272,7 +273,7 @@ def text_indicator(model: TextModel) -> Indicator:
     """The learned ad-level indicator that carries the text model (added to the corpus catalogue)."""
     return Indicator(
         id=INDICATOR,
-        title="Wording of confirmed leads (learnt from review)",
+        title=TITLE,
         level="ad",
         weight=START_WEIGHT,
         predictive="unknown",
