@@ -20,10 +20,10 @@ from safeharbor.score.leads import lead_queue
 from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
 from safeharbor.score.model import active_model
 from safeharbor.score.review_text import INDICATOR as TEXT_INDICATOR
-from safeharbor.score.tables import score_flags
-from safeharbor.storage.schema import ads
 from safeharbor.score.run import update_scores
+from safeharbor.score.tables import score_flags
 from safeharbor.storage import Store
+from safeharbor.storage.schema import ads
 from safeharbor.workspace.audit import list_entries
 from safeharbor.workspace.cases import open_case, set_status
 from safeharbor.workspace.leads import set_review
