@@ -183,10 +183,16 @@ def is_obscured_phone(raw: str, attrs: dict[str, object] | None = None) -> bool:
     return len(groups) >= 6
 
 
+_TEXT_MODELS: dict[str, TextModel] = {}  # by the indicator's match hash: read once, not once per ad
+
+
 def _review_text_hits(indicator: Indicator, ad: Ad, extractions: Sequence[Extraction]) -> list[Hit]:
     """The review-learned text model (score/review_text.py): fires when the ad's words lean to the
     confirmed leads; its evidence is each contributing n-gram with its span, the note their weights."""
-    model = TextModel.from_params(indicator.params)
+    model = _TEXT_MODELS.get(indicator.match_hash())
+    if model is None:
+        _TEXT_MODELS.clear()
+        model = _TEXT_MODELS[indicator.match_hash()] = TextModel.from_params(indicator.params)
     masked = masked_words(
         [ad.location, *(v for e in extractions if e.kind in MASKED_KINDS for v in (e.value, e.raw))]
     )
