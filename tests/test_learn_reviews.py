@@ -19,8 +19,11 @@ from safeharbor.score.catalogue import load_catalogue
 from safeharbor.score.leads import lead_queue
 from safeharbor.score.learn import PRIOR_SD, NotEnoughReviews
 from safeharbor.score.model import active_model
+from safeharbor.score.review_text import INDICATOR as TEXT_INDICATOR
 from safeharbor.score.run import update_scores
+from safeharbor.score.tables import score_flags
 from safeharbor.storage import Store
+from safeharbor.storage.schema import ads
 from safeharbor.workspace.audit import list_entries
 from safeharbor.workspace.cases import open_case, set_status
 from safeharbor.workspace.leads import set_review
@@ -101,11 +104,13 @@ def test_more_reviews_move_weights_further(tmp_path: Path) -> None:
     few, many = new_store(tmp_path / "few"), new_store(tmp_path / "many")
     for store, n in ((few, 3), (many, 6)):
         _review(store, _corpus(store), n)
-    moved = [
-        learn_from_reviews(s, user="ana", dry_run=True).report.weights_after["hotel_venue"]
-        for s in (few, many)
-    ]
+    reports = [learn_from_reviews(s, user="ana", dry_run=True).report for s in (few, many)]
+    # The reviewers' evidence for the hotel ads: the catalogue's indicator and, with enough reviews,
+    # the words the text model learnt from them share it.
+    moved = [r.weights_after["hotel_venue"] + r.weights_after.get(TEXT_INDICATOR, 0.0) for r in reports]
     assert 0.2 < moved[0] < moved[1]
+    assert reports[0].text_model is None and "text model off: needs at least 5" in reports[0].text_note
+    assert reports[1].text_model is not None
 
 
 def test_no_reviews_no_fitted_model(tmp_path: Path) -> None:
@@ -171,3 +176,40 @@ def test_many_disagreeing_reviews_overrule_the_catalogue_on_every_backend(any_st
     assert report.weights_after["youth_language"] < 0 < report.weights_before["youth_language"]
     assert any("reverse the catalogue's direction for youth_language" in w for w in report.warnings)
     assert "the reviews overrule the catalogue" in report.prior_line()
+
+
+def test_learned_words_flag_and_rerank_on_every_backend(any_store: Store) -> None:
+    """Reviewers confirm the leads whose ads say 'bluebird' (a word no catalogue entry knows) and dismiss
+    the others: the text model learnt from their reviews flags an unreviewed 'bluebird' ad, with the
+    word's span and weight as its evidence, and ranks it above an unreviewed ad like the dismissed ones."""
+    keys: dict[str, int] = {}
+    for n, city in enumerate(CITIES):
+        keys[f"minor{n}"] = add_ad(any_store, f"m{n}", f"Bluebird visits, friend {n} in {city[0]}", city=city)
+        keys[f"adult{n}"] = add_ad(any_store, f"a{n}", f"Calm evenings, lady {n} in {city[0]}", city=city)
+    keys["new_bluebird"] = add_ad(any_store, "nb", "Sunday: the BLUEBIRD visits Waco", city=("Waco", "TX"))
+    keys["new_calm"] = add_ad(any_store, "nc", "Calm evenings in Waco", city=("Waco", "TX"))
+    update_scores(any_store)
+    _review(any_store, keys)
+    report = learn_from_reviews(any_store, user="ana").report
+    assert report.text_model is not None and report.text_note.startswith("text model on")
+    assert TEXT_INDICATOR in report.weights_after
+    assert any(line.startswith("Text model on") for line in report.lines())
+    with any_store.connect() as conn:
+        flag = conn.execute(
+            select(score_flags).where(
+                score_flags.c.ad_key == keys["new_bluebird"], score_flags.c.indicator == TEXT_INDICATOR
+            )
+        ).one()
+        body = conn.execute(select(ads.c.body).where(ads.c.ad_key == keys["new_bluebird"])).scalar_one()
+        calm = conn.execute(
+            select(score_flags.c.indicator).where(
+                score_flags.c.ad_key == keys["new_calm"], score_flags.c.indicator == TEXT_INDICATOR
+            )
+        ).all()
+    assert body[flag.span_start : flag.span_end] == flag.evidence and flag.field == "body"
+    assert flag.evidence.casefold() in {"bluebird", "bluebird visits", "visits"}
+    assert "'bluebird' +" in flag.note and "reviewed leads of this corpus" in flag.note
+    for field, start, end in flag.also:
+        assert body[start:end] and field == "body"
+    assert calm == []  # the dismissed leads' wording is not evidence for a lead
+    assert _order(any_store, keys) == ["new_bluebird", "new_calm"]

@@ -25,7 +25,7 @@ LEVELS: tuple[str, ...] = ("ad", "network")
 PATTERN_KINDS: tuple[str, ...] = ("words", "phrases", "emoji", "regex")
 FIELDS: tuple[str, ...] = ("title", "body", "location")
 PREDICTIVE: tuple[str, ...] = ("strong", "moderate", "weak", "unknown")
-AD_DETECTORS: tuple[str, ...] = ("stated_age", "obscured_phone", "several_names")
+AD_DETECTORS: tuple[str, ...] = ("stated_age", "obscured_phone", "several_names", "review_text")
 NETWORK_DETECTORS: tuple[str, ...] = (
     "age_changes",
     "person_share",

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 from safeharbor.score.anchors import anchors, fold, may_match
 from safeharbor.score.catalogue import Catalogue, Indicator, Patterns
+from safeharbor.score.review_text import MASKED_KINDS, TextModel, contributions, describe, masked_words
 from safeharbor.types import Ad, AdField, Extraction
 
 _VS16 = "\ufe0f"  # emoji presentation selector: optional, so "✈" and "✈️" both match
@@ -182,10 +183,41 @@ def is_obscured_phone(raw: str, attrs: dict[str, object] | None = None) -> bool:
     return len(groups) >= 6
 
 
+_TEXT_MODELS: dict[str, TextModel] = {}  # by the indicator's match hash: read once, not once per ad
+
+
+def _review_text_hits(indicator: Indicator, ad: Ad, extractions: Sequence[Extraction]) -> list[Hit]:
+    """The review-learned text model (score/review_text.py): fires when the ad's words lean to the
+    confirmed leads; its evidence is each contributing n-gram with its span, the note their weights."""
+    model = _TEXT_MODELS.get(indicator.match_hash())
+    if model is None:
+        _TEXT_MODELS.clear()
+        model = _TEXT_MODELS[indicator.match_hash()] = TextModel.from_params(indicator.params)
+    masked = masked_words(
+        [ad.location, *(v for e in extractions if e.kind in MASKED_KINDS for v in (e.value, e.raw))]
+    )
+    found = [
+        (field, gram, weight)
+        for field in indicator.fields
+        for gram, weight in contributions(ad.field_text(field), model, masked)  # type: ignore[arg-type]
+    ]
+    total = model.intercept + sum(w for _, _, w in found)
+    if total <= 0:
+        return []
+    note = describe(found, total, model)
+    positive = sorted((t for t in found if t[2] > 0), key=lambda t: -t[2])
+    return [
+        Hit(indicator.id, ad.field_text(f)[g.start : g.end], f, g.start, g.end, note)  # type: ignore[arg-type]
+        for f, g, _ in positive
+    ]
+
+
 def _detector_hits(indicator: Indicator, ad: Ad, extractions: Sequence[Extraction]) -> list[Hit]:
     params = indicator.params
     hits: list[Hit] = []
-    if indicator.detector == "stated_age":
+    if indicator.detector == "review_text":
+        hits.extend(_review_text_hits(indicator, ad, extractions))
+    elif indicator.detector == "stated_age":
         low, high = int(params.get("min", 18)), int(params.get("max", 19))
         for ex in extractions:
             if ex.kind == "age" and ex.value.isdigit() and low <= int(ex.value) <= high:

@@ -68,6 +68,8 @@ class LearnReport:
     warnings: list[str] = field(default_factory=list)
     prior_sd: float = PRIOR_SD
     prior_evidence: dict[float, float] = field(default_factory=dict)  # log evidence per sd, when chosen
+    text_model: dict[str, object] | None = None  # the review-learned text model (score/review_text.py)
+    text_note: str = ""  # whether it is on, and why
 
     @property
     def label(self) -> str:
@@ -97,6 +99,8 @@ class LearnReport:
             f"re-fitted {num(self.auc_after_cv)} (5-fold cross-validated).",
         ]
         out.append(self.prior_line())
+        if self.text_note:
+            out.append(self.text_note[:1].upper() + self.text_note[1:] + ".")
         for ind, before, after in self.changed():
             if abs(after - before) >= 0.005:
                 out.append(f"  {ind}: {before:+.2f} -> {after:+.2f}")
@@ -140,6 +144,8 @@ class LearnReport:
             "boundary": self.boundary,
             "prior_sd": self.prior_sd,
             "prior_chosen": bool(self.prior_evidence),
+            "text_model": self.text_model,
+            "text_note": self.text_note,
         }
 
 
@@ -244,6 +250,8 @@ def learn(
     base: ScoringModel | None = None,
     prior_sd: float | None = None,
     activate: bool = True,
+    text_model: dict[str, object] | None = None,
+    text_note: str = "",
 ) -> LearnReport:
     """Fit the weights from reviewed leads (lead_id -> (values, confirmed)) and store them as a model
     version (in use unless `activate` is false). The prior's sd is chosen from the reviews
@@ -272,6 +280,8 @@ def learn(
         boundary=round(start.bias - intercept, 4),
         prior_sd=chosen,
         prior_evidence=evidence,
+        text_model=text_model,
+        text_note=text_note,
     )
     report.auc_before, report.auc_after_cv = _cv_auc(d, start, chosen)
     before, after_cv = report.auc_before, report.auc_after_cv

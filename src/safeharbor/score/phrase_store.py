@@ -15,7 +15,8 @@ from sqlalchemy import Connection, delete, select, update
 
 from safeharbor.score.catalogue import Catalogue, load_catalogue
 from safeharbor.score.phrases import Accepted, Proposal, with_accepted
-from safeharbor.score.tables import score_phrases
+from safeharbor.score.review_text import with_text_model
+from safeharbor.score.tables import score_models, score_phrases
 from safeharbor.storage.times import now_iso
 
 PROPOSED = "proposed"
@@ -61,9 +62,26 @@ def accepted_phrases(conn: Connection) -> list[Accepted]:
     return [Accepted(r.phrase, r.kind, r.indicator, r.decided_by or "") for r in rows]
 
 
+def text_model_params(conn: Connection, catalogue: Catalogue) -> dict[str, object] | None:
+    """The review-learned text model of the model version in use (score/review_text.py), if it was
+    fitted against these catalogue weights (as `model.active_model` decides for the weights)."""
+    row = conn.execute(
+        select(score_models.c.catalogue_weights_hash, score_models.c.report)
+        .where(score_models.c.active.is_(True))
+        .order_by(score_models.c.model_id.desc())
+        .limit(1)
+    ).first()
+    if row is None or row.catalogue_weights_hash != catalogue.weights_hash():
+        return None
+    params = (row.report or {}).get("text_model")
+    return dict(params) if params else None
+
+
 def corpus_catalogue(conn: Connection, catalogue: Catalogue | None = None) -> Catalogue:
-    """The catalogue (given, or the configured file) with this store's accepted phrases added."""
-    return with_accepted(catalogue or load_catalogue(), accepted_phrases(conn))
+    """The catalogue (given, or the configured file) with this store's accepted phrases added, and the
+    text model learnt from its reviews when the model in use has one."""
+    found = with_accepted(catalogue or load_catalogue(), accepted_phrases(conn))
+    return with_text_model(found, text_model_params(conn, found))
 
 
 def save_proposals(conn: Connection, proposals: Sequence[Proposal]) -> list[StoredPhrase]:

@@ -25,6 +25,7 @@ from dataclasses import dataclass, replace
 
 from safeharbor.score.catalogue import Catalogue, Indicator
 from safeharbor.score.indicators import text_matcher
+from safeharbor.score.stopwords import STOPWORDS
 
 MAX_N = 3
 SMOOTH = 0.5
@@ -37,70 +38,6 @@ _EMOJI = "\u2600-\u27bf\U0001f000-\U0001faff"
 _TOKEN = re.compile(rf"[^\W\d_]+(?:['’][^\W\d_]+)*|[{_EMOJI}]|[^\w\s'’{_EMOJI}]+|\d+")
 _IS_WORD = re.compile(r"[^\W\d_]")
 _IS_EMOJI = re.compile(rf"[{_EMOJI}]")
-STOPWORDS = frozenset(
-    [
-        "a",
-        "an",
-        "and",
-        "are",
-        "as",
-        "at",
-        "be",
-        "but",
-        "by",
-        "for",
-        "from",
-        "has",
-        "have",
-        "i",
-        "i'm",
-        "in",
-        "is",
-        "it",
-        "its",
-        "me",
-        "my",
-        "of",
-        "on",
-        "or",
-        "our",
-        "so",
-        "that",
-        "the",
-        "their",
-        "them",
-        "then",
-        "there",
-        "they",
-        "this",
-        "to",
-        "u",
-        "up",
-        "us",
-        "was",
-        "we",
-        "were",
-        "will",
-        "with",
-        "you",
-        "your",
-        "you're",
-        "im",
-        "am",
-        "do",
-        "if",
-        "no",
-        "not",
-        "all",
-        "any",
-        "can",
-        "just",
-        "too",
-        "very",
-        "here",
-        "now",
-    ]
-)
 
 
 def normalise(text: str) -> str:

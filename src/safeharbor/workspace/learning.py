@@ -17,10 +17,11 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, select
 
 from safeharbor.score.catalogue import Catalogue, load_catalogue
-from safeharbor.score.lead_features import Values, lead_values, leads_of_ads
+from safeharbor.score.lead_features import Values, lead_text_documents, lead_values, leads_of_ads
 from safeharbor.score.learn import LearnReport, learn
 from safeharbor.score.model import active_model, catalogue_model
 from safeharbor.score.phrase_store import corpus_catalogue
+from safeharbor.score.review_text import fit_text_model, with_text_model
 from safeharbor.score.run import ScoreSummary, update_scores
 from safeharbor.score.tables import score_models
 from safeharbor.storage.engine import Store
@@ -62,10 +63,11 @@ def review_labels(conn: Connection) -> dict[str, bool]:
 
 
 def labelled_samples(
-    conn: Connection, labels: dict[str, bool], catalogue: Catalogue
+    conn: Connection, labels: dict[str, bool], catalogue: Catalogue, text_fired: dict[int, bool] | None = None
 ) -> dict[str, tuple[Values, bool]]:
-    """lead_id -> (what its ranking score was built from, its label)."""
-    values = lead_values(conn, labels, active_model(conn, catalogue))
+    """lead_id -> (what its ranking score was built from, its label); `text_fired`: the review-learned
+    text indicator's held-out firing on the labelled leads' ads (lead_features.lead_values)."""
+    values = lead_values(conn, labels, active_model(conn, catalogue), text_fired)
     return {lead: (values[lead], label) for lead, label in labels.items() if lead in values}
 
 
@@ -93,9 +95,23 @@ def learn_from_reviews(
         cat = corpus_catalogue(conn, catalogue or load_catalogue())
     update_scores(store, catalogue=cat)  # every reviewed lead scored, with its current evidence
     with store.connect() as conn:
-        samples = labelled_samples(conn, review_labels(conn), cat)
+        labels = review_labels(conn)
+        # The text model learnt from the reviewed leads' ads (score/review_text.py) becomes one more
+        # ad-level indicator; its weight is fitted below on held-out firing, like any other evidence.
+        text = fit_text_model(lead_text_documents(conn, labels))
+        params = text.model.params() if text.model else None
+        cat = with_text_model(cat, params)
+        samples = labelled_samples(conn, labels, cat, text.held_out)
     report = learn(
-        store, samples, cat, by=user, base=catalogue_model(cat), prior_sd=prior_sd, activate=not dry_run
+        store,
+        samples,
+        cat,
+        by=user,
+        base=catalogue_model(cat),
+        prior_sd=prior_sd,
+        activate=not dry_run,
+        text_model=params,
+        text_note=text.reason,
     )
     if audit:
         with store.begin() as conn:

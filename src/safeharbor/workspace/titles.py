@@ -7,6 +7,8 @@ import re
 from functools import lru_cache
 
 from safeharbor.score.catalogue import CatalogueError, load_catalogue
+from safeharbor.score.review_text import INDICATOR as REVIEW_TEXT
+from safeharbor.score.review_text import TITLE as REVIEW_TEXT_TITLE
 
 log = logging.getLogger(__name__)
 
@@ -14,7 +16,8 @@ log = logging.getLogger(__name__)
 @lru_cache(maxsize=1)
 def _titles() -> dict[str, str]:
     try:
-        return {i.id: i.title for i in load_catalogue().indicators}
+        # The review-learned text model is not in the catalogue file (score/review_text.py).
+        return {REVIEW_TEXT: REVIEW_TEXT_TITLE} | {i.id: i.title for i in load_catalogue().indicators}
     except CatalogueError:
         log.exception("workspace: the indicator catalogue failed to load; indicators are shown by id")
         return {}
