@@ -8,7 +8,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, String, select, type_coerce
+from sqlalchemy import Column, Connection, String, func, select, type_coerce
 
 from safeharbor.storage.batching import BATCH, sorted_chunks
 from safeharbor.storage.batching import chunks as _chunks
@@ -17,6 +17,21 @@ from safeharbor.storage.times import format_time, parse_time
 from safeharbor.types import Ad, Extraction
 
 __all__ = ["BATCH", "format_time", "parse_time"]  # re-exported for the readers that import them here
+
+
+def distinct_indexed(conn: Connection, column: Column[Any]) -> list[Any]:
+    """The distinct non-null values of a column that leads an index, in order, one index probe each.
+
+    SELECT DISTINCT reads every row (60 ms for `ads.source` at 1M ads); neither SQLite nor PostgreSQL
+    skips through an index by itself, so this jumps from each value to the next (`min(col) > value`).
+    For columns with few values: the workspace's filter drop-downs.
+    """
+    found: list[Any] = []
+    value = conn.execute(select(func.min(column))).scalar()
+    while value is not None:
+        found.append(value)
+        value = conn.execute(select(func.min(column)).where(column > value)).scalar()
+    return found
 
 
 def image_hashes_for(conn: Connection, ad_keys: Sequence[int]) -> dict[int, tuple[str, ...]]:

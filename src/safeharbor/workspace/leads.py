@@ -23,7 +23,7 @@ from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
 from safeharbor.score.phrase_store import corpus_catalogue
 from safeharbor.score.queries import Flag, scores_for_ads
-from safeharbor.storage.reads import ad_summaries, extractions_for
+from safeharbor.storage.reads import ad_summaries, distinct_indexed, extractions_for
 from safeharbor.storage.schema import ad_places, ads
 from safeharbor.storage.times import day_bounds, now_iso
 from safeharbor.types import MAX_ID, Extraction
@@ -398,12 +398,8 @@ def _latest_places(conn: Connection, network_ids: list[str]) -> dict[str, tuple[
 
 def filter_choices(conn: Connection) -> dict[str, list[str]]:
     """Values for the filter drop-downs."""
-    sources = list(conn.execute(select(ads.c.source).distinct().order_by(ads.c.source)).scalars())
-    states = [
-        s
-        for s in conn.execute(select(ad_places.c.state).distinct().order_by(ad_places.c.state)).scalars()
-        if s
-    ]
+    sources = distinct_indexed(conn, ads.c.source)  # (source, source_id) is unique: an index leads by source
+    states = [s for s in distinct_indexed(conn, ad_places.c.state) if s]  # ix_ad_places_city: (state, city)
     indicators: list[str] = []
     try:
         # with the phrases analysts accepted in this store (new learned indicators included)
