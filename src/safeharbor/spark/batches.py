@@ -7,8 +7,9 @@ the stage's own writer, batch by batch in key order. Batches go out in waves of 
 driver holds at most one wave of results, whatever the corpus size.
 
 Why executors read the store themselves instead of staging ads in Parquet or reading them over JDBC:
-measured at 100k ads in docs/scale.md ("Spark"); the read is a few percent of each step, and the same
-load functions then serve both engines.
+the same load functions then serve both engines, and a batch's read is one indexed query by key. The
+alternatives were not measured against it; docs/scale.md ("Plan past one machine") says when staging
+would be worth it.
 """
 
 from __future__ import annotations
