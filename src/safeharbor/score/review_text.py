@@ -27,9 +27,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
-from sklearn.feature_extraction import DictVectorizer
-from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedGroupKFold
 
 from safeharbor.score.catalogue import Catalogue, Indicator
 from safeharbor.score.stopwords import STOPWORDS
@@ -197,6 +194,12 @@ def fit_text_model(docs: Docs, grid: Sequence[float] = C_GRID) -> Fitted:
     regularisation chosen by lead-grouped cross-validation; off (model None, with the reason) when too
     few leads of either kind were reviewed or when the words predict held-out leads no better than the
     base rate."""
+    # Imported when the model is fitted, not when it is used: every scoring process (and worker) imports
+    # this module, and scikit-learn costs most of a second to import (see score/model.py).
+    from sklearn.feature_extraction import DictVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.model_selection import StratifiedGroupKFold
+
     positives = sum(1 for label, _ in docs.values() if label)
     negatives = len(docs) - positives
     if min(positives, negatives) < MIN_EACH:
