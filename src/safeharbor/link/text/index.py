@@ -10,7 +10,7 @@ in the same city (or not placed at all) whose contact details do not contradict 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -117,7 +117,7 @@ def build_index(items: Sequence[TextItem], *, generic_cap: int | None = None) ->
         return empty
     flat = np.concatenate([it.shingles for it in items]).astype(np.uint32)
     owner = np.repeat(np.arange(n), lengths)
-    _uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
+    uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     df = counts[inverse]
     idf = np.log1p(
         base / rounded_df(df)
@@ -126,24 +126,44 @@ def build_index(items: Sequence[TextItem], *, generic_cap: int | None = None) ->
     # Each ad's total weight counts its unique passages too: unshared text makes ads less alike.
     totals = np.bincount(owner[keep], weights=idf[keep], minlength=n)
     shared_mask = keep & (df >= 2)
-    weight = dict(zip(flat[shared_mask].tolist(), idf[shared_mask].tolist(), strict=True))
+    # One Python int per distinct shingle, shared by the weights and every ad's set (each holding its
+    # own copies cost ~0.5 KB an ad); the sets are built from the same values in the same order.
+    shared_values = uniq[(counts >= 2) & (counts <= cap)].tolist()
+    same = dict(zip(shared_values, shared_values, strict=True)).__getitem__
+    del shared_values, uniq
+    weight = dict(zip(map(same, flat[shared_mask].tolist()), idf[shared_mask].tolist(), strict=True))
+    del owner, inverse, df, idf, keep
     distinctive: list[frozenset[int]] = [frozenset()] * n
     starts = np.concatenate([[0], np.cumsum(lengths)])
     sel_flat = np.where(shared_mask, flat.astype(np.int64), -1)
+    del flat, shared_mask
     for i in range(n):
         chunk = sel_flat[starts[i] : starts[i + 1]]
         chunk = chunk[chunk >= 0]
         if len(chunk):
-            distinctive[i] = frozenset(chunk.tolist())
+            distinctive[i] = frozenset(map(same, chunk.tolist()))
     return TextIndex(distinctive, totals, weight, int((counts > cap).sum()))
 
 
+PAIR_CHUNK = 65_536  # candidate pairs turned into Python ints at a time
+
+
+def _in_order(candidates: Iterable[tuple[int, int]] | np.ndarray) -> Iterator[tuple[int, int]]:
+    """Candidate pairs in sorted order; an (m, 2) array (already sorted) is read a slice at a time."""
+    if not isinstance(candidates, np.ndarray):
+        yield from sorted(candidates)
+        return
+    for start in range(0, len(candidates), PAIR_CHUNK):
+        for i, j in candidates[start : start + PAIR_CHUNK].tolist():
+            yield i, j
+
+
 def verify_pairs(
-    items: Sequence[TextItem], index: TextIndex, candidates: Iterable[tuple[int, int]]
+    items: Sequence[TextItem], index: TextIndex, candidates: Iterable[tuple[int, int]] | np.ndarray
 ) -> list[TextEdge]:
     """The candidate pairs (indices) that are near-duplicates, as edges sorted by ad keys."""
     edges: list[TextEdge] = []
-    for i, j in sorted(candidates):
+    for i, j in _in_order(candidates):
         a, b = items[i], items[j]
         if a.contacts and b.contacts and not (a.contacts & b.contacts):
             continue

@@ -64,7 +64,9 @@ def minhash_signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
         rows = nonempty[slice_start:stop]
         flat = np.fromiter((h for r in rows for h in sets[r]), dtype=np.uint64, count=budget)
         mixed = _fmix32(flat)
-        permuted = (a[:, None] * mixed[None, :] + b[:, None]) & MASK32
+        permuted = a[:, None] * mixed[None, :]  # in place from here: one (perms x shingles) matrix
+        permuted += b[:, None]
+        permuted &= MASK32
         offsets = np.concatenate([[0], np.cumsum(lengths[rows])[:-1]])
         out[rows] = np.minimum.reduceat(permuted, offsets, axis=1).T.astype(np.uint32)
         slice_start = stop
@@ -142,16 +144,23 @@ def bucket_candidates(members: list[int], items: Sequence[TextItem]) -> Iterable
             yield (i, j) if i < j else (j, i)
 
 
-def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs of ads (indices) that share an LSH band in the same place; bounded work per bucket."""
-    pairs: set[tuple[int, int]] = set()
+def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Pairs of ads (indices, i < j) that share an LSH band in the same place; bounded work per bucket.
+
+    An (m, 2) int64 array in sorted order, each pair once. Why an array, not a set of tuples: a
+    Python tuple in a set costs ~150 bytes a pair, and there are tens of pairs an ad (~3 KB an ad, the
+    link stage's peak at 1M ads); encoded as one int64 a pair costs 8.
+    """
+    n = len(items)
     if int(usable.sum()) < 2:
-        return pairs
+        return np.zeros((0, 2), dtype=np.int64)
+    per_band: list[np.ndarray] = []
     for band in range(BANDS):
         buckets = band_buckets(keys, usable, band)
-        for b in range(len(buckets.keys)):
-            pairs.update(bucket_candidates(buckets.members(b), items))
-    return pairs
+        codes = [i * n + j for b in range(len(buckets.keys)) for i, j in bucket_candidates(buckets.members(b), items)]
+        per_band.append(np.unique(np.array(codes, dtype=np.int64)))
+    codes_all = np.unique(np.concatenate(per_band))
+    return np.column_stack(np.divmod(codes_all, n)).astype(np.int64)
 
 
 def _bucket_pairs(members: list[int], items: Sequence[TextItem]) -> Iterable[tuple[int, int]]:
