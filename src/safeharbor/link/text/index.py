@@ -154,8 +154,7 @@ def _in_order(candidates: Iterable[tuple[int, int]] | np.ndarray) -> Iterator[tu
         yield from sorted(candidates)
         return
     for start in range(0, len(candidates), PAIR_CHUNK):
-        for i, j in candidates[start : start + PAIR_CHUNK].tolist():
-            yield i, j
+        yield from candidates[start : start + PAIR_CHUNK].tolist()  # [i, j] lists: unpacked as pairs
 
 
 def verify_pairs(

@@ -157,7 +157,11 @@ def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndar
     per_band: list[np.ndarray] = []
     for band in range(BANDS):
         buckets = band_buckets(keys, usable, band)
-        codes = [i * n + j for b in range(len(buckets.keys)) for i, j in bucket_candidates(buckets.members(b), items)]
+        codes = [
+            i * n + j
+            for b in range(len(buckets.keys))
+            for i, j in bucket_candidates(buckets.members(b), items)
+        ]
         per_band.append(np.unique(np.array(codes, dtype=np.int64)))
     codes_all = np.unique(np.concatenate(per_band))
     return np.column_stack(np.divmod(codes_all, n)).astype(np.int64)
