@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from safeharbor.link.text.index import MIN_SHARED, TextItem
+from safeharbor.link.text.index import MIN_SHARED, ShingleSets, TextItem
 from safeharbor.link.text.tokens import MASK32
 
 NUM_PERM = 64
@@ -21,6 +21,7 @@ BANDS, ROWS = 16, 4  # LSH candidate threshold ~ (1/16)^(1/4) = 0.5
 SMALL_BUCKET = 24  # LSH buckets up to this size are verified pairwise; larger ones by time neighbours
 NEIGHBOURS = 8
 PERMUTATION_SEED = 11
+SIGNATURE_ADS = 20_000  # ads whose shingle sets are made at a time
 SIGNATURE_CHUNK = 50_000  # shingles hashed per vectorised slice (64 x 50k x 8 bytes = 25 MB)
 
 
@@ -84,12 +85,24 @@ def band_keys(items: Sequence[TextItem], sets: Sequence[frozenset[int]]) -> tupl
     An ad is usable when it has at least MIN_SHARED distinctive shingles; others get zero keys.
     Keys depend only on the ad's own place and distinctive shingles, so they can be stored and reused.
     """
-    usable = np.fromiter((len(x) >= MIN_SHARED for x in sets), dtype=bool, count=len(sets))
+    sizes = (
+        sets.sizes()
+        if isinstance(sets, ShingleSets)
+        else np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
+    )
+    usable = sizes >= MIN_SHARED
     keys = np.zeros((len(sets), BANDS), dtype=np.uint64)
     rows_idx = np.flatnonzero(usable)
     if len(rows_idx) == 0:
         return keys, usable
-    signatures = minhash_signatures([sets[i] for i in rows_idx.tolist()])
+    # A slice of ads at a time: sets read from a ShingleSets are made on demand, and all of them at
+    # once would cost what storing them as sets did. Each ad's signature is its own, so it is exact.
+    signatures = np.concatenate(
+        [
+            minhash_signatures([sets[i] for i in rows_idx[lo : lo + SIGNATURE_ADS].tolist()])
+            for lo in range(0, len(rows_idx), SIGNATURE_ADS)
+        ]
+    )
     place = np.fromiter(
         (place_hash(items[i].place) for i in rows_idx.tolist()), dtype=np.uint64, count=len(rows_idx)
     )
