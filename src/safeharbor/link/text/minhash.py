@@ -8,6 +8,7 @@ they are stored and reused by incremental runs.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -170,14 +171,22 @@ def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndar
     per_band: list[np.ndarray] = []
     for band in range(BANDS):
         buckets = band_buckets(keys, usable, band)
-        codes = [
-            i * n + j
-            for b in range(len(buckets.keys))
-            for i, j in bucket_candidates(buckets.members(b), items)
-        ]
-        per_band.append(np.unique(np.array(codes, dtype=np.int64)))
+        codes = array(  # 8 bytes a pair while collecting (a list of Python ints costs 40)
+            "q",
+            (
+                i * n + j
+                for b in range(len(buckets.keys))
+                for i, j in bucket_candidates(buckets.members(b), items)
+            ),
+        )
+        per_band.append(np.unique(np.frombuffer(codes, dtype=np.int64)))
+        del codes
     codes_all = np.unique(np.concatenate(per_band))
-    return np.column_stack(np.divmod(codes_all, n)).astype(np.int64)
+    del per_band
+    pairs = np.empty((len(codes_all), 2), dtype=np.int64)
+    pairs[:, 0] = codes_all // n
+    pairs[:, 1] = codes_all % n
+    return pairs
 
 
 def _bucket_pairs(members: list[int], items: Sequence[TextItem]) -> Iterable[tuple[int, int]]:
