@@ -11,8 +11,10 @@ says so, and which.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+
+import numpy as np
 
 from safeharbor.link.cluster import UnionFind
 
@@ -36,8 +38,7 @@ def weakest_joins(n: int, joins: Iterable[Join], rank: Sequence[int]) -> tuple[U
     """
     uf = UnionFind([1] * n)
     weakest: dict[int, Join] = {}
-    ordered = sorted(joins, key=lambda j: (-j.strength, min(rank[j.a], rank[j.b]), max(rank[j.a], rank[j.b])))
-    for join in ordered:
+    for join in _strongest_first(list(joins), rank):
         ra, rb = uf.find(join.a), uf.find(join.b)
         if ra == rb:
             continue
@@ -45,6 +46,25 @@ def weakest_joins(n: int, joins: Iterable[Join], rank: Sequence[int]) -> tuple[U
         weakest.pop(rb, None)
         weakest[uf.union(ra, rb)] = join  # taken in descending strength: this one is the weakest so far
     return uf, weakest
+
+
+ORDER_CHUNK = 65_536
+
+
+def _strongest_first(joins: list[Join], rank: Sequence[int]) -> Iterator[Join]:
+    """The joins by descending strength, then by the content rank of their ends (lower, higher).
+
+    The order `sorted` with that key gives (both are stable), from numpy arrays: a key tuple per
+    join cost ~150 bytes, several per ad at 1M ads."""
+    count = len(joins)
+    strength = np.fromiter((j.strength for j in joins), dtype=np.float64, count=count)
+    rank_a = np.fromiter((rank[j.a] for j in joins), dtype=np.int64, count=count)
+    rank_b = np.fromiter((rank[j.b] for j in joins), dtype=np.int64, count=count)
+    order = np.lexsort((np.maximum(rank_a, rank_b), np.minimum(rank_a, rank_b), -strength))
+    del strength, rank_a, rank_b
+    for start in range(0, count, ORDER_CHUNK):
+        for k in order[start : start + ORDER_CHUNK].tolist():
+            yield joins[k]
 
 
 def star(members: Sequence[int], strength: float, kind: str, detail: str, rank: Sequence[int]) -> list[Join]:

@@ -65,9 +65,11 @@ class CutRecord:
 def networks_for_ads(conn: Connection, ad_keys: Iterable[int]) -> dict[int, str]:
     """Network id of each ad that belongs to one (ads standing alone are absent)."""
     out: dict[int, str] = {}
+    ids: dict[str, str] = {}  # one copy of each network id, shared by its ads (the score stage holds all)
     for chunk in sorted_chunks(ad_keys):
         query = select(link_ad_network.c.ad_key, link_ad_network.c.network_id)
-        out.update(conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))).all())
+        for key, nid in conn.execute(query.where(link_ad_network.c.ad_key.in_(chunk))):
+            out[key] = ids.setdefault(nid, nid)
     return out
 
 

@@ -282,14 +282,26 @@ def _load(conn: Connection) -> _Corpus:
     )
     corpus = _Corpus([], [], [], [], [], [], [], {})
     posting_index: dict[str, int] = {}
+    # Places and name sets repeat across ads: one shared object each, not one per ad.
+    places: dict[tuple[str, str | None], str] = {}
+    name_sets: dict[str, frozenset[str]] = {"": frozenset()}
     for key, posting, posted_at, city, state, names, blob in rows:
         corpus.ad_keys.append(key)
         corpus.posting_keys.append(posting)
         corpus.postings.append(posting_index.setdefault(posting, len(posting_index)))
         corpus.posted_at.append(posted_at)
-        corpus.places.append(f"{city}|{state or ''}" if city else None)
+        if city:
+            place = places.get((city, state))
+            if place is None:
+                place = places[(city, state)] = f"{city}|{state or ''}"
+            corpus.places.append(place)
+        else:
+            corpus.places.append(None)
         corpus.days.append(parse_time(posted_at).timestamp() / 86400.0)
-        corpus.names.append(frozenset(names.split(SEP)) if names else frozenset())
+        found = name_sets.get(names or "")
+        if found is None:
+            found = name_sets[names] = frozenset(names.split(SEP))
+        corpus.names.append(found)
         corpus.shingles.append(shingles_from_blob(blob))
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     idents: dict[tuple[str, str], list[int]] = defaultdict(list)
@@ -302,6 +314,17 @@ def _load(conn: Connection) -> _Corpus:
             idents[(kind, value)].append(index[key])
     corpus.idents = dict(idents)
     return corpus
+
+
+def _interned_sets(members: dict[int, list[str]], n: int) -> list[frozenset[str]]:
+    """Each ad's set, one shared object per distinct set (ads of one operator share their contacts)."""
+    empty: frozenset[str] = frozenset()
+    out = [empty] * n
+    seen: dict[frozenset[str], frozenset[str]] = {}
+    for i, labels in members.items():
+        found = frozenset(labels)
+        out[i] = seen.setdefault(found, found)
+    return out
 
 
 def _image_pairs(
@@ -485,31 +508,35 @@ def _link_all(
     hashes = [value for kind, value in corpus.idents if kind == "image"]
     group_of = images.image_groups(hashes, pairs)
     idents: dict[tuple[str, str], set[int]] = defaultdict(set)
-    contacts: list[set[str]] = [set() for _ in range(n)]
+    contacts: dict[int, list[str]] = defaultdict(list)  # only ads that have contacts; one label each
     for (kind, value), members in corpus.idents.items():
         if kind == "image":
             idents[("image", group_of[value])].update(members)
         else:
             idents[(kind, value)].update(members)
+            label = f"{kind}:{value}"
             for i in members:
-                contacts[i].add(f"{kind}:{value}")
+                contacts[i].append(label)
     summary.image_pairs = len(pairs)
     summary.timings["images"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     rank = corpus.content_rank()
+    contact_sets = _interned_sets(contacts, n)
+    del contacts
     items = [
         TextItem(
             ad_key=corpus.ad_keys[i],
             posting=corpus.postings[i],
             place=corpus.places[i],
             posted_at=corpus.posted_at[i],
-            contacts=frozenset(contacts[i]),
+            contacts=contact_sets[i],
             shingles=corpus.shingles[i],
             order=rank[i],
         )
         for i in range(n)
     ]
+    del contact_sets
     summary.timings["text_items"] = time.perf_counter() - t0
     text_index = text_index_mod.build_index(items)
     summary.timings["text_index"] = time.perf_counter() - t0 - summary.timings["text_items"]

@@ -19,11 +19,12 @@ from __future__ import annotations
 import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, select, tuple_
 
+from safeharbor.score.load import Interned
 from safeharbor.score.odds import sigmoid
 from safeharbor.score.queries import Flag, NetworkScore, flags_for_ads, network_scores
 from safeharbor.score.tables import PERSON_SEP, score_ads, score_lead_ads, score_leads
@@ -37,7 +38,7 @@ TOP_REASONS = 4
 UNASSIGNED = ""  # ads no person was found for
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdRow:
     ad_key: int
     risk: float
@@ -167,6 +168,7 @@ def _top_network_reasons(flags: list[Flag]) -> list[Flag]:
 
 def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
     out: list[AdRow] = []
+    shared = Interned()  # networks, sources, places and persons repeat across ads: one copy each
     for chunk in sorted_chunks(keys):
         query = (
             select(
@@ -176,7 +178,6 @@ def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
                 score_ads.c.network_id,
                 score_ads.c.persons,
                 score_ads.c.person_logit,
-                score_ads.c.person_evidence,
                 ads.c.source,
                 ads.c.ad_id,
                 ads.c.posted_at,
@@ -189,22 +190,21 @@ def _load(conn: Connection, keys: Sequence[int]) -> list[AdRow]:
             .where(score_ads.c.ad_key.in_(chunk))
         )
         for r in conn.execute(query):
-            persons = tuple(p for p in (r.persons or "").split(PERSON_SEP) if p)
+            persons = shared(tuple(p for p in (r.persons or "").split(PERSON_SEP) if p))
             out.append(
                 AdRow(
                     r.ad_key,
                     r.risk,
                     r.logit,
-                    r.network_id,
+                    shared(r.network_id),
                     persons,
-                    r.source,
+                    shared(r.source),
                     r.ad_id,
                     r.posted_at,
                     r.title,
-                    r.city,
-                    r.state,
+                    shared(r.city),
+                    shared(r.state),
                     r.person_logit,
-                    r.person_evidence,
                 )  # fmt: skip
             )
     return out
@@ -310,13 +310,6 @@ def _ad_lead(versions: Sequence[AdRow], flags: Sequence[Flag]) -> dict[str, Any]
     }
 
 
-def _write(conn: Connection, leads: Sequence[dict[str, Any]], members: Sequence[tuple[Any, ...]]) -> None:
-    for chunk in chunks(leads, 1000):
-        conn.execute(score_leads.insert(), list(chunk))
-    for rows in chunks(members, 5000):
-        bulk_insert(conn, score_lead_ads, MEMBER_COLUMNS, rows)
-
-
 def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
     """Rebuild the leads that hold these ads (all leads when `touched` is None); returns how many."""
     rows = _load(conn, sorted(_delete(conn, touched)))
@@ -327,20 +320,83 @@ def refresh_leads(conn: Connection, touched: Iterable[int] | None) -> int:
             by_network[r.network_id].append(r)
         else:
             by_posting[(r.source, r.ad_id)].append(r)
-    leads: list[dict[str, Any]] = []
-    members: list[tuple[Any, ...]] = []
+    del rows
+    # Written as they are made, in the same order (networks, then postings): holding every lead and
+    # member row until the end doubled the step's memory at 1M ads.
+    writer = _Writer(conn)
     stored = network_scores(conn, list(by_network))
-    for nid, group in by_network.items():
-        leads.append(_network_lead(nid, group, stored.get(nid)))
-        members.extend(_member(r, leads[-1]["lead_id"]) for r in group)
+    for part in chunks(list(by_network.items()), GROUPS_AT_ONCE):
+        with_evidence = _with_evidence(conn, [group for _nid, group in part])
+        for (nid, _rows), group in zip(part, with_evidence, strict=True):
+            lead = _network_lead(nid, group, stored.get(nid))
+            writer.add(lead, [_member(r, lead["lead_id"]) for r in group])
+    del stored
     tops = {key: _top(group) for key, group in by_posting.items()}
     ad_flags = flags_for_ads(conn, [t.ad_key for t in tops.values()])
-    for posting, top in tops.items():
-        leads.append(_ad_lead(by_posting[posting], ad_flags.get(top.ad_key, [])))
-        members.extend(_member(r, leads[-1]["lead_id"]) for r in by_posting[posting])
-    _write(conn, leads, members)
-    log.debug("lead queue: %d leads rebuilt from %d ads", len(leads), len(rows))
-    return len(leads)
+    for posting_part in chunks(list(tops.items()), GROUPS_AT_ONCE):
+        with_evidence = _with_evidence(conn, [by_posting[posting] for posting, _top_row in posting_part])
+        for (_posting, top), versions in zip(posting_part, with_evidence, strict=True):
+            lead = _ad_lead(versions, ad_flags.get(top.ad_key, []))
+            writer.add(lead, [_member(r, lead["lead_id"]) for r in versions])
+    writer.flush()
+    log.debug("lead queue: %d leads rebuilt", writer.leads)
+    return writer.leads
+
+
+GROUPS_AT_ONCE = 2000  # leads whose person evidence is read in one go
+
+
+def _needing_evidence(rows: Sequence[AdRow]) -> list[AdRow]:
+    """The rows whose stored person evidence a lead reads (`_strongest_person`, `network_rank`): the
+    strongest scored one and every one scored at even odds or above."""
+    scored = [r for r in rows if r.person_logit is not None]
+    if not scored:
+        return []
+    top = min(scored, key=lambda r: (-(r.person_logit or 0.0), _content(r)))
+    return [r for r in scored if r is top or (r.person_logit or 0.0) >= 0.0]
+
+
+def _with_evidence(conn: Connection, groups: Sequence[Sequence[AdRow]]) -> list[list[AdRow]]:
+    """These groups' rows, with the stored person evidence of those that need it. Why read here, not
+    with the rows: the evidence (reasons and counts, decoded JSON) of every ad was most of the lead
+    step's memory, and a lead reads it for a few ads."""
+    keys = sorted({r.ad_key for g in groups for r in _needing_evidence(g)})
+    evidence: dict[int, Any] = {}
+    for chunk in sorted_chunks(keys):
+        query = select(score_ads.c.ad_key, score_ads.c.person_evidence).where(score_ads.c.ad_key.in_(chunk))
+        evidence.update((key, found) for key, found in conn.execute(query))
+    return [
+        [replace(r, person_evidence=evidence[r.ad_key]) if r.ad_key in evidence else r for r in g]
+        for g in groups
+    ]
+
+
+class _Writer:
+    """Lead rows (1,000 a statement) and member rows (5,000) written in the order they come."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+        self.pending: list[dict[str, Any]] = []
+        self.members: list[tuple[Any, ...]] = []
+        self.leads = 0
+
+    def add(self, lead: dict[str, Any], members: list[tuple[Any, ...]]) -> None:
+        self.pending.append(lead)
+        self.members.extend(members)
+        self.leads += 1
+        if len(self.pending) >= 1000:
+            self.conn.execute(score_leads.insert(), self.pending)
+            self.pending = []
+        while len(self.members) >= 5000:
+            bulk_insert(self.conn, score_lead_ads, MEMBER_COLUMNS, self.members[:5000])
+            self.members = self.members[5000:]
+
+    def flush(self) -> None:
+        if self.pending:
+            self.conn.execute(score_leads.insert(), self.pending)
+        if self.members:
+            bulk_insert(self.conn, score_lead_ads, MEMBER_COLUMNS, self.members)
+        self.pending, self.members = [], []
 
 
 MEMBER_COLUMNS = ("ad_key", "lead_id", "posted_at", "source", "city_key", "state")

@@ -11,6 +11,7 @@ import hashlib
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, select
 
@@ -24,6 +25,7 @@ from safeharbor.storage.times import parse_time
 from safeharbor.types import Ad, Extraction
 
 KINDS = ("age", "phone", "name", "city")  # city: the review-learned text model leaves it out
+T = TypeVar("T")
 # The words and emoji of an ad's text, without digits or punctuation (template_key).
 _TOKENS = re.compile(r"[^\W\d_]+|[\u2600-\u27BF\U0001F000-\U0001FAFF]")
 
@@ -79,10 +81,27 @@ def extractions_of(
     return extractions_for(conn, keys, kinds, attrs_of=("phone",))
 
 
+class Interned:
+    """One shared object per distinct value: the facts of many ads repeat (a network's phones, a
+    city, the same fired indicators), and one copy per ad was most of the score stage's memory.
+
+    Sets are shared only with a set that iterates in the same order (keyed by that order), so any
+    code that iterates them sees exactly what it saw with its own copy."""
+
+    def __init__(self) -> None:
+        self._seen: dict[object, Any] = {}
+
+    def __call__(self, value: T) -> T:
+        key = (type(value), tuple(value)) if isinstance(value, frozenset) else value
+        found: T = self._seen.setdefault(key, value)
+        return found
+
+
 def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
     """What the group detectors need from each of these ads."""
     image_group = image_groups(conn)
     out: dict[int, AdFacts] = {}
+    shared = Interned()
     for chunk in sorted_chunks(keys):
         ages: dict[int, list[int]] = defaultdict(list)
         names: dict[int, set[str]] = defaultdict(set)
@@ -144,12 +163,12 @@ def ad_facts(conn: Connection, keys: Sequence[int]) -> dict[int, AdFacts]:
                 ad_key=key,
                 posted_at=parse_time(posted[key]),
                 ages=tuple(ages.get(key, ())),
-                names=frozenset(names.get(key, ())),
-                phones=frozenset(phones.get(key, ())),
-                city=city,
-                state=state,
-                indicators=frozenset(fired.get(key, ())),
-                images=frozenset(images.get(key, ())),
+                names=shared(frozenset(names.get(key, ()))),
+                phones=shared(frozenset(phones.get(key, ()))),
+                city=shared(city),
+                state=shared(state),
+                indicators=shared(frozenset(fired.get(key, ()))),
+                images=shared(frozenset(images.get(key, ()))),
                 ref=refs[key],
                 template=template_key(texts[key], names.get(key, set()), (city, state)),
                 discounted=tuple(sorted(discounted.get(key, ()))),

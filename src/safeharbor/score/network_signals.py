@@ -23,9 +23,9 @@ MAX_PHONE_GROUP_ADS = 250
 MULTI_PERSON_HINT = "several_persons"
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class AdFacts:
-    """What the group detectors need from one ad."""
+    """What the group detectors need from one ad (slots: one is held per target ad, ~100k-1M at once)."""
 
     ad_key: int
     posted_at: datetime

@@ -174,9 +174,14 @@ def collect_phrases(store: Store, keys: Sequence[int], indicators: Sequence[Indi
 def posters_of(conn: Connection, networks: Mapping[int, str]) -> dict[int, str]:
     """Every ad's poster: its network, else its posting (all versions of one posting are one)."""
     out: dict[int, str] = {}
+    labels: dict[str, str] = {}  # one label per network, shared by its ads
     for key, source, ad_id in conn.execute(select(ads.c.ad_key, ads.c.source, ads.c.ad_id)):
         nid = networks.get(key)
-        out[key] = f"n{SEP}{nid}" if nid else f"a{SEP}{source}{SEP}{ad_id}"
+        if nid:
+            label = labels.get(nid)
+            out[key] = label if label is not None else labels.setdefault(nid, f"n{SEP}{nid}")
+        else:
+            out[key] = f"a{SEP}{source}{SEP}{ad_id}"
     return out
 
 
@@ -187,10 +192,13 @@ def measure(
     total = len(set(poster.values()))
     showing: dict[tuple[str, str], set[str]] = defaultdict(set)
     phrases: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for key, indicator, phrase in rows:
+    same: dict[str, str] = {}  # one copy of each phrase and indicator id, not one per row
+    for key, indicator, text in rows:
         who = poster.get(key)
         if who is None:
             continue
+        phrase = same.setdefault(text, text)
+        indicator = same.setdefault(indicator, indicator)
         showing[(indicator, phrase)].add(who)
         phrases[(key, indicator)].add(phrase)
     found = Prevalence(total=total, phrases=dict(phrases))

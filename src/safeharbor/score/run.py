@@ -99,17 +99,24 @@ def timed(summary: ScoreSummary, step: str) -> Iterator[None]:
 
 def load_inputs(conn: Connection, model: ScoringModel) -> ScoreInputs:
     """What the plan depends on: the last run's state, the corpus's keys and what each was scored with."""
+    # Versions and network ids repeat across ads: one copy of each, not one per ad.
+    version_of: dict[str, str] = {}
+    network_of: dict[str | None, str | None] = {}
     scored = {
-        r.ad_key: Scored(r.extract_version, r.network_id)
-        for r in conn.execute(select(score_ads.c.ad_key, score_ads.c.extract_version, score_ads.c.network_id))
+        key: Scored(version_of.setdefault(version, version), network_of.setdefault(nid, nid))
+        for key, version, nid in conn.execute(
+            select(score_ads.c.ad_key, score_ads.c.extract_version, score_ads.c.network_id)
+        )
     }
     keys = list(conn.execute(select(ads.c.ad_key).order_by(ads.c.ad_key)).scalars())
+    versions = {
+        key: version_of.setdefault(version, version)
+        for key, version in conn.execute(select(extract_state.c.ad_key, extract_state.c.extract_version))
+    }
     return ScoreInputs(
         state={r.key: r.value for r in conn.execute(select(score_state))},
         keys=keys,
-        extract_versions=dict(
-            conn.execute(select(extract_state.c.ad_key, extract_state.c.extract_version)).all()
-        ),
+        extract_versions=versions,
         scored=scored,
         networks=networks_for_ads(conn, keys),
         has_leads=conn.execute(select(score_leads.c.lead_id).limit(1)).first() is not None,

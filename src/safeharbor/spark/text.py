@@ -13,7 +13,7 @@ The driver gets back the band keys (stored for incremental runs) and the sorted 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -31,7 +31,7 @@ EdgeResult = tuple[np.ndarray, np.ndarray, list[TextEdge]]
 
 
 def _slice_keys(
-    items: Broadcast[list[TextItem]], sets: Broadcast[list[frozenset[int]]], bounds: tuple[int, int]
+    items: Broadcast[list[TextItem]], sets: Broadcast[Sequence[frozenset[int]]], bounds: tuple[int, int]
 ) -> tuple[int, bytes, bytes]:
     lo, hi = bounds
     keys, usable = minhash.band_keys(items.value[lo:hi], sets.value[lo:hi])

@@ -10,8 +10,9 @@ in the same city (or not placed at all) whose contact details do not contradict 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import overload
 
 import numpy as np
 
@@ -76,11 +77,55 @@ def generic_cap_for(n_ads: int) -> int:
     return max(150, weight_base(n_ads) // 100)
 
 
+class ShingleSets(Sequence[frozenset[int]]):
+    """Each ad's distinctive shingles: one array of all of them with each ad's offsets, read as a
+    frozenset per ad on demand.
+
+    Why not a list of frozensets: a set of ~13 ints costs ~860 bytes (a 32-slot table), ~1.5 KB an ad
+    with its ints, the link stage's largest holder; the array costs 4 bytes a shingle. A set made on
+    demand is built from the same values in the same order as a stored one was, so it is the same set
+    and iterates in the same order (sums over it are the same to the last bit).
+    """
+
+    def __init__(self, values: np.ndarray, starts: np.ndarray) -> None:
+        self._values = values
+        self._starts = starts
+
+    def __len__(self) -> int:
+        return len(self._starts) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> frozenset[int]: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[frozenset[int]]: ...
+
+    def __getitem__(self, i: int | slice) -> frozenset[int] | list[frozenset[int]]:
+        if isinstance(i, slice):
+            return [self[j] for j in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        lo, hi = self._starts[i : i + 2].tolist()
+        return frozenset(self._values[lo:hi].tolist()) if hi > lo else EMPTY
+
+    def __iter__(self) -> Iterator[frozenset[int]]:
+        return (self[i] for i in range(len(self)))
+
+    def sizes(self) -> np.ndarray:
+        """How many distinctive shingles each ad has."""
+        return np.diff(self._starts)
+
+
+EMPTY: frozenset[int] = frozenset()
+
+
 @dataclass
 class TextIndex:
     """Rarity weights over the corpus: each ad's distinctive shingles and its total weight."""
 
-    distinctive: list[frozenset[int]]  # shingles in 2..cap ads (the only ones that can be shared)
+    distinctive: Sequence[frozenset[int]]  # shingles in 2..cap ads (the only ones that can be shared)
     totals: np.ndarray  # per ad: summed weight of all its non-generic shingles (unique ones included)
     weight: dict[int, float]  # idf of each distinctive shingle
     generic: int  # how many shingles were dropped as generic
@@ -115,35 +160,46 @@ def build_index(items: Sequence[TextItem], *, generic_cap: int | None = None) ->
     lengths = np.fromiter((len(it.shingles) for it in items), dtype=np.int64, count=n)
     if lengths.sum() == 0:
         return empty
-    flat = np.concatenate([it.shingles for it in items]).astype(np.uint32)
-    owner = np.repeat(np.arange(n), lengths)
-    _uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
-    df = counts[inverse]
+    flat = np.concatenate([it.shingles for it in items]).astype(np.uint32, copy=False)
+    owner = np.repeat(np.arange(n, dtype=np.int32), lengths)
+    # Per distinct shingle, not per occurrence (at 1M ads there are ~26M occurrences: each array
+    # over them costs 100-200 MB): its idf, and whether it is generic or shared.
+    uniq, inverse, counts = np.unique(flat, return_inverse=True, return_counts=True)
     idf = np.log1p(
-        base / rounded_df(df)
+        base / rounded_df(counts)
     )  # smoothed: a passage in every ad of a tiny corpus still counts a little
-    keep = df <= cap
+    kept = counts <= cap
+    shared = kept & (counts >= 2)
+    keep = kept[inverse]
     # Each ad's total weight counts its unique passages too: unshared text makes ads less alike.
-    totals = np.bincount(owner[keep], weights=idf[keep], minlength=n)
-    shared_mask = keep & (df >= 2)
-    weight = dict(zip(flat[shared_mask].tolist(), idf[shared_mask].tolist(), strict=True))
-    distinctive: list[frozenset[int]] = [frozenset()] * n
-    starts = np.concatenate([[0], np.cumsum(lengths)])
-    sel_flat = np.where(shared_mask, flat.astype(np.int64), -1)
-    for i in range(n):
-        chunk = sel_flat[starts[i] : starts[i + 1]]
-        chunk = chunk[chunk >= 0]
-        if len(chunk):
-            distinctive[i] = frozenset(chunk.tolist())
+    totals = np.bincount(owner[keep], weights=idf[inverse[keep]], minlength=n)
+    del keep
+    shared_mask = shared[inverse]
+    del inverse
+    weight = dict(zip(uniq[shared].tolist(), idf[shared].tolist(), strict=True))
+    per_ad = np.bincount(owner[shared_mask], minlength=n)
+    distinctive = ShingleSets(flat[shared_mask], np.concatenate([[0], np.cumsum(per_ad)]).astype(np.int64))
     return TextIndex(distinctive, totals, weight, int((counts > cap).sum()))
 
 
+PAIR_CHUNK = 65_536  # candidate pairs turned into Python ints at a time
+
+
+def _in_order(candidates: Iterable[tuple[int, int]] | np.ndarray) -> Iterator[tuple[int, int]]:
+    """Candidate pairs in sorted order; an (m, 2) array (already sorted) is read a slice at a time."""
+    if not isinstance(candidates, np.ndarray):
+        yield from sorted(candidates)
+        return
+    for start in range(0, len(candidates), PAIR_CHUNK):
+        yield from candidates[start : start + PAIR_CHUNK].tolist()  # [i, j] lists: unpacked as pairs
+
+
 def verify_pairs(
-    items: Sequence[TextItem], index: TextIndex, candidates: Iterable[tuple[int, int]]
+    items: Sequence[TextItem], index: TextIndex, candidates: Iterable[tuple[int, int]] | np.ndarray
 ) -> list[TextEdge]:
     """The candidate pairs (indices) that are near-duplicates, as edges sorted by ad keys."""
     edges: list[TextEdge] = []
-    for i, j in sorted(candidates):
+    for i, j in _in_order(candidates):
         a, b = items[i], items[j]
         if a.contacts and b.contacts and not (a.contacts & b.contacts):
             continue

@@ -8,12 +8,13 @@ they are stored and reused by incremental runs.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 
-from safeharbor.link.text.index import MIN_SHARED, TextItem
+from safeharbor.link.text.index import MIN_SHARED, ShingleSets, TextItem
 from safeharbor.link.text.tokens import MASK32
 
 NUM_PERM = 64
@@ -21,6 +22,7 @@ BANDS, ROWS = 16, 4  # LSH candidate threshold ~ (1/16)^(1/4) = 0.5
 SMALL_BUCKET = 24  # LSH buckets up to this size are verified pairwise; larger ones by time neighbours
 NEIGHBOURS = 8
 PERMUTATION_SEED = 11
+SIGNATURE_ADS = 20_000  # ads whose shingle sets are made at a time
 SIGNATURE_CHUNK = 50_000  # shingles hashed per vectorised slice (64 x 50k x 8 bytes = 25 MB)
 
 
@@ -64,7 +66,9 @@ def minhash_signatures(sets: Sequence[frozenset[int]]) -> np.ndarray:
         rows = nonempty[slice_start:stop]
         flat = np.fromiter((h for r in rows for h in sets[r]), dtype=np.uint64, count=budget)
         mixed = _fmix32(flat)
-        permuted = (a[:, None] * mixed[None, :] + b[:, None]) & MASK32
+        permuted = a[:, None] * mixed[None, :]  # in place from here: one (perms x shingles) matrix
+        permuted += b[:, None]
+        permuted &= MASK32
         offsets = np.concatenate([[0], np.cumsum(lengths[rows])[:-1]])
         out[rows] = np.minimum.reduceat(permuted, offsets, axis=1).T.astype(np.uint32)
         slice_start = stop
@@ -82,12 +86,24 @@ def band_keys(items: Sequence[TextItem], sets: Sequence[frozenset[int]]) -> tupl
     An ad is usable when it has at least MIN_SHARED distinctive shingles; others get zero keys.
     Keys depend only on the ad's own place and distinctive shingles, so they can be stored and reused.
     """
-    usable = np.fromiter((len(x) >= MIN_SHARED for x in sets), dtype=bool, count=len(sets))
+    sizes = (
+        sets.sizes()
+        if isinstance(sets, ShingleSets)
+        else np.fromiter((len(x) for x in sets), dtype=np.int64, count=len(sets))
+    )
+    usable = sizes >= MIN_SHARED
     keys = np.zeros((len(sets), BANDS), dtype=np.uint64)
     rows_idx = np.flatnonzero(usable)
     if len(rows_idx) == 0:
         return keys, usable
-    signatures = minhash_signatures([sets[i] for i in rows_idx.tolist()])
+    # A slice of ads at a time: sets read from a ShingleSets are made on demand, and all of them at
+    # once would cost what storing them as sets did. Each ad's signature is its own, so it is exact.
+    signatures = np.concatenate(
+        [
+            minhash_signatures([sets[i] for i in rows_idx[lo : lo + SIGNATURE_ADS].tolist()])
+            for lo in range(0, len(rows_idx), SIGNATURE_ADS)
+        ]
+    )
     place = np.fromiter(
         (place_hash(items[i].place) for i in rows_idx.tolist()), dtype=np.uint64, count=len(rows_idx)
     )
@@ -142,15 +158,34 @@ def bucket_candidates(members: list[int], items: Sequence[TextItem]) -> Iterable
             yield (i, j) if i < j else (j, i)
 
 
-def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndarray) -> set[tuple[int, int]]:
-    """Pairs of ads (indices) that share an LSH band in the same place; bounded work per bucket."""
-    pairs: set[tuple[int, int]] = set()
+def candidate_pairs(items: Sequence[TextItem], keys: np.ndarray, usable: np.ndarray) -> np.ndarray:
+    """Pairs of ads (indices, i < j) that share an LSH band in the same place; bounded work per bucket.
+
+    An (m, 2) int64 array in sorted order, each pair once. Why an array, not a set of tuples: a
+    Python tuple in a set costs ~150 bytes a pair, and there are tens of pairs an ad (~3 KB an ad, the
+    link stage's peak at 1M ads); encoded as one int64 a pair costs 8.
+    """
+    n = len(items)
     if int(usable.sum()) < 2:
-        return pairs
+        return np.zeros((0, 2), dtype=np.int64)
+    per_band: list[np.ndarray] = []
     for band in range(BANDS):
         buckets = band_buckets(keys, usable, band)
-        for b in range(len(buckets.keys)):
-            pairs.update(bucket_candidates(buckets.members(b), items))
+        codes = array(  # 8 bytes a pair while collecting (a list of Python ints costs 40)
+            "q",
+            (
+                i * n + j
+                for b in range(len(buckets.keys))
+                for i, j in bucket_candidates(buckets.members(b), items)
+            ),
+        )
+        per_band.append(np.unique(np.frombuffer(codes, dtype=np.int64)))
+        del codes
+    codes_all = np.unique(np.concatenate(per_band))
+    del per_band
+    pairs = np.empty((len(codes_all), 2), dtype=np.int64)
+    pairs[:, 0] = codes_all // n
+    pairs[:, 1] = codes_all % n
     return pairs
 
 
