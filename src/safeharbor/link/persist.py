@@ -10,10 +10,13 @@ only the differences keeps an incremental run's write cost proportional to what 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from itertools import islice
+from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, Table, delete, select
 
 from safeharbor.link import bridges, images
@@ -76,18 +79,73 @@ def _sync(
     return len(fresh)
 
 
+def _sync_sorted(
+    conn: Connection,
+    table: Table,
+    key_columns: Sequence[str],
+    value_columns: Sequence[str],
+    new_rows: Iterable[tuple[Any, ...]],
+) -> int:
+    """`_sync` for the large tables with integer keys (text edges, ad -> network): `new_rows` are
+    (*key, *value) tuples in ascending key order, keys unique. The stored rows are read in key order and
+    merged with them, so only the rows that differ are held, not two dicts of the whole table (at 1.15M
+    ads, 6.7M text edges: 2.8 -> 6.7 GB while writing). A table with nothing stored yet (the first run)
+    is filled straight from `new_rows`, in batches."""
+    k = len(key_columns)
+    columns = (*key_columns, *value_columns)
+    if conn.execute(select(table.c[key_columns[0]]).limit(1)).first() is None:
+        written = 0
+        rows = iter(new_rows)
+        while batch := list(islice(rows, INSERT_BATCH)):
+            bulk_insert(conn, table, columns, batch)
+            written += len(batch)
+        return written
+    stored = conn.execute(select(*(table.c[c] for c in columns)).order_by(*(table.c[c] for c in key_columns)))
+    stale: list[tuple[Any, ...]] = []
+    fresh: list[tuple[Any, ...]] = []
+    old = next(stored, None)
+    for row in new_rows:
+        key = row[:k]
+        while old is not None and tuple(old[:k]) < key:  # stored, no longer derived
+            stale.append(tuple(old[:k]))
+            old = next(stored, None)
+        if old is not None and tuple(old[:k]) == key:
+            if tuple(old[k:]) != row[k:]:  # same key, new values
+                stale.append(key)
+                fresh.append(row)
+            old = next(stored, None)
+        else:
+            fresh.append(row)
+    while old is not None:
+        stale.append(tuple(old[:k]))
+        old = next(stored, None)
+    backend_of(conn).delete_by_keys(conn, table, key_columns, stale)
+    _insert(conn, table, columns, fresh)
+    return len(fresh)
+
+
+def _text_edge_rows(edges: Sequence[TextEdge]) -> Iterator[tuple[int, int, float, int]]:
+    """The text edges as (ad_a, ad_b, similarity, shared) rows in key order, without a sorted copy of them
+    (an index order from numpy: 8 bytes an edge)."""
+    order = np.lexsort(
+        (
+            np.fromiter((e.ad_b for e in edges), dtype=np.int64, count=len(edges)),
+            np.fromiter((e.ad_a for e in edges), dtype=np.int64, count=len(edges)),
+        )
+    )
+    for i in order.tolist():
+        e = edges[i]
+        yield (e.ad_a, e.ad_b, e.similarity, e.shared)
+
+
 def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set[str], set[str]]:
     """Store a run's results; returns (networks whose record is stale, network ids that are gone)."""
     previous: dict[int, str] = {
         k: v for k, v in conn.execute(select(link_ad_network.c.ad_key, link_ad_network.c.network_id))
     }
     old_cuts = {(k, v) for k, v in conn.execute(select(link_cuts.c.kind, link_cuts.c.value))}
-    _sync(
-        conn,
-        link_text_edges,
-        ("ad_a", "ad_b"),
-        ("similarity", "shared"),
-        {(e.ad_a, e.ad_b): (e.similarity, e.shared) for e in graph.edges},
+    _sync_sorted(
+        conn, link_text_edges, ("ad_a", "ad_b"), ("similarity", "shared"), _text_edge_rows(graph.edges)
     )
     _sync(
         conn,
