@@ -24,7 +24,7 @@ from safeharbor.storage.schema import ad_images, ad_places, ads, extractions
 from safeharbor.storage.times import parse_time
 from safeharbor.types import Ad, Extraction
 
-KINDS = ("age", "phone", "name", "city")  # city: the review-learned text model leaves it out
+KINDS = ("age", "phone", "name")  # what the ad-level detectors read (score/match.py adds more if needed)
 T = TypeVar("T")
 # The words and emoji of an ad's text, without digits or punctuation (template_key).
 _TOKENS = re.compile(r"[^\W\d_]+|[\u2600-\u27BF\U0001F000-\U0001FAFF]")

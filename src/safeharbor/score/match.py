@@ -17,9 +17,11 @@ from typing import Any
 from sqlalchemy import Connection, delete
 
 from safeharbor.score.catalogue import Indicator
-from safeharbor.score.indicators import Hit, match_prepared, prepare
-from safeharbor.score.load import ad_texts, extractions_of
+from safeharbor.score.indicators import Hit, Prepared, match_prepared, prepare
+from safeharbor.score.load import KINDS, ad_texts, extractions_of
 from safeharbor.score.model import ScoringModel
+from safeharbor.score.review_text import DETECTOR as TEXT_DETECTOR
+from safeharbor.score.review_text import MASKED_KINDS
 from safeharbor.score.tables import score_flags
 from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.engine import Store, bulk_insert, open_store
@@ -51,13 +53,21 @@ def flag_rows(ad_key: int, hits: dict[str, list[Hit]], model: ScoringModel) -> F
     return rows
 
 
+def _kinds_for(prepared: Prepared) -> tuple[str, ...]:
+    """The extraction kinds these indicators read: the review-learned text model also needs the ones it
+    leaves out of an ad's words (names, places, contacts), the same kinds it was trained without."""
+    if any(indicator.detector == TEXT_DETECTOR for indicator, _ in prepared):
+        return tuple(sorted(set(KINDS) | MASKED_KINDS))
+    return KINDS
+
+
 def match_rows(
     conn: Connection, keys: Sequence[int], indicators: Sequence[Indicator], model: ScoringModel
 ) -> FlagRows:
     """The flag rows of these ads for these indicators (reads the ads, computes; writes nothing)."""
     found = ad_texts(conn, keys)
-    exts = extractions_of(conn, keys)
     prepared = prepare(indicators)
+    exts = extractions_of(conn, keys, _kinds_for(prepared))
     rows: FlagRows = []
     for ad in found:
         rows.extend(flag_rows(ad.ad_key, match_prepared(ad, exts.get(ad.ad_key, []), prepared), model))
