@@ -9,7 +9,8 @@ from sqlalchemy import Connection, select
 
 from safeharbor.link.explain import image_groups_of, why_linked
 from safeharbor.link.graph import Graph, MemberAd, NetworkMembers, TextLink, build_graph
-from safeharbor.link.summary import NetworkRecord, load_records
+from safeharbor.link.movement import Stay
+from safeharbor.link.summary import NetworkRecord, load_records, load_stays
 from safeharbor.link.tables import (
     link_ad_network,
     link_cuts,
@@ -34,6 +35,7 @@ __all__ = [
     "network_members",
     "network_record",
     "network_records_for",
+    "network_stays",
     "networks_for_ads",
     "why_linked",
 ]
@@ -160,6 +162,11 @@ def network_records_for(conn: Connection, network_ids: Sequence[str]) -> list[Ne
     (a store linked before that table existed) is computed from its ads.
     """
     return load_records(conn, list(network_ids))
+
+
+def network_stays(conn: Connection, network_ids: Sequence[str]) -> dict[str, list[Stay]]:
+    """Where each of these networks stayed (its record's stays, read without the rest of the record)."""
+    return load_stays(conn, network_ids)
 
 
 def network_members(conn: Connection, network_id: str) -> NetworkMembers:

@@ -273,3 +273,17 @@ def load_records(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRe
     if missing:
         stored.update((r.id, r) for r in compute_records(conn, missing, members))
     return [stored[nid] for nid in network_ids if nid in stored]
+
+
+def load_stays(conn: Connection, network_ids: Sequence[str]) -> dict[str, list[Stay]]:
+    """Where each of these networks stayed (unknown ids absent): the stored column alone, without the
+    member list a whole record reads (thousands of ads for a large network); live for a missing row."""
+    found: dict[str, list[Stay]] = {}
+    for chunk in _chunks(list(network_ids)):
+        query = select(link_network_summary.c.network_id, link_network_summary.c.stays)
+        for nid, stays in conn.execute(query.where(link_network_summary.c.network_id.in_(chunk))):
+            found[nid] = [Stay(*s) for s in json.loads(stays)]
+    missing = [nid for nid in network_ids if nid not in found]
+    if missing:
+        found.update((r.id, r.stays) for r in load_records(conn, missing))
+    return found

@@ -27,7 +27,14 @@ from sqlalchemy import Connection, delete, select, tuple_
 from safeharbor.score.load import Interned
 from safeharbor.score.odds import sigmoid
 from safeharbor.score.queries import Flag, NetworkScore, flags_for_ads, network_scores
-from safeharbor.score.tables import PERSON_SEP, score_ads, score_lead_ads, score_leads
+from safeharbor.score.tables import (
+    FACET_COLUMNS,
+    PERSON_SEP,
+    score_ads,
+    score_lead_ads,
+    score_lead_facets,
+    score_leads,
+)
 from safeharbor.storage.batching import chunks, sorted_chunks
 from safeharbor.storage.engine import Store, bulk_insert
 from safeharbor.storage.schema import ad_places, ads
@@ -252,6 +259,7 @@ def _delete(conn: Connection, touched: Iterable[int] | None) -> set[int]:
     if touched is None:
         conn.execute(delete(score_leads))
         conn.execute(delete(score_lead_ads))
+        conn.execute(delete(score_lead_facets))
         return set(conn.execute(select(score_ads.c.ad_key)).scalars())
     keys = _affected(conn, touched)
     old = _leads_of(conn, keys)
@@ -259,6 +267,7 @@ def _delete(conn: Connection, touched: Iterable[int] | None) -> set[int]:
         conn.execute(delete(score_lead_ads).where(score_lead_ads.c.ad_key.in_(chunk)))
     for ids in sorted_chunks(str(lead) for lead in old):
         conn.execute(delete(score_leads).where(score_leads.c.lead_id.in_(ids)))
+        conn.execute(delete(score_lead_facets).where(score_lead_facets.c.lead_id.in_(ids)))
     return keys
 
 
@@ -372,28 +381,39 @@ def _with_evidence(conn: Connection, groups: Sequence[Sequence[AdRow]]) -> list[
 
 
 class _Writer:
-    """Lead rows (1,000 a statement) and member rows (5,000) written in the order they come."""
+    """Lead rows (1,000 a statement), member rows (5,000) and each lead's facets, in the order they come."""
 
     def __init__(self, conn: Connection) -> None:
         self.conn = conn
         self.pending: list[dict[str, Any]] = []
         self.members: list[tuple[Any, ...]] = []
+        self.facets: list[tuple[Any, ...]] = []
         self.leads = 0
 
     def add(self, lead: dict[str, Any], members: list[tuple[Any, ...]]) -> None:
         self.pending.append(lead)
         self.members.extend(members)
+        self.facets.extend(lead_facets(lead["lead_id"], members))
         self.leads += 1
         if len(self.pending) >= 1000:
-            self.conn.execute(score_leads.insert(), self.pending)
-            self.pending = []
+            self._write_leads()
         while len(self.members) >= 5000:
             bulk_insert(self.conn, score_lead_ads, MEMBER_COLUMNS, self.members[:5000])
             self.members = self.members[5000:]
 
+    def _write_leads(self) -> None:
+        # A lead's facets are written with the lead; any left from a lead deleted outside `_delete`
+        # (a rebuild's reset) are replaced, so a lead never has two sets.
+        ids = sorted({f[0] for f in self.facets})
+        for chunk in sorted_chunks(ids):
+            self.conn.execute(delete(score_lead_facets).where(score_lead_facets.c.lead_id.in_(chunk)))
+        bulk_insert(self.conn, score_lead_facets, FACET_COLUMNS, self.facets)
+        self.conn.execute(score_leads.insert(), self.pending)
+        self.pending, self.facets = [], []
+
     def flush(self) -> None:
         if self.pending:
-            self.conn.execute(score_leads.insert(), self.pending)
+            self._write_leads()
         if self.members:
             bulk_insert(self.conn, score_lead_ads, MEMBER_COLUMNS, self.members)
         self.pending, self.members = [], []
@@ -406,6 +426,25 @@ def _member(r: AdRow, lead_id: str) -> tuple[Any, ...]:
     """A score_lead_ads row in MEMBER_COLUMNS order (plain values for bulk_insert)."""
     city_key = r.city.strip().lower() if r.city else None
     return (r.ad_key, lead_id, r.posted_at, r.source, city_key, r.state.strip().upper() if r.state else None)
+
+
+def lead_facets(lead_id: str, members: Sequence[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    """A lead's score_lead_facets rows (FACET_COLUMNS order) from its member rows (MEMBER_COLUMNS
+    order): one per (state, city, source) its ads show, with their first and last posting and count."""
+    ranges: dict[tuple[Any, Any, Any], list[Any]] = {}
+    for _key, _lead, posted_at, source, city_key, state in members:
+        found = ranges.get((state, city_key, source))
+        if found is None:
+            ranges[(state, city_key, source)] = [posted_at, posted_at, 1]
+            continue
+        if posted_at is not None:
+            found[0] = posted_at if found[0] is None or posted_at < found[0] else found[0]
+            found[1] = posted_at if found[1] is None or posted_at > found[1] else found[1]
+        found[2] += 1
+    return [
+        (lead_id, state, city_key, source, first, last, n)
+        for (state, city_key, source), (first, last, n) in sorted(ranges.items(), key=lambda kv: str(kv[0]))
+    ]
 
 
 def refresh_leads_in(store: Store, touched: Iterable[int] | None) -> int:

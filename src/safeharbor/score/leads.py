@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, and_, exists, func, or_, select
 
 from safeharbor.score.queries import Flag
-from safeharbor.score.tables import score_flags, score_lead_ads, score_leads
+from safeharbor.score.tables import score_flags, score_lead_ads, score_lead_facets, score_leads
 from safeharbor.storage.batching import sorted_chunks
 from safeharbor.storage.times import day_bounds, format_time
 
@@ -122,13 +122,50 @@ def _ad_conditions(f: QueueFilters) -> list[Any]:
     return conditions
 
 
+def _facet_matches(f: QueueFilters, ad_conditions: list[Any], excluded: set[int]) -> Any:
+    """The ids of the leads with a matching ad, from the per-lead facets (score_lead_facets): one row per
+    lead and (state, city, source), with its first and last posting. A facet answers the place and
+    source filters and a one-sided time bound exactly (an ad at or after `since` exists when the last
+    one is); the per-ad table is read only for a lead whose facet straddles a two-sided window or that
+    holds an excluded ad, and then only that lead's ads in the window (ix_score_lead_ads_lead_posted)."""
+    facet = score_lead_facets.c
+    where: list[Any] = []
+    if f.city:
+        where.append(facet.city_key == f.city.strip().lower())
+    if f.state:
+        where.append(facet.state == f.state.strip().upper())
+    if f.source:
+        where.append(facet.source == f.source)
+    low, high = _bound(f.since, end=False), _bound(f.until, end=True)
+    if low is not None:
+        where.append(facet.last_posted >= low)
+    if high is not None:
+        where.append(facet.first_posted <= high)
+    sure: list[Any] = []
+    if low is not None and high is not None:
+        sure += [facet.first_posted >= low, facet.last_posted <= high]
+    if excluded:
+        holding = select(score_lead_ads.c.lead_id).where(score_lead_ads.c.ad_key.in_(sorted(excluded)))
+        sure.append(facet.lead_id.not_in(holding))
+    if sure:
+        member = score_lead_ads.c
+        not_excluded = [member.ad_key.not_in(sorted(excluded))] if excluded else []
+        checked = exists().where(member.lead_id == facet.lead_id, *ad_conditions, *not_excluded)
+        where.append(or_(and_(*sure), checked))
+    return select(facet.lead_id).where(*where).distinct().subquery()
+
+
 def _queue_query(conn: Connection, f: QueueFilters) -> tuple[Any, set[int], list[Any], set[str]]:
     """The unordered select over score_leads, plus what must still be checked in Python: ads excluded
     (when there are too many for one NOT IN next to filters), the filters, and leads left out whole."""
     excluded = set(f.exclude_keys)
     conditions = _ad_conditions(f)
     query = select(score_leads)
-    if conditions:
+    if conditions and not f.indicator and len(excluded) <= 5000:
+        matching = _facet_matches(f, conditions, excluded)
+        query = query.join(matching, matching.c.lead_id == score_leads.c.lead_id)
+        excluded = set()
+    elif conditions:  # an indicator is per ad: which ads of a lead fired it is read from its flags
         if excluded and len(excluded) <= 5000:
             conditions.append(score_lead_ads.c.ad_key.not_in(sorted(excluded)))
             excluded = set()

@@ -12,12 +12,13 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from functools import lru_cache
 from typing import Any, Literal
 
 from sqlalchemy import Connection, delete, func, select
 
-from safeharbor.link.queries import network_records_for, networks_for_ads
-from safeharbor.score.catalogue import load_catalogue
+from safeharbor.link.queries import network_stays, networks_for_ads
+from safeharbor.score.catalogue import Catalogue, catalogue_path, load_catalogue
 from safeharbor.score.leads import Lead, QueueFilters, count_leads
 from safeharbor.score.leads import lead_queue as scored_lead_queue
 from safeharbor.score.person_model import basis_line
@@ -389,11 +390,24 @@ def annotate(conn: Connection, rows: list[LeadRow]) -> list[LeadRow]:
 def _latest_places(conn: Connection, network_ids: list[str]) -> dict[str, tuple[str, str | None]]:
     """Where each network was seen last (its latest stay), for the queue's "Where" column."""
     out: dict[str, tuple[str, str | None]] = {}
-    for record in network_records_for(conn, network_ids):
-        if record.stays:
-            last = max(record.stays, key=lambda s: s.last_seen)
-            out[record.id] = (last.city, last.state)
+    for network_id, stays in network_stays(conn, network_ids).items():
+        if stays:
+            last = max(stays, key=lambda s: s.last_seen)
+            out[network_id] = (last.city, last.state)
     return out
+
+
+def _catalogue_file() -> Catalogue:
+    """The configured catalogue file, parsed once per version of the file (parsing its YAML took
+    60-120 ms, on every queue page, at 1.15M ads: docs/scale.md)."""
+    where = catalogue_path()
+    found = where.stat()
+    return _parsed_catalogue(str(where), found.st_mtime_ns, found.st_size)
+
+
+@lru_cache(maxsize=4)
+def _parsed_catalogue(path: str, _mtime_ns: int, _size: int) -> Catalogue:
+    return load_catalogue(path)
 
 
 def filter_choices(conn: Connection) -> dict[str, list[str]]:
@@ -403,7 +417,7 @@ def filter_choices(conn: Connection) -> dict[str, list[str]]:
     indicators: list[str] = []
     try:
         # with the phrases analysts accepted in this store (new learned indicators included)
-        indicators = [i.id for i in corpus_catalogue(conn, load_catalogue()).indicators]
+        indicators = [i.id for i in corpus_catalogue(conn, _catalogue_file()).indicators]
     except Exception:  # noqa: BLE001 - the drop-down is a convenience: a broken catalogue must not hide the queue
         log.exception("workspace: the indicator catalogue failed to load; the filter lists no indicators")
     return {"sources": sources, "states": states, "indicators": indicators}
