@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from safeharbor.storage import Store
+from safeharbor.storage import Store, backends
 from safeharbor.storage.backends import PostgresBackend, SqliteBackend, backend_for_url, backend_of
 from safeharbor.storage.engine import open_store as open_bare_store
 from safeharbor.storage.schema import ads, ingest_runs
@@ -106,6 +106,27 @@ def test_full_text_search_finds_new_ads_once_indexed(any_store: Store) -> None:
         assert found.total == 2 and len(found.keys) == 2
         assert backend.search_text(conn, "downtown available", 10).total == 1
         assert backend.search_text(conn, "nothing-like-this", 10).total == 0
+
+
+def test_full_text_search_says_what_order_it_lists(any_store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Relevance where the database ranks every match (SQLite, up to RANKED_MATCHES_AT_MOST of them);
+    past that, and always on PostgreSQL, the matches most recently added first, and the result says so."""
+    backend = any_store.backend
+    with any_store.begin() as conn:
+        rows = [_ad(f"c{i}", "Available " + "now " * (i % 3) + "in town") for i in range(6)]
+        backend.insert_ignoring_duplicates(conn, ads, rows)
+        backend.update_text_index(conn)
+        newest_first = sorted(conn.execute(select(ads.c.ad_key)).scalars(), reverse=True)
+        few = backend.search_text(conn, "available in", 3)
+        assert few.total == 6 and len(few.keys) == 3
+        monkeypatch.setattr(backends, "RANKED_MATCHES_AT_MOST", 5)
+        many = backend.search_text(conn, "available", 3)
+        second = backend.search_text(conn, "available", 3, offset=3)
+    assert few.order == ("relevance" if backend.dialect == "sqlite" else "newest")
+    assert many.order == "newest" and many.keys + second.keys == newest_first
+    if backend.dialect == "sqlite":
+        assert "more than 5 matches" in many.order_note
+        assert SqliteBackend.fts_query("in town") == '"in" "town"*'  # a short word is matched whole
 
 
 def test_the_audit_log_refuses_updates_and_deletes(any_store: Store) -> None:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select
 
-from safeharbor.storage import Store
+from safeharbor.storage import Store, backends
 from safeharbor.storage.schema import ad_images, ads, extractions
 from safeharbor.workspace import cases as case_ops
 from safeharbor.workspace.adview import Mark, ad_view, segment
@@ -18,7 +18,7 @@ from safeharbor.workspace.leads import LeadFilters, lead_queue, set_review
 from safeharbor.workspace.referrals import export_referral, list_exports
 from safeharbor.workspace.search import classify, normalise_phone, search
 from safeharbor.workspace.tables import case_outcomes
-from tests.test_workspace_support import demo_store
+from tests.test_workspace_support import client_as, demo_store
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +59,16 @@ def test_fts_index_follows_ingest_and_finds_words(demo: Store) -> None:
         found = search(conn, word)
     assert found.kind == "text" and found.total >= 1
     assert any("\x02" in hit.snippet for hit in found.hits)
+    assert found.order_words == "best match first"  # a selective word: ranked by relevance
+
+
+def test_the_search_page_says_what_order_it_shows(demo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    client = client_as(demo, "analyst")
+    assert "best match first" in client.get("/search?q=available").text
+    monkeypatch.setattr(backends, "RANKED_MATCHES_AT_MOST", 1)  # more matches than are ranked
+    page = client.get("/search?q=available").text
+    assert "most recently added first (more than 1 matches: not ranked by relevance)" in page
+    assert client.get("/api/search?q=available").json()["order"] == "newest"
 
 
 def test_exact_search_by_phone_in_words_email_and_image(demo: Store) -> None:

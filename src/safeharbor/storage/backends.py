@@ -36,15 +36,24 @@ __all__ = [
 ]
 
 
+# Ranking by relevance (FTS5's bm25) scores every matching ad before the first page: ~1.6 us a match
+# on this 2-core machine, 250-440 ms for a common word in 150,000-330,000 of 1.15M ads (docs/scale.md).
+# Past this many matches a text search lists the matches most recently added first instead, and says so.
+RANKED_MATCHES_AT_MOST = 20_000
+
+
 @dataclass(slots=True)
 class TextMatches:
     """One page of a full-text search: ad keys best (or newest) first, the total, and any snippets.
 
+    `order` says which: "relevance" (best match first) or "newest" (most recently added first).
     Snippets mark the matched words with \\x02 … \\x03 (the page escapes them, then highlights)."""
 
     keys: list[int] = field(default_factory=list)
     total: int = 0
     snippets: dict[int, str] = field(default_factory=dict)
+    order: str = "relevance"
+    order_note: str = ""  # why, when the order is not the database's usual one
 
 
 class Backend:
@@ -322,8 +331,10 @@ class SqliteBackend(Backend):
 
     @staticmethod
     def fts_query(query: str) -> str:
-        """User words as an FTS5 query: each word a quoted prefix term, all required."""
-        return " ".join(f'"{w}"*' for w in _words(query))
+        """User words as an FTS5 query, all required: each word of three or more characters a quoted
+        prefix term, a shorter one the word itself (the prefix "in"* matches 1.04M of 1.15M ads and
+        took 170 ms to expand; the word "in", 0.3 ms to the first page)."""
+        return " ".join(f'"{w}"*' if len(w) >= 3 else f'"{w}"' for w in _words(query))
 
     def search_text(self, conn: Connection, query: str, limit: int, offset: int = 0) -> TextMatches:
         match = self.fts_query(query)
@@ -334,14 +345,22 @@ class SqliteBackend(Backend):
                 text("SELECT count(*) FROM ads_fts WHERE ads_fts MATCH :q"), {"q": match}
             ).scalar_one()
         )
+        ranked = total <= RANKED_MATCHES_AT_MOST
         rows = conn.execute(
             text(
                 "SELECT rowid, snippet(ads_fts, 1, '\x02', '\x03', ' … ', 16) FROM ads_fts "
-                "WHERE ads_fts MATCH :q ORDER BY rank, rowid DESC LIMIT :n OFFSET :o"
+                f"WHERE ads_fts MATCH :q ORDER BY {'rank, rowid DESC' if ranked else 'rowid DESC'} "
+                "LIMIT :n OFFSET :o"
             ),
             {"q": match, "n": limit, "o": offset},
         ).all()
-        return TextMatches([r[0] for r in rows], total, {r[0]: r[1] for r in rows})
+        return TextMatches(
+            [r[0] for r in rows],
+            total,
+            {r[0]: r[1] for r in rows},
+            "relevance" if ranked else "newest",
+            "" if ranked else f"more than {RANKED_MATCHES_AT_MOST:,} matches: not ranked by relevance",
+        )
 
 
 def create_private_file(path: Path) -> None:
@@ -457,7 +476,7 @@ class PostgresBackend(Backend):
                 {"q": query, "n": limit, "o": offset},
             ).scalars()
         )
-        return TextMatches(keys, total, {})
+        return TextMatches(keys, total, {}, "newest")
 
 
 BACKENDS: dict[str, type[Backend]] = {b.dialect: b for b in (SqliteBackend, PostgresBackend)}

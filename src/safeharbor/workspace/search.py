@@ -46,6 +46,16 @@ class SearchResult:
     hits: list[SearchHit] = field(default_factory=list)
     total: int = 0
     offset: int = 0  # the hits are results offset+1 .. offset+len(hits) of total
+    # "relevance" (best match first) or "newest" (most recently added first: exact identifiers, text on
+    # PostgreSQL, and text matching more ads than SQLite ranks: storage.backends.RANKED_MATCHES_AT_MOST)
+    order: str = "newest"
+    order_note: str = ""  # why the order is what it is, when that needs saying
+
+    @property
+    def order_words(self) -> str:
+        """What order the hits are in, in words the page shows."""
+        words = "best match first" if self.order == "relevance" else "most recently added first"
+        return f"{words} ({self.order_note})" if self.order_note else words
 
     @property
     def first(self) -> int:
@@ -101,13 +111,6 @@ def _keys_for_exact(
     return keys, total
 
 
-def _keys_for_text(
-    conn: Connection, query: str, limit: int, offset: int = 0
-) -> tuple[list[int], int, dict[int, str]]:
-    found = backend_of(conn).search_text(conn, query, limit, offset)
-    return found.keys, found.total, found.snippets
-
-
 def search(
     conn: Connection, query: str, *, kind: SearchKind = "auto", limit: int = 50, offset: int = 0
 ) -> SearchResult:
@@ -129,13 +132,24 @@ def search(
     else:
         taken, normalised = "text", None
     snippets: dict[int, str] = {}
+    order, note = "newest", ""
     if taken == "text":
-        keys, total, snippets = _keys_for_text(conn, query, limit, offset)
+        found = backend_of(conn).search_text(conn, query, limit, offset)
+        keys, total, snippets = found.keys, found.total, found.snippets
+        order, note = found.order, found.order_note
     elif normalised is None:
         keys, total = [], 0
     else:
         keys, total = _keys_for_exact(conn, taken, normalised, limit, offset)
-    result = SearchResult(query=query, kind=taken, normalised=normalised, total=total, offset=offset)
+    result = SearchResult(
+        query=query,
+        kind=taken,
+        normalised=normalised,
+        total=total,
+        offset=offset,
+        order=order,
+        order_note=note,
+    )
     if not keys:
         return result
     rows = ad_summaries(conn, keys, with_body=True)

@@ -69,6 +69,7 @@ class SearchOut(ApiModel):
     normalised: str | None  # e.g. the E.164 form of a phone
     hits: list[SearchHitOut]
     total: int
+    order: str  # relevance (best match first) | newest (most recently added first)
 
 
 # /api/ads/{ad_key}
