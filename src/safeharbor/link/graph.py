@@ -42,6 +42,7 @@ class NetworkMembers:
     image_groups: dict[str, str] = field(default_factory=dict)  # phash -> the group's hash
     cut: set[tuple[str, str]] = field(default_factory=set)  # (kind, value) cut as junk/shared
     text_links: list[TextLink] = field(default_factory=list)
+    total_ads: int = 0  # the network's ads, when `ads` holds only some of them (0: all are there)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +68,11 @@ class GraphEdge:
 class Graph:
     nodes: list[GraphNode] = field(default_factory=list)
     edges: list[GraphEdge] = field(default_factory=list)
+    total_ads: int = 0  # the network's ads (the graph may draw only the newest of them)
+
+    @property
+    def shown_ads(self) -> int:
+        return sum(1 for node in self.nodes if node.kind == "ad")
 
 
 def build_graph(members: NetworkMembers) -> Graph:
@@ -75,7 +81,7 @@ def build_graph(members: NetworkMembers) -> Graph:
     Image hashes are joined by their group (near-identical images); versions of one posting are
     chained; near-duplicate text joins two ads of the network directly.
     """
-    graph = Graph()
+    graph = Graph(total_ads=max(members.total_ads, len(members.ads)))
     by_posting: dict[str, list[int]] = defaultdict(list)
     for ad in members.ads:
         graph.nodes.append(

@@ -33,6 +33,7 @@ __all__ = [
     "list_networks",
     "network_graph",
     "network_members",
+    "network_posting_times",
     "network_record",
     "network_records_for",
     "network_stays",
@@ -169,10 +170,23 @@ def network_stays(conn: Connection, network_ids: Sequence[str]) -> dict[str, lis
     return load_stays(conn, network_ids)
 
 
-def network_members(conn: Connection, network_id: str) -> NetworkMembers:
+def network_posting_times(conn: Connection, network_id: str) -> list[tuple[int, str]]:
+    """(ad_key, posted_at) of every ad of the network, newest first (one indexed query, no ad text)."""
+    query = (
+        select(ads.c.ad_key, ads.c.posted_at)
+        .join(link_ad_network, link_ad_network.c.ad_key == ads.c.ad_key)
+        .where(link_ad_network.c.network_id == network_id)
+        .order_by(ads.c.posted_at.desc(), ads.c.ad_key.desc())
+    )
+    return [(key, posted_at) for key, posted_at in conn.execute(query)]
+
+
+def network_members(conn: Connection, network_id: str, *, max_ads: int | None = None) -> NetworkMembers:
     """What the network's graph is drawn from: its ads, their identifiers, image groups, cuts, text links.
 
-    An unknown network has no ads (and so an empty graph).
+    With `max_ads`, only the network's newest `max_ads` ads and what joins them (`total_ads` says how
+    many it has): a graph's cost then stays bounded however large the network. An unknown network has
+    no ads (and so an empty graph).
     """
     keys = sorted(
         conn.execute(
@@ -181,6 +195,9 @@ def network_members(conn: Connection, network_id: str) -> NetworkMembers:
     )
     if not keys:
         return NetworkMembers(ads=[], identifiers=[])
+    total = len(keys)
+    if max_ads is not None and total > max_ads:
+        keys = sorted(key for key, _posted in network_posting_times(conn, network_id)[:max_ads])
     member_ads: list[MemberAd] = []
     identifiers: list[tuple[int, str, str]] = []
     text_links: list[TextLink] = []
@@ -208,13 +225,13 @@ def network_members(conn: Connection, network_id: str) -> NetworkMembers:
         text_links.extend(TextLink(r.ad_a, r.ad_b, r.similarity, r.shared) for r in conn.execute(q3))
     groups = image_groups_of(conn, (value for _, kind, value in identifiers if kind == "image"))
     cut = {(c.kind, c.value) for c in cut_identifiers(conn)}
-    return NetworkMembers(member_ads, identifiers, groups, cut, text_links)
+    return NetworkMembers(member_ads, identifiers, groups, cut, text_links, total_ads=total)
 
 
-def network_graph(conn: Connection, network_id: str) -> Graph:
+def network_graph(conn: Connection, network_id: str, *, max_ads: int | None = None) -> Graph:
     """Ads and the identifiers that join them, with typed edges (see `link.graph.build_graph`).
 
     Identifiers cut as junk/shared and identifiers seen in only one ad are left out; an unknown
-    network has no nodes.
+    network has no nodes. With `max_ads`, the newest `max_ads` ads only (`Graph.total_ads` tells).
     """
-    return build_graph(network_members(conn, network_id))
+    return build_graph(network_members(conn, network_id, max_ads=max_ads))

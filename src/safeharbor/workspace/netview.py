@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlalchemy import Connection
 
 from safeharbor.link.movement import Stay
-from safeharbor.link.queries import NetworkRecord, network_record
+from safeharbor.link.queries import NetworkRecord, network_posting_times, network_record
 from safeharbor.link.template_view import NetworkTemplate, templates_for
 from safeharbor.score.calibration import Standing
 from safeharbor.score.person_model import reason_text
@@ -71,6 +71,8 @@ class NetworkView:
     peak: int = 0  # the tallest bar's count (the axis' top)
     # The network's place among all leads, calibrated once reviews allow (score/calibration.py).
     standing: Standing | None = None
+    ads_total: int = 0  # the network's ads; `ads` is one page of them, from `ads_offset`
+    ads_offset: int = 0
 
 
 def timeline_ticks(posted: list[str], *, width: int = TIMELINE_WIDTH, most: int = 6) -> list[TimelineTick]:
@@ -174,22 +176,35 @@ def _templates(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
         return []
 
 
+ADS_PAGE = 100  # ads listed on one page of a network (newest first; the rest a page away)
+
+
 def network_view(
-    conn: Connection, network_id: str, *, max_ads: int = 300, with_templates: bool = True
+    conn: Connection,
+    network_id: str,
+    *,
+    max_ads: int | None = None,
+    offset: int = 0,
+    with_templates: bool = True,
 ) -> NetworkView | None:
+    """The network page: `max_ads` (ADS_PAGE) of its ads from `offset` (newest first) are read whole;
+    the timeline reads every ad's posting time only, so a page's cost grows little with network size."""
     record = network_record(conn, network_id)
     if record is None:
         return None
     keys = list(record.ad_keys)
-    rows = sorted(ad_summaries(conn, keys).values(), key=lambda ad: ad.posted_at, reverse=True)
-    posted = [ad.posted_at for ad in rows]
+    times = network_posting_times(conn, network_id)  # newest first
+    page = ADS_PAGE if max_ads is None else max_ads
+    shown = [key for key, _posted in times[offset : offset + page]]
+    found = ad_summaries(conn, shown)
+    posted = [p for _key, p in times]
     bars, label = timeline(posted)
     return NetworkView(
         network_id,
         record,
         _risk(conn, network_id),
         list(record.stays),
-        rows[:max_ads],
+        [found[key] for key in shown if key in found],
         bars,
         label,
         _persons(conn, keys),
@@ -197,4 +212,6 @@ def network_view(
         timeline_ticks(posted),
         timeline_peak(posted),
         _standing(conn, network_id),
+        ads_total=len(times),
+        ads_offset=offset,
     )

@@ -200,3 +200,5 @@ class ElementsOut(ApiModel):
 class NetworkGraphOut(ApiModel):
     network: str
     elements: ElementsOut
+    ads_shown: int  # ad nodes drawn: the network's newest, at most api_routes.GRAPH_ADS
+    ads_total: int  # the network's ads

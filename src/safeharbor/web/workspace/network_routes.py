@@ -28,8 +28,10 @@ def networks_page(request: Request, access: AccessDep, conn: ConnDep, offset: Of
 
 @router.get("/networks/{network_id}")
 @rule("network.read", "network.view", "network", "network_id")
-def network_page(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> Response:
-    view = network_view(conn, network_id)
+def network_page(
+    request: Request, access: AccessDep, conn: ConnDep, network_id: str, offset: Offset = 0
+) -> Response:
+    view = network_view(conn, network_id, offset=offset)
     if view is None:
         raise HTTPException(404, "no such network")
     rec = view.record

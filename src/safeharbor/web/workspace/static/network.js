@@ -48,7 +48,8 @@
         if (status) { status.textContent = d.kind + ": " + d.label + (d.posted_at ? " · " + d.posted_at : "") + (d.place ? " · " + d.place : ""); }
       });
       box.setAttribute("data-rendered", String(cy.nodes().length));
-      if (status) { status.textContent = cy.nodes().length + " nodes, " + cy.edges().length + " typed edges. Click an ad to open it."; }
+      var part = graph.ads_shown < graph.ads_total ? "Showing the newest " + graph.ads_shown + " of " + graph.ads_total + " ads and what joins them: " : "";
+      if (status) { status.textContent = part + cy.nodes().length + " nodes, " + cy.edges().length + " typed edges. Click an ad to open it."; }
     }).catch(function (err) {
       if (status) { status.textContent = "The graph could not be drawn: " + err.message; }
     });
