@@ -142,6 +142,10 @@ def main() -> None:
             "network graph": [f"/api/networks/{nets[i % len(nets)]}/graph" for i in range(args.requests)]
             if nets
             else [],
+            # the network page's templates panel: its own request since the page loads it after itself
+            "network templates": [f"/networks/{nets[i % len(nets)]}/templates" for i in range(args.requests)]
+            if nets
+            else [],
         }
         print(f"{'page':24} {'n':>4} {'p50 ms':>8} {'p95 ms':>8} {'max ms':>8}")
         deadline = time.monotonic() + 600  # the whole measurement stops by itself

@@ -280,11 +280,15 @@ def test_the_network_page_shows_its_template_slot_values_and_confidence(store: S
     slots = {s.kind: dict(s.values) for s in template.slots}
     assert len(slots["phone"]) == 3 and set(slots["name"]) == {NAMES[(6 + p) % len(NAMES)] for p in range(3)}
     assert sum(slots["name"].values()) >= template.ads  # each writer shows a name
-    page = client_as(store, "analyst").get(f"/networks/{nid}")
+    client = client_as(store, "analyst")
+    page = client.get(f"/networks/{nid}")
     assert page.status_code == 200
     assert f"Holds with confidence <strong>{record.confidence:.2f}</strong>" in page.text
-    assert "The operator's writing" in page.text and "[phone]" in page.text
-    assert all(phone in page.text for phone in slots["phone"])
+    # the templates panel is loaded by the page after itself (its own request)
+    assert f'hx-get="/networks/{nid}/templates"' in page.text
+    panel = client.get(f"/networks/{nid}/templates")
+    assert "The operator's writing" in panel.text and "[phone]" in panel.text
+    assert all(phone in panel.text for phone in slots["phone"])
 
 
 def test_the_popular_phrase_cap_grows_with_the_corpus() -> None:

@@ -93,3 +93,17 @@ def test_templates_read_only_the_earliest_ads(demo: Store, monkeypatch: pytest.M
             chosen, extractions_for(conn, [a.ad_key for a in chosen], kinds=template_view.MASKED_KINDS)
         )
     assert found == expected
+
+
+def test_the_network_page_lists_the_latest_stays(demo: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    nid, _size = _largest(demo)
+    with demo.connect() as conn:
+        view = network_view(conn, nid)
+    assert view is not None and len(view.stays) >= 2
+    client = client_as(demo, "analyst")
+    assert 'id="stays-note"' not in client.get(f"/networks/{nid}").text
+    monkeypatch.setattr(netview, "STAYS_SHOWN", 1)
+    page = client.get(f"/networks/{nid}").text
+    assert f"Showing the latest 1 of {len(view.stays):,} stays" in page
+    last = view.stays[-1]
+    assert f"<td>{len(view.stays)}</td><td>{last.city}, {last.state}</td>" in page

@@ -40,6 +40,7 @@ ROUTES: list[tuple[str, str, str, dict[str, str]]] = [
     ("GET", "/networks", "network.read", {}),
     ("GET", "/networks/{net}", "network.read", {}),
     ("GET", "/networks/{net}/why?a={ad}&b={ad2}", "network.read", {}),
+    ("GET", "/networks/{net}/templates", "network.read", {}),
     ("GET", "/api/networks/{net}/graph", "network.read", {}),
     ("GET", "/api/networks/{net}/map", "network.read", {}),
     ("GET", "/cases", "case.read", {}),

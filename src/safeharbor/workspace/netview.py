@@ -73,6 +73,7 @@ class NetworkView:
     standing: Standing | None = None
     ads_total: int = 0  # the network's ads; `ads` is one page of them, from `ads_offset`
     ads_offset: int = 0
+    stays_shown: int = 0  # the latest stays the page lists (STAYS_SHOWN)
 
 
 def timeline_ticks(posted: list[str], *, width: int = TIMELINE_WIDTH, most: int = 6) -> list[TimelineTick]:
@@ -168,6 +169,11 @@ def _persons(conn: Connection, keys: list[int]) -> list[PersonRow]:
     return [PersonRow(p.person, p.score, p.ads, [reason_text(r) for r in p.reasons]) for p in found]
 
 
+def network_templates_of(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
+    """The network's templates (its earliest ads' wording); empty if reading them fails."""
+    return _templates(conn, keys)
+
+
 def _templates(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
     try:
         return templates_for(conn, keys)
@@ -177,6 +183,9 @@ def _templates(conn: Connection, keys: list[int]) -> list[NetworkTemplate]:
 
 
 ADS_PAGE = 100  # ads listed on one page of a network (newest first; the rest a page away)
+# Stays the page's table lists (the latest): the largest networks at 1.15M ads have ~1,900, and the map
+# (its own request) draws them all.
+STAYS_SHOWN = 50
 
 
 def network_view(
@@ -214,4 +223,5 @@ def network_view(
         _standing(conn, network_id),
         ads_total=len(times),
         ads_offset=offset,
+        stays_shown=STAYS_SHOWN,
     )

@@ -20,7 +20,7 @@ from safeharbor.workspace.alerts import AlertView
 from safeharbor.workspace.audit import AuditEntry
 from safeharbor.workspace.cases import CaseDetail, CaseSummary
 from safeharbor.workspace.leads import LeadFilters, LeadRow
-from safeharbor.workspace.netview import NetworkView
+from safeharbor.workspace.netview import NetworkTemplate, NetworkView
 from safeharbor.workspace.search import SearchResult
 from safeharbor.workspace.tiplinks import TipLink
 from safeharbor.workspace.watches import Watch, WatchTarget
@@ -108,6 +108,16 @@ class NetworkPage(InCases):
     view: NetworkView
     watch_targets: list[WatchTarget]
     tip_links: list[TipLink] = field(default_factory=list)  # tips whose matches land on this network
+
+
+@dataclass(frozen=True, slots=True)
+class NetworkTemplates:
+    """The operator's writing: a network's templates (a fragment the network page loads after itself,
+    as it does the graph and the map: reading 300 ads' text took 65-120 ms at 1.15M ads)."""
+
+    template: ClassVar[str] = "network_templates.html"
+    network_id: str
+    templates: list[NetworkTemplate]
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,6 +276,7 @@ PageContext = (
     | NetworksPage
     | NetworkPage
     | WhyLinked
+    | NetworkTemplates
     | TipsPage
     | TipPage
     | CasesPage

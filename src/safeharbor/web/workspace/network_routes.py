@@ -5,14 +5,14 @@ from __future__ import annotations
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import Response
 
-from safeharbor.link.queries import list_networks, why_linked
+from safeharbor.link.queries import list_networks, network_posting_times, why_linked
 from safeharbor.web.deps import AccessDep, ConnDep
 from safeharbor.web.workspace.case_links import case_links
-from safeharbor.web.workspace.contexts import NetworkPage, NetworksPage, WhyLinked
+from safeharbor.web.workspace.contexts import NetworkPage, NetworksPage, NetworkTemplates, WhyLinked
 from safeharbor.web.workspace.guard import rule
 from safeharbor.web.workspace.params import PAGE_SIZE, Offset, QueryId
 from safeharbor.web.workspace.render import render
-from safeharbor.workspace.netview import network_view
+from safeharbor.workspace.netview import network_templates_of, network_view
 from safeharbor.workspace.tiplinks import tips_for_network
 from safeharbor.workspace.watches import watch_targets
 
@@ -31,7 +31,8 @@ def networks_page(request: Request, access: AccessDep, conn: ConnDep, offset: Of
 def network_page(
     request: Request, access: AccessDep, conn: ConnDep, network_id: str, offset: Offset = 0
 ) -> Response:
-    view = network_view(conn, network_id, offset=offset)
+    # The templates panel is its own request (network_templates), as are the graph and the map.
+    view = network_view(conn, network_id, offset=offset, with_templates=False)
     if view is None:
         raise HTTPException(404, "no such network")
     rec = view.record
@@ -52,6 +53,15 @@ def network_page(
         tip_links=tips_for_network(conn, rec),
     )
     return render(request, access, context)
+
+
+@router.get("/networks/{network_id}/templates")
+@rule("network.read", "network.templates", "network", "network_id")
+def network_templates(request: Request, access: AccessDep, conn: ConnDep, network_id: str) -> Response:
+    keys = [key for key, _posted in network_posting_times(conn, network_id)]
+    if not keys:
+        raise HTTPException(404, "no such network")
+    return render(request, access, NetworkTemplates(network_id, network_templates_of(conn, keys)))
 
 
 @router.get("/networks/{network_id}/why")
