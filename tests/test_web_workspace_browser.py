@@ -116,6 +116,7 @@ def test_analyst_day_in_the_browser(server: tuple[str, Store, list[DemoAccount]]
             page.wait_for_selector("#map[data-rendered]", timeout=15000)
             assert int(page.get_attribute("#graph", "data-rendered") or 0) > 1
             assert page.locator("#map path.state").count() >= 48
+            page.wait_for_selector("#templates", timeout=15000)  # the templates panel, loaded after the page
             # the persons panel: each person with the person model's score and what weighed most
             assert page.locator("section.persons tbody tr").count() >= 1
             assert " of " in page.locator("section.persons tbody tr").first.inner_text()
