@@ -124,6 +124,7 @@ def test_full_text_search_says_what_order_it_lists(any_store: Store, monkeypatch
         second = backend.search_text(conn, "available", 3, offset=3)
     assert few.order == ("relevance" if backend.dialect == "sqlite" else "newest")
     assert many.order == "newest" and many.keys + second.keys == newest_first
+    assert not few.more and not many.more  # counted in full below COUNTED_AT_MOST
     if backend.dialect == "sqlite":
         assert "more than 5 matches" in many.order_note
         assert SqliteBackend.fts_query("in town") == '"in" "town"*'  # a short word is matched whole
@@ -141,3 +142,22 @@ def test_an_in_memory_store_runs_without_worker_processes() -> None:
     store = open_store("sqlite:///:memory:")
     assert not store.backend.supports_worker_processes
     store.dispose()
+
+
+def test_postgresql_counts_text_matches_up_to_a_bound(
+    any_store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """PostgreSQL visits each match to count it: past the page shown it counts up to COUNTED_AT_MOST and
+    says more match; SQLite counts from its index, exactly."""
+    backend = any_store.backend
+    monkeypatch.setattr(backends, "COUNTED_AT_MOST", 2)
+    with any_store.begin() as conn:
+        backend.insert_ignoring_duplicates(conn, ads, [_ad(f"d{i}", "Available downtown") for i in range(6)])
+        backend.update_text_index(conn)
+        first = backend.search_text(conn, "downtown", 3)
+        later = backend.search_text(conn, "downtown", 3, offset=3)
+    if backend.dialect == "postgresql":
+        assert (first.total, first.more) == (3, True) and len(first.keys) == 3
+        assert (later.total, later.more) == (6, False) and len(later.keys) == 3
+    else:
+        assert (first.total, first.more) == (6, False)

@@ -50,6 +50,7 @@ class SearchResult:
     # PostgreSQL, and text matching more ads than SQLite ranks: storage.backends.RANKED_MATCHES_AT_MOST)
     order: str = "newest"
     order_note: str = ""  # why the order is what it is, when that needs saying
+    more: bool = False  # more ads match than `total`: the database stopped counting there
 
     @property
     def order_words(self) -> str:
@@ -132,11 +133,11 @@ def search(
     else:
         taken, normalised = "text", None
     snippets: dict[int, str] = {}
-    order, note = "newest", ""
+    order, note, more = "newest", "", False
     if taken == "text":
         found = backend_of(conn).search_text(conn, query, limit, offset)
         keys, total, snippets = found.keys, found.total, found.snippets
-        order, note = found.order, found.order_note
+        order, note, more = found.order, found.order_note, found.more
     elif normalised is None:
         keys, total = [], 0
     else:
@@ -149,6 +150,7 @@ def search(
         offset=offset,
         order=order,
         order_note=note,
+        more=more,
     )
     if not keys:
         return result

@@ -70,6 +70,7 @@ class SearchOut(ApiModel):
     hits: list[SearchHitOut]
     total: int
     order: str  # relevance (best match first) | newest (most recently added first)
+    more: bool  # more ads match than `total` (the database stopped counting there)
 
 
 # /api/ads/{ad_key}
