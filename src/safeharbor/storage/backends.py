@@ -180,6 +180,9 @@ class Backend:
     def guard_text_index_delete(self, conn: Connection) -> None:
         """Make deleting an ad that is not indexed yet leave the index intact (a migration)."""
 
+    def store_text_document(self, conn: Connection) -> None:
+        """Keep each ad's searched document stored where computing it per row is the cost (a migration)."""
+
     def update_text_index(self, conn: Connection, *, rebuild: bool = False) -> int:
         """Index the ads added since the last call (all of them when `rebuild`); returns ads indexed.
 
@@ -394,7 +397,7 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
 
 
 class PostgresBackend(Backend):
-    """PostgreSQL for teams (psycopg 3). Full-text search is an expression index over one tsvector."""
+    """PostgreSQL for teams (psycopg 3). Full-text search is a GIN index over a stored tsvector column."""
 
     dialect = "postgresql"
 
@@ -472,8 +475,21 @@ class PostgresBackend(Backend):
     def create_text_index(self, conn: Connection) -> None:
         conn.execute(text(f"CREATE INDEX IF NOT EXISTS ix_ads_fts ON ads USING gin ({self.DOCUMENT})"))
 
+    def store_text_document(self, conn: Connection) -> None:
+        # A stored column: with only the expression index, every plan that walks ads in key order (the
+        # newest first) computed each ad's tsvector, ~40 us an ad (458 ms for the second page of a word
+        # in 2% of 300,000 ads); stored, checking an ad is a read.
+        conn.execute(
+            text(
+                "ALTER TABLE ads ADD COLUMN IF NOT EXISTS search_doc tsvector "
+                f"GENERATED ALWAYS AS ({self.DOCUMENT}) STORED"
+            )
+        )
+        conn.execute(text("CREATE INDEX IF NOT EXISTS ix_ads_search_doc ON ads USING gin (search_doc)"))
+        conn.execute(text("DROP INDEX IF EXISTS ix_ads_fts"))
+
     def search_text(self, conn: Connection, query: str, limit: int, offset: int = 0) -> TextMatches:
-        cond = f"{self.DOCUMENT} @@ plainto_tsquery('simple', :q)"
+        cond = "search_doc @@ plainto_tsquery('simple', :q)"  # store_text_document
         cap = max(COUNTED_AT_MOST, offset + limit)
         counted = int(
             conn.execute(

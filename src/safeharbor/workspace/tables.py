@@ -285,6 +285,11 @@ def _guard_search_delete(conn: Connection) -> None:
     backend_of(conn).guard_text_index_delete(conn)
 
 
+def _store_search_document(conn: Connection) -> None:
+    # PostgreSQL: each ad's searched tsvector stored and indexed, not recomputed per ad read (SQLite: none).
+    backend_of(conn).store_text_document(conn)
+
+
 MIGRATIONS = [
     Migration(
         "workspace_0001", "users, sessions, audit log, cases, reviews, outcomes, referrals", _create_workspace
@@ -300,5 +305,8 @@ MIGRATIONS = [
         "workspace_0004_login_throttle",
         "per-address and site-wide sign-in throttles",
         lambda conn: login_throttle.create(conn, checkfirst=True),
+    ),
+    Migration(
+        "workspace_search_0003", "search index: each ad's searched document stored", _store_search_document
     ),
 ]
