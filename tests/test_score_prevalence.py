@@ -258,11 +258,13 @@ def test_only_flags_whose_strength_moves_are_reweighed() -> None:
     assert prevalence.renoted(after, after.state(), after.counts(), after.total) == set()
 
 
-def test_a_batch_that_moves_a_discount_rescores_only_the_ads_it_moves(tmp_path: Path) -> None:
+def test_a_batch_that_moves_a_discount_rescores_only_the_ads_it_moves(
+    any_store: Store, tmp_path: Path
+) -> None:
     # The second batch brings the descriptor past MIN_POSTERS: only its posters' ads (and their
     # networks) are re-scored, and every score equals a one-shot run's.
     specs = _specs()
-    batched = new_store(tmp_path / "batched")
+    batched = any_store
     keys = _descriptor_corpus(batched, specs[:20] + specs[30:])
     update_scores(batched)
     more = _descriptor_corpus(batched, specs[20:30])

@@ -266,6 +266,8 @@ def renoted(
 ) -> set[int]:
     """The ads with a discounted flag whose note (its phrase's share of posters) differs from the one
     the stored factors, counts and total gave: their stored notes change, though not their strength."""
+    if found.total != total:  # every note names the total: all of them moved
+        return {key for key, _ in found.phrases}
     now_factors, now_counts = found.state(), found.counts()
     return {
         key
