@@ -20,6 +20,7 @@ With --compare DB the batch's score tables are compared with those of another ru
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import resource
 import shutil
@@ -86,6 +87,29 @@ def score_once(db: str, rebuild: bool) -> None:
     )  # fmt: skip
 
 
+def changes(before: str, after: str) -> None:
+    """What the batch truly changed: the networks its new ads joined, the corpus discounts that moved,
+    and the old ads whose stored score (risk, persons, person evidence) is different afterwards."""
+    columns = "ad_key, risk, logit, network_id, persons, person_logit, person_evidence"
+    old = {r[0]: r[1:] for r in sqlite3.connect(before).execute(f"SELECT {columns} FROM score_ads")}  # noqa: S608
+    conn = sqlite3.connect(after)
+    now = {r[0]: r[1:] for r in conn.execute(f"SELECT {columns} FROM score_ads")}  # noqa: S608
+    joined = {row[2] for key, row in now.items() if key not in old and row[2]}
+    members = sum(1 for row in now.values() if row[2] in joined)
+    networks = len({row[2] for row in now.values() if row[2]})
+    state = "SELECT value FROM score_state WHERE key = 'discounts'"
+    was = json.loads(sqlite3.connect(before).execute(state).fetchone()[0])
+    found = json.loads(conn.execute(state).fetchone()[0])
+    moved = sum(1 for k in set(was) | set(found) if was.get(k) != found.get(k))
+    changed = sum(1 for key, row in old.items() if now.get(key) != row)
+    risk = sum(1 for key, row in old.items() if key in now and abs(now[key][0] - row[0]) > 1e-12)
+    print(
+        f"  new ads joined {len(joined):,} of {networks:,} networks ({members:,} ads); {moved} of "
+        f"{len(found)} corpus discounts moved (were {len(was)}); of {len(old):,} old ads, {changed:,} "
+        f"have another stored score afterwards, {risk:,} another risk"
+    )
+
+
 def differences(a: str, b: str) -> int:
     """Rows that differ between two stores' score tables (floats to 1e-9), printed per table."""
     ca, cb = sqlite3.connect(a), sqlite3.connect(b)
@@ -129,6 +153,8 @@ def main() -> None:
         print(f"{label} score ({'update_scores(rebuild=True)' if rebuild else 'update_scores'}), {db}:")
         cmd = [sys.executable, __file__, "--work", str(args.work), "--once", str(db)]
         subprocess.run(cmd + (["--rebuild"] if rebuild else []), check=True)
+        if not rebuild:
+            changes(str(prescore), str(db))
     if args.compare:
         print(f"batch score tables against {args.compare}:")
         if differences(args.compare, str(args.work / f"batch-{tag}.db")):
