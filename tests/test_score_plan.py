@@ -129,3 +129,16 @@ def test_rebuild_forgets_what_was_scored(cat: Catalogue, why: str) -> None:
     assert plan.rebuild and plan.new_keys == (1, 2, 3, 4) and plan.full_leads
     assert not plan.reweigh  # nothing stored to re-weigh
     assert plan.new_state["scorer_version"] == SCORER_VERSION
+
+
+def test_a_moved_discount_regroups_the_networks_of_the_ads_it_reweighs(cat: Catalogue) -> None:
+    networks = {1: "N-a", 2: "N-a", 3: "N-b", 4: "N-c"}
+    keys = (1, 2, 3, 4, 5, 6)
+    scored = {k: Scored("v1", networks.get(k)) for k in keys}
+    plan = plan_scoring(_inputs(cat, keys=keys, scored=scored, networks=networks), cat)
+    assert plan.combine == frozenset()
+    # Ad 1's flag strength moved (its whole network re-groups), as did stand-alone ad 5's; ad 4 (in a
+    # network) and ad 6 (alone) only have new notes: ad 6's lead is rewritten, nothing is re-scored.
+    moved = plan.regrouped(frozenset({1, 5}), frozenset(), frozenset({4, 6}))
+    assert moved.target == moved.combine == frozenset({1, 2, 5})
+    assert moved.touched_networks == frozenset({"N-a"}) and moved.relead == frozenset({6})

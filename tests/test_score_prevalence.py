@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from scipy.stats import beta
-from sqlalchemy import select
+from sqlalchemy import Connection, select
 from typer.testing import CliRunner
 
 from safeharbor.cli import app
@@ -20,7 +20,7 @@ from safeharbor.score.leads import lead_queue
 from safeharbor.score.prevalence import discountable, factor, measure, phrase_key, stored_discounts
 from safeharbor.score.queries import scores_for_ads
 from safeharbor.score.run import update_scores
-from safeharbor.score.tables import score_ads, score_state
+from safeharbor.score.tables import score_ads, score_flags, score_leads, score_state
 from safeharbor.storage import Store
 from safeharbor.storage.schema import ads
 from tests.test_score_support import add_ad, new_store
@@ -227,3 +227,74 @@ def test_indicators_corpus_lists_the_discounted_phrases(tmp_path: Path) -> None:
     new_store(tmp_path / "empty")
     result = CliRunner().invoke(app, ["indicators", "--corpus", "--db", str(tmp_path / "empty" / "score.db")])
     assert result.exit_code == 0 and "No phrase is widespread" in result.output
+
+
+def test_only_flags_whose_strength_moves_are_reweighed() -> None:
+    # 1,000 posters; "fresh" goes from 30% to 31% of them (x0.5 either way), "girl next door" from
+    # 21% to 31% (x0.7 -> x0.5). A flag keeps its least discounted phrase: ad 0 holds both (0.7 ->
+    # 0.5, moves), ads 1-309 only "fresh" (0.5, stay), ad 600 also "barely legal" (1.0, stays).
+    poster = {k: f"p{k}" for k in range(1000)}
+    before = measure(
+        [(k, "youth_language", "fresh") for k in range(300)]
+        + [(k, "youth_language", "girl next door") for k in (0, *range(400, 609))]
+        + [(600, "youth_language", "barely legal")],
+        poster,
+    )
+    assert before.state() == {"youth_language\x1ffresh": 0.5, "youth_language\x1fgirl next door": 0.7}
+    rows = [(k, "youth_language", "fresh") for k in range(310)]
+    rows += [(k, "youth_language", "girl next door") for k in (0, *range(400, 709))]
+    rows += [(600, "youth_language", "barely legal")]
+    after = measure(rows, poster, previous=before.state())
+    assert after.state()["youth_language\x1fgirl next door"] == 0.5
+    assert after.reweighed == frozenset({0, *range(400, 600), *range(601, 709)})
+    assert measure(rows, poster).reweighed is None  # no previous factors: unknown
+    # A note names the phrase's count of posters: it moves with the count, not only with the factor.
+    assert prevalence.renoted(after, before.state(), before.counts(), before.total) == {
+        0,
+        *range(1, 310),
+        *range(400, 600),
+        *range(601, 709),
+    }
+    assert prevalence.renoted(after, after.state(), after.counts(), after.total) == set()
+
+
+def test_a_batch_that_moves_a_discount_rescores_only_the_ads_it_moves(
+    any_store: Store, tmp_path: Path
+) -> None:
+    # The second batch brings the descriptor past MIN_POSTERS: only its posters' ads (and their
+    # networks) are re-scored, and every score equals a one-shot run's.
+    specs = _specs()
+    batched = any_store
+    keys = _descriptor_corpus(batched, specs[:20] + specs[30:])
+    update_scores(batched)
+    more = _descriptor_corpus(batched, specs[20:30])
+    summary = update_scores(batched)
+    descriptor = set(keys["descriptor"]) | set(more["descriptor"])
+    assert summary.ads_reweighed == len(keys["descriptor"])
+    assert summary.ads_combined == len(descriptor) < summary.ads_total
+    forward = new_store(tmp_path / "forward")
+    _descriptor_corpus(forward)
+    update_scores(forward)
+    assert _scores(batched) == _scores(forward)
+    with batched.connect() as conn, forward.connect() as other:
+        assert _flags(conn) == _flags(other)
+        assert _leads(conn) == _leads(other)
+
+
+def _flags(conn: Connection) -> list[tuple[object, ...]]:
+    query = select(
+        ads.c.ad_id,
+        score_flags.c.indicator,
+        score_flags.c.strength,
+        score_flags.c.weight,
+        score_flags.c.note,
+    ).join(score_flags, score_flags.c.ad_key == ads.c.ad_key)
+    return sorted(tuple(r) for r in conn.execute(query))
+
+
+def _leads(conn: Connection) -> list[tuple[object, ...]]:
+    """The lead queue by content (ad keys differ between stores loaded in another order)."""
+    query = select(
+        ads.c.ad_id, score_leads.c.kind, score_leads.c.rank, score_leads.c.risk, score_leads.c.reasons
+    ).join(score_leads, score_leads.c.top_ad_key == ads.c.ad_key)
+    return sorted((r.ad_id, r.kind, r.rank, r.risk, repr(r.reasons)) for r in conn.execute(query))

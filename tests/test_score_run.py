@@ -7,12 +7,14 @@ from pathlib import Path
 import yaml
 from sqlalchemy import select
 
+from safeharbor.link.tables import link_ad_network, link_cuts
 from safeharbor.score.catalogue import Catalogue, load_catalogue, parse_catalogue
 from safeharbor.score.queries import network_scores, scores_for_ads
 from safeharbor.score.run import update_scores
 from safeharbor.score.tables import score_ads, score_flags
 from safeharbor.storage import Store
 from safeharbor.storage.reads import load_ads
+from safeharbor.storage.schema import ad_images
 from tests.test_score_support import add_ad, new_store
 
 YOUTHFUL = "Hi, Candy here 🍒 young and sweet, 19. Call 2 1 4 5 5 5 0 1 3 4, no LE"
@@ -218,3 +220,43 @@ def test_networks_from_the_link_stage(tmp_path: Path) -> None:
     update_scores(store)
     with store.connect() as conn:
         assert network_scores(conn, ["N-1"])["N-1"].n_ads == 3
+
+
+def _stored_scores(store: Store) -> list[tuple[object, ...]]:
+    with store.connect() as conn:
+        rows = conn.execute(
+            select(score_ads.c.ad_key, score_ads.c.logit, score_ads.c.persons, score_ads.c.person_evidence)
+        )
+        flags = conn.execute(select(score_flags.c.ad_key, score_flags.c.indicator, score_flags.c.note))
+        return sorted(repr(tuple(r)) for r in [*rows, *flags])  # type: ignore[misc]
+
+
+def test_an_image_cut_after_scoring_regroups_the_ads_that_show_it(tmp_path: Path) -> None:
+    # Three networks with no working names (a person is named by a photo); the first two show one
+    # photo. The link stage then cuts that photo as shared: only those two networks are re-grouped,
+    # and the scores are those of a fresh run.
+    store = new_store(tmp_path / "cut")
+    keys = [add_ad(store, f"a{i}", f"New in town, sweet and young {i}, call me") for i in range(6)]
+    photo = "00ff00ff00ff00ff"
+    with store.begin() as conn:
+        conn.execute(
+            link_ad_network.insert(), [{"ad_key": k, "network_id": f"N-{i // 2}"} for i, k in enumerate(keys)]
+        )
+        conn.execute(
+            ad_images.insert(),
+            [{"ad_key": k, "position": 0, "ref": "p.png", "phash": photo, "status": "ok"} for k in keys[:4]],
+        )
+    update_scores(store)
+    shown = _stored_scores(store)
+    with store.begin() as conn:
+        conn.execute(
+            link_cuts.insert().values(
+                kind="image", value=photo, ads=4, postings=4, groups=2, cities=1, reason="shared photo"
+            )
+        )
+    summary = update_scores(store)
+    assert summary.ads_grouped == summary.ads_combined == 4
+    cut = _stored_scores(store)
+    assert cut != shown  # the photo named the persons of the first two networks
+    update_scores(store, rebuild=True)
+    assert _stored_scores(store) == cut

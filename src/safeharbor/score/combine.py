@@ -66,14 +66,17 @@ class _Stored:
     fired: dict[int, dict[str, float]]
 
 
-def _stored(conn: Connection, chunk: Sequence[int]) -> _Stored:
-    """The persons and person scores found last time, and the flags, of these ads."""
+def _stored(conn: Connection, chunk: Sequence[int], regrouped: frozenset[int]) -> _Stored:
+    """The persons and person scores found last time, and the flags, of these ads. Re-grouped ads
+    take this run's persons and scores (`_updated`): theirs are not read (the person evidence is JSON,
+    and a batch re-groups most of the ads it re-combines)."""
     persons: dict[int, str | None] = {}
     person_scores: PersonScores = {}
+    kept = [k for k in chunk if k not in regrouped]
     query = select(
         score_ads.c.ad_key, score_ads.c.persons, score_ads.c.person_logit, score_ads.c.person_evidence
-    ).where(score_ads.c.ad_key.in_(chunk))
-    for r in conn.execute(query):
+    ).where(score_ads.c.ad_key.in_(kept))
+    for r in conn.execute(query) if kept else ():
         persons[r.ad_key] = r.persons
         if r.person_logit is not None:
             person_scores[r.ad_key] = (r.person_logit, r.person_evidence or {})
@@ -112,7 +115,7 @@ def combine_ads(
     now = now_iso()
     for chunk in sorted_chunks(keys, COMBINE_BATCH):
         with store.begin() as conn:
-            found = _updated(_stored(conn, chunk), chunk, grouped)
+            found = _updated(_stored(conn, chunk, grouped.target), chunk, grouped)
             rows: list[tuple[Any, ...]] = []  # in SCORE_AD_COLUMNS order, plain values for bulk_insert
             for key in chunk:
                 logit = model.logit(found.fired.get(key, {}))

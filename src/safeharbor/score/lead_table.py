@@ -239,11 +239,15 @@ def _affected(conn: Connection, touched: Iterable[int]) -> set[int]:
     touched ads are in now, and the leads they were in before (an ad may have left its network)."""
     seed = set(touched)
     old = _leads_of(conn, seed)
-    rows = _load(conn, sorted(seed))
-    networks = {r.network_id for r in rows if r.network_id} | {
-        lead.ref for lead in old if lead.kind == "network"
-    }
-    postings = {(r.source, r.ad_id) for r in rows if not r.network_id}
+    # Only where each touched ad is now (its network, else its posting): not its whole row (_load).
+    rows: list[Any] = []  # (network_id, source, ad_id)
+    for chunk in sorted_chunks(seed):
+        query = select(score_ads.c.network_id, ads.c.source, ads.c.ad_id).join(
+            ads, ads.c.ad_key == score_ads.c.ad_key
+        )
+        rows.extend(conn.execute(query.where(score_ads.c.ad_key.in_(chunk))).all())
+    networks = {nid for nid, _, _ in rows if nid} | {lead.ref for lead in old if lead.kind == "network"}
+    postings = {(source, ad_id) for nid, source, ad_id in rows if not nid}
     for keys_part in sorted_chunks(int(lead.ref) for lead in old if lead.kind == "ad"):
         postings.update(
             conn.execute(select(ads.c.source, ads.c.ad_id).where(ads.c.ad_key.in_(keys_part))).all()

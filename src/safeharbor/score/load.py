@@ -16,6 +16,7 @@ from typing import Any, TypeVar
 from sqlalchemy import Connection, select
 
 from safeharbor.link.queries import image_groups
+from safeharbor.link.tables import link_cuts, link_image_groups
 from safeharbor.score.network_signals import AdFacts
 from safeharbor.score.tables import score_flags
 from safeharbor.storage.batching import sorted_chunks
@@ -188,3 +189,21 @@ def phone_members(conn: Connection, phones: set[str]) -> dict[str, set[int]]:
         for value, ad_key in rows:
             members[value].add(ad_key)
     return members
+
+
+def image_cuts(conn: Connection) -> list[str]:
+    """The image groups the link stage cut as shared (their ads' facts show no image for them)."""
+    query = select(link_cuts.c.value).where(link_cuts.c.kind == "image").order_by(link_cuts.c.value)
+    return list(conn.execute(query).scalars())
+
+
+def ads_showing_image_groups(conn: Connection, groups: Iterable[str]) -> set[int]:
+    """The ads that show an image of these image groups (a group is named by its smallest hash)."""
+    hashes = set(groups)
+    for chunk in sorted_chunks(list(hashes)):
+        query = select(link_image_groups.c.phash).where(link_image_groups.c.group_hash.in_(chunk))
+        hashes.update(conn.execute(query).scalars())
+    keys: set[int] = set()
+    for chunk in sorted_chunks(hashes):
+        keys.update(conn.execute(select(ad_images.c.ad_key).where(ad_images.c.phash.in_(chunk))).scalars())
+    return keys

@@ -13,7 +13,10 @@ The rules (150,000 new ads a day must not re-score millions):
   new ads, ads that moved network, and every ad of the networks those touch (before linking: of the
   phone groups the new ads share; `expand_by_phone`, resolved by run.py since it needs a read);
 - a changed weight (or fitted model) re-combines every ad from its stored flags, without re-matching,
-  and re-scores every person (persons are scored with the same weights).
+  and re-scores every person (persons are scored with the same weights);
+- a moved corpus discount (prevalence.py) re-groups and re-combines the ads whose flags' strengths it
+  moved and every ad of their networks, and so does an image cut (or restored) by the link stage for
+  the ads that show it (`regrouped`; run.py learns which ads with a read).
 """
 
 from __future__ import annotations
@@ -68,6 +71,7 @@ class ScorePlan:
     full_leads: bool  # rebuild the whole lead queue
     extract_versions: Mapping[int, str] = field(default_factory=dict)
     new_state: Mapping[str, Any] = field(default_factory=dict)  # score_state after this run
+    relead: frozenset[int] = frozenset()  # further ads whose leads are rewritten (their flags' notes moved)
 
     @property
     def changed_ad(self) -> tuple[Indicator, ...]:
@@ -97,6 +101,27 @@ class ScorePlan:
     def everything(self) -> ScorePlan:
         """The plan with every ad re-grouped and re-combined (the corpus's discounts changed)."""
         return replace(self, target=frozenset(self.keys), expand_by_phone=False, combine_all=True)
+
+    def regrouped(
+        self,
+        ads: frozenset[int],
+        neighbours: frozenset[int] = frozenset(),
+        relead: frozenset[int] = frozenset(),
+    ) -> ScorePlan:
+        """The plan once some old ads' group facts changed (a corpus discount moved their flags'
+        strengths, or the link stage cut or restored an image they show): `ads` are re-grouped and
+        re-combined with every ad of their networks (whose signals and persons read those facts), and
+        with `neighbours` (before linking: the ads sharing their phones). Of `relead` (ads whose flag
+        notes moved), the stand-alone ones get their lead rewritten: a network's lead shows no ad
+        flag's note."""
+        nets = {self.networks[k] for k in ads if k in self.networks}
+        members = frozenset(k for k, nid in self.networks.items() if nid in nets) if nets else frozenset()
+        alone = frozenset(k for k in relead if k not in self.networks)
+        return replace(self, target=self.target | ads | members | neighbours, relead=self.relead | alone)
+
+    def with_state(self, **more: Any) -> ScorePlan:
+        """The plan with more to record in score_state after this run."""
+        return replace(self, new_state={**self.new_state, **more})
 
     def widened(self, extra: frozenset[int]) -> ScorePlan:
         """The plan with more ads in its group-signal target (the phone groups of new ads)."""

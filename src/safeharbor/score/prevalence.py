@@ -24,7 +24,10 @@ discounted: only what the catalogue matches as text.
 
 Order independence: the factors come from the counts over the whole corpus at scoring time (the
 phrases of every scored ad are kept in `score_prevalence`), never from the order ads arrived in. When a
-factor changes, every ad and person is re-scored; quantisation keeps that rare as a corpus grows.
+factor changes, every discounted flag takes its new weight and note, and the ads whose flags' strength
+changed (`Prevalence.reweighed`: those holding a phrase whose factor moved, where that moved the flag's
+factor) are re-scored with their groups and persons; an ad whose flags' strengths did not move scores
+exactly as before, so it is not re-scored.
 """
 
 from __future__ import annotations
@@ -97,6 +100,9 @@ class Prevalence:
     total: int = 0
     discounts: dict[tuple[str, str], Discount] = field(default_factory=dict)
     phrases: dict[tuple[int, str], set[str]] = field(default_factory=dict)  # (ad, indicator) -> phrases
+    # Ads some of whose flags' strength differs from what the previous factors gave (`measure`'s
+    # `previous`); None when no previous factors were given.
+    reweighed: frozenset[int] | None = None
 
     def state(self) -> dict[str, float]:
         """What the stored scores were computed with (compared run to run)."""
@@ -185,10 +191,41 @@ def posters_of(conn: Connection, networks: Mapping[int, str]) -> dict[int, str]:
     return out
 
 
+def flag_strength(factors: Mapping[str, float], indicator: str, phrases: Iterable[str]) -> float:
+    """A flag's strength under these factors (`Prevalence.state()` form): its least discounted
+    phrase's factor, 1.0 when one of its phrases is not discounted (as `Prevalence.flag` decides)."""
+    found = [factors.get(f"{indicator}{SEP}{p}") for p in phrases]
+    if not found or any(f is None for f in found):
+        return 1.0
+    return max(f for f in found if f is not None)
+
+
+def _reweighed(
+    phrases: Mapping[tuple[int, str], set[str]], previous: Mapping[str, float], now: Mapping[str, float]
+) -> frozenset[int]:
+    """The ads some flag of which has another strength under `now` than under `previous`: only flags
+    holding a phrase whose factor moved can (the rest keep theirs)."""
+    moved = {k for k in set(previous) | set(now) if previous.get(k) != now.get(k)}
+    if not moved:
+        return frozenset()
+    out: set[int] = set()
+    for (key, indicator), texts in phrases.items():
+        if key in out or not any(f"{indicator}{SEP}{p}" in moved for p in texts):
+            continue
+        if flag_strength(previous, indicator, texts) != flag_strength(now, indicator, texts):
+            out.add(key)
+    return frozenset(out)
+
+
 def measure(
-    rows: Iterable[tuple[int, str, str]], poster: Mapping[int, str], *, min_posters: int = MIN_POSTERS
+    rows: Iterable[tuple[int, str, str]],
+    poster: Mapping[int, str],
+    *,
+    min_posters: int = MIN_POSTERS,
+    previous: Mapping[str, float] | None = None,
 ) -> Prevalence:
-    """Pure: the discounts from the corpus's phrases (ad, indicator, phrase) and each ad's poster."""
+    """Pure: the discounts from the corpus's phrases (ad, indicator, phrase) and each ad's poster;
+    with `previous` (the factors the stored scores used), also which ads' flags change strength."""
     total = len(set(poster.values()))
     showing: dict[tuple[str, str], set[str]] = defaultdict(set)
     phrases: dict[tuple[int, str], set[str]] = defaultdict(set)
@@ -206,17 +243,49 @@ def measure(
         f = factor(len(posters), total, min_posters=min_posters)
         if f < 1.0:
             found.discounts[(indicator, phrase)] = Discount(indicator, phrase, len(posters), total, f)
+    if previous is not None:
+        found.reweighed = _reweighed(phrases, previous, found.state())
     found.phrases = {k: v for k, v in found.phrases.items() if any((k[1], p) in found.discounts for p in v)}
     return found
 
 
-def corpus_prevalence(store: Store, networks: Mapping[int, str]) -> Prevalence:
+def _note(
+    found: Mapping[str, float], counts: Mapping[str, int], total: int, indicator: str, phrases: Iterable[str]
+) -> str | None:
+    """The note a flag gets under these factors and counts (as `Prevalence.flag(...).note()`)."""
+    shown = [(found.get(f"{indicator}{SEP}{p}"), p) for p in phrases]
+    if not shown or any(f is None for f, _ in shown):
+        return None
+    f, phrase = max((f, p) for f, p in shown if f is not None)
+    posters = int(counts.get(f"{indicator}{SEP}{phrase}", 0))
+    return Discount(indicator, phrase, posters, total, f).note() if total else None
+
+
+def renoted(
+    found: Prevalence, factors: Mapping[str, float], counts: Mapping[str, int], total: int
+) -> set[int]:
+    """The ads with a discounted flag whose note (its phrase's share of posters) differs from the one
+    the stored factors, counts and total gave: their stored notes change, though not their strength."""
+    if found.total != total:  # every note names the total: all of them moved
+        return {key for key, _ in found.phrases}
+    now_factors, now_counts = found.state(), found.counts()
+    return {
+        key
+        for (key, indicator), phrases in found.phrases.items()
+        if _note(now_factors, now_counts, found.total, indicator, phrases)
+        != _note(factors, counts, total, indicator, phrases)
+    }
+
+
+def corpus_prevalence(
+    store: Store, networks: Mapping[int, str], previous: Mapping[str, float] | None = None
+) -> Prevalence:
     with store.connect() as conn:
         poster = posters_of(conn, networks)
         rows = conn.execute(
             select(score_prevalence.c.ad_key, score_prevalence.c.indicator, score_prevalence.c.phrase)
         )
-        return measure(((k, i, p) for k, i, p in rows), poster, min_posters=MIN_POSTERS)
+        return measure(((k, i, p) for k, i, p in rows), poster, min_posters=MIN_POSTERS, previous=previous)
 
 
 def apply_discounts(

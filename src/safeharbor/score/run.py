@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +27,7 @@ from safeharbor.score.catalogue import Catalogue, load_catalogue
 from safeharbor.score.combine import combine_ads, reweigh_flags, write_group_flags
 from safeharbor.score.group import GroupResult, GroupScorer, load_groups
 from safeharbor.score.lead_table import refresh_leads
-from safeharbor.score.load import extractions_of, phone_members
+from safeharbor.score.load import ads_showing_image_groups, extractions_of, image_cuts, phone_members
 from safeharbor.score.match import MatchRunner, match_ads
 from safeharbor.score.model import ScoringModel, active_model
 from safeharbor.score.network_rollup import score_networks_for
@@ -40,6 +40,7 @@ from safeharbor.score.prevalence import (
     collect_phrases,
     corpus_prevalence,
     discountable,
+    renoted,
 )
 from safeharbor.score.tables import (
     score_ads,
@@ -64,6 +65,7 @@ class ScoreSummary:
     indicators_rematched: list[str] = field(default_factory=list)
     ads_grouped: int = 0  # ads whose phone/network signals were recomputed
     ads_combined: int = 0  # ads whose risk was recomputed
+    ads_reweighed: int = 0  # old ads whose flags' corpus weights moved (prevalence.py)
     networks_scored: int = 0
     linked: bool = False
     rebuild: bool = False
@@ -142,14 +144,31 @@ def _reset(store: Store, plan: ScorePlan) -> None:
             conn.execute(delete(score_prevalence).where(score_prevalence.c.indicator.in_(plan.removed)))
 
 
+def _phone_groups(store: Store, keys: Iterable[int]) -> frozenset[int]:
+    """The ads that share a phone number with these ads (in groups small enough to be signals)."""
+    with store.connect() as conn:
+        phones = {e.value for ex in extractions_of(conn, sorted(keys), ("phone",)).values() for e in ex}
+        members = phone_members(conn, phones).values()
+    return frozenset(k for m in members if len(m) <= MAX_PHONE_GROUP_ADS for k in m)
+
+
 def _phone_neighbours(store: Store, plan: ScorePlan) -> ScorePlan:
     """Before linking, a new ad's group is the ads sharing its phone: add them to the target."""
     if not plan.expand_by_phone:
         return plan
+    return plan.widened(_phone_groups(store, plan.new_keys))
+
+
+def _images_cut(store: Store, plan: ScorePlan, before: Mapping[str, Any] | None) -> ScorePlan:
+    """An image group the link stage cut as shared since the last run (or no longer cuts) is no longer
+    (or again) a fact of the ads showing it (load.ad_facts): re-group them with their networks."""
     with store.connect() as conn:
-        phones = {e.value for ex in extractions_of(conn, plan.new_keys, ("phone",)).values() for e in ex}
-        members = phone_members(conn, phones).values()
-    return plan.widened(frozenset(k for m in members if len(m) <= MAX_PHONE_GROUP_ADS for k in m))
+        cuts = image_cuts(conn)
+        plan = plan.with_state(image_cuts=cuts)
+        if before is None or not plan.networks:
+            return plan
+        changed = set(cuts).symmetric_difference(before.get("image_cuts") or [])
+        return plan.regrouped(frozenset(ads_showing_image_groups(conn, changed))) if changed else plan
 
 
 def match(store: Store, plan: ScorePlan, model: ScoringModel, runner: MatchRunner | None = None) -> None:
@@ -160,23 +179,33 @@ def match(store: Store, plan: ScorePlan, model: ScoringModel, runner: MatchRunne
 
 
 def weigh(
-    store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel, before: Any
+    store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel, before: Mapping[str, Any] | None
 ) -> tuple[ScorePlan, Prevalence]:
     """Weigh text evidence against the corpus (prevalence.py): record the phrases of the ads matched
-    now, count every phrase's posters over the whole corpus, and give flags their corpus weight. When a
-    discount changed since the last run (`before`: the factors it used), every ad is re-scored."""
+    now, count every phrase's posters over the whole corpus, and give flags their corpus weight.
+
+    When a discount changed since the last run (`before`: the score_state it left, with the factors,
+    counts and total it used), every discounted flag takes its new weight and note, as a full run
+    gives them; only the ads whose flags' strengths moved are re-scored, with every ad of their
+    networks (their signals and persons read those strengths), and the stand-alone ads whose flag
+    notes changed get their lead rewritten (a lead shows its ad's flags with their notes)."""
     indicators = discountable(catalogue)
     collect_phrases(store, plan.new_keys, indicators)
     ids = {i.id for i in plan.changed_ad}
     rematched = [i for i in indicators if i.id in ids]
     collect_phrases(store, plan.old_keys, rematched)
-    found = corpus_prevalence(store, plan.networks)
-    if found.state() == (before or {}):
+    factors = None if before is None else before.get("discounts")
+    found = corpus_prevalence(store, plan.networks, factors)
+    if found.state() == (factors or {}):
         matched = set(plan.new_keys) | (set(plan.old_keys) if rematched else set())
         apply_discounts(store, found, model, indicators, matched)
         return plan, found
     apply_discounts(store, found, model, indicators, None)
-    return plan.everything(), found
+    if before is None or factors is None or found.reweighed is None:
+        return plan.everything(), found
+    relead = renoted(found, factors, before.get("discount_posters") or {}, int(before.get("posters") or 0))
+    neighbours = frozenset() if plan.networks else _phone_groups(store, found.reweighed)
+    return plan.regrouped(found.reweighed, neighbours, frozenset(relead)), found
 
 
 def group(store: Store, plan: ScorePlan, catalogue: Catalogue, model: ScoringModel) -> GroupResult:
@@ -208,8 +237,8 @@ def roll_up(store: Store, plan: ScorePlan) -> int:
 def leads(store: Store, plan: ScorePlan, found: Prevalence) -> int:
     """Refresh the lead queue and record the state this run scored with; returns how many leads it holds."""
     with store.begin() as conn:
-        if plan.full_leads or plan.combine:
-            refresh_leads(conn, None if plan.full_leads else plan.combine)
+        if plan.full_leads or plan.combine or plan.relead:
+            refresh_leads(conn, None if plan.full_leads else plan.combine | plan.relead)
         state: dict[str, Any] = {
             **plan.new_state,
             "scored_at": now_iso(),
@@ -238,17 +267,18 @@ def update_scores(
         model = active_model(conn, cat)
         inputs = load_inputs(conn, model)
         plan = plan_scoring(inputs, cat, rebuild=rebuild)
-    before = None if plan.rebuild or not plan.old_keys else inputs.state.get("discounts")
+    before = None if plan.rebuild or not plan.old_keys else inputs.state
     summary = ScoreSummary(
         rebuild=plan.rebuild, catalogue=cat.path, model=model.origin, ads_total=len(plan.keys)
     )
     summary.linked, summary.indicators_rematched = bool(plan.networks), plan.rematched
     _reset(store, plan)
-    plan = _phone_neighbours(store, plan)
+    plan = _images_cut(store, _phone_neighbours(store, plan), before)
     with timed(summary, "match"):
         match(store, plan, model, match_runner)
     with timed(summary, "corpus weights"):
         plan, found = weigh(store, plan, cat, model, before)
+        summary.ads_reweighed = len((found.reweighed or frozenset()).difference(plan.new_keys))
     with timed(summary, "group signals"):
         grouped = group(store, plan, cat, model)
     with timed(summary, "combine"):
