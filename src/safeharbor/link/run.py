@@ -24,11 +24,12 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -100,6 +101,7 @@ class LinkSummary:
     new_networks: int = 0
     records_written: int = 0  # network records (re)computed for the read API
     text_recomputed: int = 0  # ads whose text signature was (re)computed (all of them on a full run)
+    confidence_reused: int = 0  # networks whose joins did not change: their stored confidence is kept
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -448,13 +450,26 @@ def _network_confidence(
     groups: list[list[int]],
     ids: list[str],
     rank: list[int],
+    known: Mapping[str, tuple[float, str]] | None = None,
 ) -> dict[str, tuple[float, str]]:
-    """Each network's confidence: the weakest join of its strongest spanning tree, and what it is."""
+    """Each network's confidence: the weakest join of its strongest spanning tree, and what it is.
+
+    `known`: networks whose joins did not change since the last run, with their stored confidence;
+    only the others are computed. Every join lies inside one network (each is evidence the networks
+    were joined on), and the spanning tree of one network depends on its own joins and their order
+    alone, so computing a subset of networks gives each of them what computing all would.
+    """
+    known = known or {}
+    n = len(corpus.ad_keys)
+    wanted = np.zeros(n, dtype=bool)
+    for group, nid in zip(groups, ids, strict=True):
+        if nid not in known:
+            wanted[group] = True
     index = {k: i for i, k in enumerate(corpus.ad_keys)}
     joins: list[confidence.Join] = []
     by_posting: dict[int, list[int]] = defaultdict(list)
-    for i, posting in enumerate(corpus.postings):
-        by_posting[posting].append(i)
+    for i in np.flatnonzero(wanted).tolist():
+        by_posting[corpus.postings[i]].append(i)
     for same in by_posting.values():
         joins.extend(confidence.star(same, 1.0, "version", "two versions of one posting", rank))
     split = {(c.kind, c.value): c.kept_in for c in cuts}
@@ -462,22 +477,64 @@ def _network_confidence(
         label = f"{kind} {value}" if kind != "image" else f"near-identical images (group {value})"
         weight = KIND_WEIGHTS[kind]
         for part in split.get((kind, value), (tuple(sorted(members)),)):
-            joins.extend(confidence.star(list(part), weight, kind, label, rank))
+            if wanted[part[0]]:
+                joins.extend(confidence.star(list(part), weight, kind, label, rank))
     details: dict[str, str] = {}  # one string per shown similarity, not one per edge (6.7M edges at 1M ads)
     for e in edges:
-        shown = f"{e.similarity:.2f}"
-        detail = details.get(shown) or details.setdefault(shown, f"near-duplicate text (similarity {shown})")
-        joins.append(confidence.Join(index[e.ad_a], index[e.ad_b], e.similarity, "text", detail))
+        a = index[e.ad_a]
+        if wanted[a]:
+            shown = f"{e.similarity:.2f}"
+            detail = details.get(shown) or details.setdefault(
+                shown, f"near-duplicate text (similarity {shown})"
+            )
+            joins.append(confidence.Join(a, index[e.ad_b], e.similarity, "text", detail))
     for t in found:
-        detail = f"same operator's template (overlap {t.score:.2f}, posted together in {t.cities} cities)"
-        joins.append(confidence.Join(t.ad_a, t.ad_b, t.score, "template", detail))
-    joined, weakest = confidence.weakest_joins(len(corpus.ad_keys), joins, rank)
+        if wanted[t.ad_a]:
+            detail = f"same operator's template (overlap {t.score:.2f}, posted together in {t.cities} cities)"
+            joins.append(confidence.Join(t.ad_a, t.ad_b, t.score, "template", detail))
+    joined, weakest = confidence.weakest_joins(n, joins, rank)
     out: dict[str, tuple[float, str]] = {}
     for group, nid in zip(groups, ids, strict=True):
+        if nid in known:
+            out[nid] = known[nid]
+            continue
         found_weakest = [weakest[r] for r in {joined.find(i) for i in group} if r in weakest]
         if found_weakest:
             w = min(found_weakest, key=lambda j: j.strength)
             out[nid] = (round(w.strength, 4), f"{w.kind}: {w.detail}")
+    return out
+
+
+def _unchanged_confidence(
+    conn: Connection,
+    graph: persist.Graph,
+    changes: persist.EvidenceChanges,
+    featured: set[int],
+    idents: dict[tuple[str, str], set[int]],
+    ad_keys: list[int],
+) -> dict[str, tuple[float, str]]:
+    """Networks whose joins are the last run's, with the confidence their stored record holds.
+
+    A network's joins are the versions of its postings, the identifiers it was joined on (the part
+    kept within it, for a split one), its text edges and its template links. They are the last run's
+    when it has the same ads, none of them re-extracted, none showing an identifier that is split
+    now or was last run (a split identifier's parts move with groups elsewhere), and none at an end
+    of a text or template edge that was added, dropped or changed or showing an image whose group
+    changed (`changes.touched`). Anything else is recomputed."""
+    if changes.touched is None:
+        return {}
+    dirty = set(featured) | changes.touched
+    cut_keys = changes.flipped | {(c.kind, c.value) for c in graph.cuts}
+    for key in cut_keys:
+        dirty.update(ad_keys[i] for i in idents.get(key, ()))
+    stored = persist.stored_confidence(conn)
+    out: dict[str, tuple[float, str]] = {}
+    for group, nid in zip(graph.groups, graph.ids, strict=True):
+        conf, weakest = stored.get(nid, (None, None))
+        if conf is None or weakest is None or changes.before.get(nid) != set(group):
+            continue
+        if dirty.isdisjoint(group):
+            out[nid] = (conf, weakest)
     return out
 
 
@@ -586,7 +643,6 @@ def _link_all(
     summary.networks = len(groups)
     summary.ads_in_networks = sum(len(g) for g in groups)
     summary.largest_network = max((uf.size(index[g[0]]) for g in groups), default=0)
-    strength = _network_confidence(corpus, idents, cuts, edges, found, found_groups, ids, rank)
     graph = persist.Graph(
         edges=edges,
         pairs=pairs,
@@ -600,9 +656,16 @@ def _link_all(
         template_edges=[
             (corpus.ad_keys[t.ad_a], corpus.ad_keys[t.ad_b], t.score, t.shared, t.cities) for t in found
         ],
-        confidence=strength,
     )
-    changed, gone = persist.write_graph(conn, graph, featured)
+    # Evidence first: what it changed tells which networks' confidence can differ from the stored one.
+    changes = persist.write_evidence(conn, graph)
+    t1 = time.perf_counter()
+    reused = {} if rebuild else _unchanged_confidence(conn, graph, changes, featured, idents, corpus.ad_keys)
+    strength = _network_confidence(corpus, idents, cuts, edges, found, found_groups, ids, rank, reused)
+    summary.confidence_reused = len(reused)
+    summary.timings["confidence"] = time.perf_counter() - t1
+    graph = dataclasses.replace(graph, confidence=strength)
+    changed, gone = persist.write_networks(conn, graph, featured, changes)
     summary.timings["write"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
