@@ -167,7 +167,8 @@ class EvidenceChanges:
 
 def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set[str], set[str]]:
     """Store a run's results; returns (networks whose record is stale, network ids that are gone)."""
-    return write_networks(conn, graph, featured, write_evidence(conn, graph))
+    changed, gone, restrength = write_networks(conn, graph, featured, write_evidence(conn, graph))
+    return changed | restrength, gone
 
 
 def write_evidence(conn: Connection, graph: Graph) -> EvidenceChanges:
@@ -259,13 +260,20 @@ def stored_confidence(conn: Connection) -> dict[str, tuple[float | None, str | N
 
 def write_networks(
     conn: Connection, graph: Graph, featured: set[int], changes: EvidenceChanges
-) -> tuple[set[str], set[str]]:
-    """Store the networks' rows; returns (networks whose record is stale, network ids that are gone)."""
+) -> tuple[set[str], set[str], set[str]]:
+    """Store the networks' rows; returns (networks whose record is stale, network ids that are gone,
+    networks whose record is current but for its confidence)."""
     changed, gone = _changed_networks(conn, graph, changes.before, changes.flipped, featured)
     stored_strength = stored_confidence(conn)
-    changed |= {nid for nid in graph.ids if stored_strength.get(nid) != graph.confidence.get(nid)}
-    _write_networks(conn, graph, changed, gone)
-    return changed, gone
+    restrength = {
+        nid
+        for nid in graph.ids
+        if nid not in changed and stored_strength.get(nid) != graph.confidence.get(nid)
+    }
+    changed |= {nid for nid in restrength if nid not in graph.confidence}  # none to store: rewrite it
+    restrength -= changed
+    _write_networks(conn, graph, changed | restrength, gone)
+    return changed, gone, restrength
 
 
 def _changed_networks(

@@ -38,7 +38,7 @@ from sqlalchemy import Connection, or_, select
 from safeharbor.link import bridges, cluster, confidence, features, images, persist, templates
 from safeharbor.link.evidence import KIND_WEIGHTS
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
-from safeharbor.link.summary import write_summaries
+from safeharbor.link.summary import set_confidence, write_summaries
 from safeharbor.link.tables import (
     link_ad_network,
     link_features,
@@ -665,9 +665,10 @@ def _link_all(
     summary.confidence_reused = len(reused)
     summary.timings["confidence"] = time.perf_counter() - t1
     graph = dataclasses.replace(graph, confidence=strength)
-    changed, gone = persist.write_networks(conn, graph, featured, changes)
+    changed, gone, restrength = persist.write_networks(conn, graph, featured, changes)
     summary.timings["write"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     summary.records_written = write_summaries(conn, changed, drop=gone, confidence=strength)
+    summary.records_written += set_confidence(conn, {nid: strength[nid] for nid in restrength})
     summary.timings["records"] = time.perf_counter() - t0
