@@ -94,15 +94,16 @@ def _sync_sorted(
     key_columns: Sequence[str],
     value_columns: Sequence[str],
     new_rows: Iterable[tuple[Any, ...]],
-    differing: set[tuple[Any, ...]] | None = None,
+    touched: set[int] | None = None,
 ) -> int | None:
     """`_sync` for the large tables with integer keys (text edges, ad -> network): `new_rows` are
     (*key, *value) tuples in ascending key order, keys unique. The stored rows are read in key order and
     merged with them, so only the rows that differ are held, not two dicts of the whole table (at 1.15M
     ads, 6.7M text edges: 2.8 -> 6.7 GB while writing). A table with nothing stored yet (the first run)
-    is filled straight from `new_rows`, in batches. `differing`, when given, receives the keys of the
-    rows added, dropped or changed; returns None instead of a count when the table was empty (then
-    every row is new, and they are not listed)."""
+    is filled straight from `new_rows`, in batches. `touched`, when given, receives every value in the
+    key columns of the rows added, dropped or changed (for text edges: their ads; ints, not key tuples,
+    so that a run that changes every edge holds one int per ad, not a tuple per edge); returns None
+    instead of a count when the table was empty (then every row is new, and none are listed)."""
     k = len(key_columns)
     columns = (*key_columns, *value_columns)
     if conn.execute(select(table.c[key_columns[0]]).limit(1)).first() is None:
@@ -111,7 +112,7 @@ def _sync_sorted(
         while batch := list(islice(rows, INSERT_BATCH)):
             bulk_insert(conn, table, columns, batch)
             written += len(batch)
-        return None if differing is not None else written
+        return None if touched is not None else written
     stored = conn.execute(select(*(table.c[c] for c in columns)).order_by(*(table.c[c] for c in key_columns)))
     stale: list[tuple[Any, ...]] = []
     fresh: list[tuple[Any, ...]] = []
@@ -131,9 +132,9 @@ def _sync_sorted(
     while old is not None:
         stale.append(tuple(old[:k]))
         old = next(stored, None)
-    if differing is not None:
-        differing.update(stale)
-        differing.update(row[:k] for row in fresh)
+    if touched is not None:
+        touched.update(value for key in stale for value in key)
+        touched.update(value for row in fresh for value in row[:k])
     backend_of(conn).delete_by_keys(conn, table, key_columns, stale)
     _insert(conn, table, columns, fresh)
     return len(fresh)
@@ -178,22 +179,23 @@ def write_evidence(conn: Connection, graph: Graph) -> EvidenceChanges:
         k: v for k, v in conn.execute(select(link_ad_network.c.ad_key, link_ad_network.c.network_id))
     }
     old_cuts = {(k, v) for k, v in conn.execute(select(link_cuts.c.kind, link_cuts.c.value))}
-    edge_keys: set[tuple[Any, ...]] = set()
+    edge_ads: set[int] = set()
     written = _sync_sorted(
         conn,
         link_text_edges,
         ("ad_a", "ad_b"),
         ("similarity", "shared"),
         _text_edge_rows(graph.edges),
-        edge_keys,
+        edge_ads,
     )
+    template_keys: set[tuple[Any, ...]] = set()
     _sync(
         conn,
         link_template_edges,
         ("ad_a", "ad_b"),
         ("score", "shared", "cities"),
         {(a, b): (score, shared, cities) for a, b, score, shared, cities in graph.template_edges},
-        edge_keys,
+        template_keys,
     )
     _sync(
         conn,
@@ -234,7 +236,7 @@ def write_evidence(conn: Connection, graph: Graph) -> EvidenceChanges:
     _sync(conn, link_ad_network, ("ad_key",), ("network_id",), membership)
     touched: set[int] | None = None
     if written is not None:
-        touched = {ad for key in edge_keys for ad in key}
+        touched = edge_ads | {ad for key in template_keys for ad in key}
         for (phash,) in regrouped:
             touched.update(graph.idents.get(("image", phash), ()))
     flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
