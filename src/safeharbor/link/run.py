@@ -5,16 +5,18 @@ Incremental by design:
   are new or were re-extracted;
 - image matching compares only hashes first seen in this run against all (pairs of hashes already
   matched are a function of the two hashes alone and are reused from `link_image_pairs`);
-- results are written as differences (`persist`), and network records (`summary`) are recomputed
-  only for networks that changed;
+- results are written as differences (`persist`), network records (`summary`) are recomputed only
+  for networks that changed, and confidence only for networks whose joins changed
+  (`network_confidence`; the others keep their stored value);
 - text edges (`text.update`): rarity weights use the corpus size rounded down to a ~19% step and
   document frequencies rounded down to a power of two, so new ads change the signature (LSH band
   keys, stored in `link_text_bands`) of few old ads (~4k for 1,000 new on 100k) and the weights of
   some more (~25k); only the buckets and candidate pairs around those are re-verified. When the
   rounded corpus size changes, an ad was re-extracted or the stored state is incomplete, all ads are.
 Still global, and why: giant-component control decides cuts from the partition all other evidence
-makes, and the text index it reads (`build_index`) is rebuilt over all stored features; both are
-vectorised or near-linear (~4 s at 100k ads). So an incremental run gives exactly the networks a
+makes, template linking included, which scores groups by rarity among all groups; and the text index
+it reads (`build_index`) is rebuilt over all stored features. So a batch's link costs about a re-link
+of the whole store plus its own features and records (docs/scale.md, "Link on a daily batch"). So an incremental run gives exactly the networks a
 full rebuild gives (tests/test_link_incremental.py). Network ids are derived from each network's first
 posting (`cluster.content_ids`), and every tie is broken by content (`_Corpus.content_rank`), never
 by ad keys: the networks are a function of the ad set alone, whatever order and batches it came in
