@@ -110,7 +110,7 @@ def unchanged_confidence(
     out: dict[str, tuple[float, str]] = {}
     for group, nid in zip(graph.groups, graph.ids, strict=True):
         conf, weakest = stored.get(nid, (None, None))
-        if conf is None or weakest is None or changes.before.get(nid) != set(group):
+        if conf is None or weakest is None or nid not in changes.same_ads:
             continue
         if dirty.isdisjoint(group):
             out[nid] = (conf, weakest)

@@ -158,7 +158,8 @@ def _text_edge_rows(edges: Sequence[TextEdge]) -> Iterator[tuple[int, int, float
 class EvidenceChanges:
     """What writing a run's evidence and membership found different from the last run."""
 
-    before: dict[str, set[int]]  # network id -> its ad keys last run
+    previous_ids: set[str]  # the network ids of last run
+    same_ads: set[str]  # networks that hold exactly the ads they held last run
     flipped: set[tuple[str, str]]  # identifiers cut last run and not now, or the other way round
     # Ads at an end of a text or template edge that was added, dropped or changed, or showing an image
     # whose group changed: a network's joins (its confidence) can change only through these, its
@@ -240,10 +241,16 @@ def write_evidence(conn: Connection, graph: Graph) -> EvidenceChanges:
         for (phash,) in regrouped:
             touched.update(graph.idents.get(("image", phash), ()))
     flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
+    # Last run's membership is compared here and dropped: held on, it would sit beside the
+    # confidence's joins (one entry an ad each).
     before: dict[str, set[int]] = defaultdict(set)
     for ad_key, nid in previous.items():
         before[nid].add(ad_key)
-    return EvidenceChanges(dict(before), flipped, touched)
+    del previous
+    same_ads = {
+        nid for group, nid in zip(graph.groups, graph.ids, strict=True) if before.get(nid) == set(group)
+    }
+    return EvidenceChanges(set(before), same_ads, flipped, touched)
 
 
 def stored_confidence(conn: Connection) -> dict[str, tuple[float | None, str | None]]:
@@ -265,7 +272,7 @@ def write_networks(
 ) -> tuple[set[str], set[str], set[str]]:
     """Store the networks' rows; returns (networks whose record is stale, network ids that are gone,
     networks whose record is current but for its confidence)."""
-    changed, gone = _changed_networks(conn, graph, changes.before, changes.flipped, featured)
+    changed, gone = _changed_networks(conn, graph, changes, featured)
     stored_strength = stored_confidence(conn)
     restrength = {
         nid
@@ -281,8 +288,7 @@ def write_networks(
 def _changed_networks(
     conn: Connection,
     graph: Graph,
-    before: dict[str, set[int]],
-    flipped: set[tuple[str, str]],
+    changes: EvidenceChanges,
     featured: set[int],
 ) -> tuple[set[str], set[str]]:
     """Networks whose stored record is stale, and ids that no longer exist.
@@ -293,13 +299,13 @@ def _changed_networks(
     """
     has_record = set(conn.execute(select(link_network_summary.c.network_id)).scalars())
     touched_ads: set[int] = set(featured)
-    for ident in flipped:  # records test cuts against each ad's own values (an image: its own hash)
+    for ident in changes.flipped:  # records test cuts against each ad's own values (an image: its own hash)
         touched_ads.update(graph.idents.get(ident, []))
     changed: set[str] = set()
     for group, nid in zip(graph.groups, graph.ids, strict=True):
-        if nid not in has_record or before.get(nid) != set(group) or not touched_ads.isdisjoint(group):
+        if nid not in has_record or nid not in changes.same_ads or not touched_ads.isdisjoint(group):
             changed.add(nid)
-    gone = (set(before) | has_record) - set(graph.ids)
+    gone = (changes.previous_ids | has_record) - set(graph.ids)
     return changed, gone
 
 

@@ -15,9 +15,10 @@ Incremental by design:
   rounded corpus size changes, an ad was re-extracted or the stored state is incomplete, all ads are.
 Still global, and why: giant-component control decides cuts from the partition all other evidence
 makes, template linking included, which scores groups by rarity among all groups; and the text index
-it reads (`build_index`) is rebuilt over all stored features. So a batch's link costs about a re-link
-of the whole store plus its own features and records (docs/scale.md, "Link on a daily batch"). So an incremental run gives exactly the networks a
-full rebuild gives (tests/test_link_incremental.py). Network ids are derived from each network's first
+it reads (`build_index`) is rebuilt over all stored features. That is why an incremental run gives
+exactly the networks a full rebuild gives (tests/test_link_incremental.py), and why a batch's link
+costs about a re-link of the whole store plus its own features and records (docs/scale.md, "Link on
+a daily batch"). Network ids are derived from each network's first
 posting (`cluster.content_ids`), and every tie is broken by content (`_Corpus.content_rank`), never
 by ad keys: the networks are a function of the ad set alone, whatever order and batches it came in
 (tests/test_link_order.py).
