@@ -99,19 +99,26 @@ def unchanged_confidence(
     when it has the same ads, none of them re-extracted, none showing an identifier that is split
     now or was last run (a split identifier's parts move with groups elsewhere), and none at an end
     of a text or template edge that was added, dropped or changed or showing an image whose group
-    changed (`changes.touched`). Anything else is recomputed."""
+    changed (`changes.touched`). Anything else is recomputed. `ad_keys`: every ad, ascending (the
+    corpus order); `idents` holds positions in it."""
     if changes.touched is None:
         return {}
-    dirty = set(featured) | changes.touched
-    cut_keys = changes.flipped | {(c.kind, c.value) for c in graph.cuts}
-    for key in cut_keys:
-        dirty.update(ad_keys[i] for i in idents.get(key, ()))
+    keys = np.asarray(ad_keys, dtype=np.int64)
+    dirty = np.zeros(len(keys), dtype=bool)  # by position: a mask, not a set of ad keys
+    for marked in (np.fromiter(featured, dtype=np.int64, count=len(featured)), changes.touched):
+        where = np.minimum(np.searchsorted(keys, marked), max(len(keys) - 1, 0))
+        if len(keys):
+            dirty[where[keys[where] == marked]] = True
+    for key in changes.flipped | {(c.kind, c.value) for c in graph.cuts}:
+        members = idents.get(key)
+        if members:
+            dirty[list(members)] = True
     stored = persist.stored_confidence(conn)
     out: dict[str, tuple[float, str]] = {}
     for group, nid in zip(graph.groups, graph.ids, strict=True):
         conf, weakest = stored.get(nid, (None, None))
         if conf is None or weakest is None or nid not in changes.same_ads:
             continue
-        if dirty.isdisjoint(group):
+        if not dirty[np.searchsorted(keys, group)].any():
             out[nid] = (conf, weakest)
     return out

@@ -162,9 +162,10 @@ class EvidenceChanges:
     same_ads: set[str]  # networks that hold exactly the ads they held last run
     flipped: set[tuple[str, str]]  # identifiers cut last run and not now, or the other way round
     # Ads at an end of a text or template edge that was added, dropped or changed, or showing an image
-    # whose group changed: a network's joins (its confidence) can change only through these, its
-    # members, their re-extraction or a cut. None: not known (the tables were empty), take all.
-    touched: set[int] | None
+    # whose group changed (ad keys, ascending): a network's joins (its confidence) can change only
+    # through these, its members, their re-extraction or a cut. None: not known (the tables were
+    # empty), take all.
+    touched: np.ndarray | None
 
 
 def write_graph(conn: Connection, graph: Graph, featured: set[int]) -> tuple[set[str], set[str]]:
@@ -235,11 +236,13 @@ def write_evidence(conn: Connection, graph: Graph) -> EvidenceChanges:
     )
     membership = {(k,): (nid,) for group, nid in zip(graph.groups, graph.ids, strict=True) for k in group}
     _sync(conn, link_ad_network, ("ad_key",), ("network_id",), membership)
-    touched: set[int] | None = None
+    touched: np.ndarray | None = None
     if written is not None:
-        touched = edge_ads | {ad for key in template_keys for ad in key}
+        edge_ads.update(ad for key in template_keys for ad in key)
         for (phash,) in regrouped:
-            touched.update(graph.idents.get(("image", phash), ()))
+            edge_ads.update(graph.idents.get(("image", phash), ()))
+        touched = np.sort(np.fromiter(edge_ads, dtype=np.int64, count=len(edge_ads)))
+    del edge_ads  # an int array (8 bytes an ad) is what is held on, not a set (~60)
     flipped = old_cuts ^ {(c.kind, c.value) for c in graph.cuts}
     # Last run's membership is compared here and dropped: held on, it would sit beside the
     # confidence's joins (one entry an ad each).
