@@ -556,8 +556,8 @@ def _link_all(
         cuts=cuts,
         groups=groups,
         ids=ids,
-        posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
-        posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
+        posted_at={},  # what only the networks' rows need is added after the confidence's joins are gone
+        posting={},
         idents={key: [corpus.ad_keys[i] for i in members] for key, members in corpus.idents.items()},
         template_edges=[
             (corpus.ad_keys[t.ad_a], corpus.ad_keys[t.ad_b], t.score, t.shared, t.cities) for t in found
@@ -572,7 +572,12 @@ def _link_all(
     )
     summary.confidence_reused = len(reused)
     summary.timings["confidence"] = time.perf_counter() - t1
-    graph = dataclasses.replace(graph, confidence=strength)
+    graph = dataclasses.replace(
+        graph,
+        posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
+        posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
+        confidence=strength,
+    )
     changed, gone, restrength = persist.write_networks(conn, graph, featured, changes)
     summary.timings["write"] = time.perf_counter() - t0
 
