@@ -37,7 +37,15 @@ def _graph(store: Store) -> dict[str, Any]:
                 (r.kind, r.value, r.postings, r.groups, r.reason) for r in conn.execute(select(link_cuts))
             },
             "records": sorted(
-                (sorted(name[k] for k in r.ad_keys), r.phones, r.names, r.shared_identifiers, r.stays)
+                (
+                    sorted(name[k] for k in r.ad_keys),
+                    r.phones,
+                    r.names,
+                    r.shared_identifiers,
+                    r.stays,
+                    r.confidence,
+                    r.weakest,
+                )
                 for r in list_networks(conn, limit=1000)
             ),
         }
@@ -51,12 +59,15 @@ def test_several_increments_of_different_sizes_equal_one_rebuild(tmp_path: Path)
     steps = [1, 30, 2, 17, len(records)]  # one ad, a batch, a couple, ..., the rest
     incremental = open_store(str(tmp_path / "inc.db"))
     done = 0
+    reused = 0
     for i, size in enumerate(steps):
         batch = records[done : done + size]
         done += len(batch)
         if batch:
             summary = load(incremental, write_jsonl(tmp_path / f"step{i}.jsonl", batch))
             assert summary is not None and summary.ads_featured == len(batch)
+            reused += summary.confidence_reused
+    assert reused > 0  # some steps kept untouched networks' stored confidence: still equal to a rebuild
     after_steps = _graph(incremental)
     fresh = open_store(str(tmp_path / "fresh.db"))
     load(fresh, write_jsonl(tmp_path / "all.jsonl", records))

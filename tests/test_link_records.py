@@ -9,7 +9,7 @@ from sqlalchemy import delete, select
 
 from safeharbor.link.queries import list_networks, network_record, network_records_for
 from safeharbor.link.run import update_networks
-from safeharbor.link.summary import compute_records
+from safeharbor.link.summary import compute_records, set_confidence
 from safeharbor.link.tables import link_network_summary, link_networks
 from safeharbor.store import Store, open_store
 from tests.link_support import load, write_jsonl
@@ -65,3 +65,22 @@ def test_records_are_computed_live_when_none_is_stored(store: Store, tmp_path: P
         assert network_record(conn, "N-999999") is None
     assert update_networks(store).records_written == len(before)  # the next run fills them in
     _assert_stored_equals_live(store)
+
+
+def test_set_confidence_changes_only_the_confidence_of_the_records_named(
+    any_store: Store, tmp_path: Path
+) -> None:
+    records = [r for op in range(3) for r in operator_ads(op, n=4)]
+    load(any_store, write_jsonl(tmp_path / "ads.jsonl", records))
+    with any_store.connect() as conn:
+        before = {r.network_id: r for r in conn.execute(select(link_network_summary))}
+    assert len(before) >= 2
+    first, *others = sorted(before)
+    with any_store.begin() as conn:
+        assert set_confidence(conn, {first: (0.1234, "template: a test join")}) == 1
+    with any_store.connect() as conn:
+        after = {r.network_id: r for r in conn.execute(select(link_network_summary))}
+    assert (after[first].confidence, after[first].weakest) == (0.1234, "template: a test join")
+    rest = [c.name for c in link_network_summary.columns if c.name not in ("confidence", "weakest")]
+    assert [after[first]._mapping[c] for c in rest] == [before[first]._mapping[c] for c in rest]
+    assert all(after[nid] == before[nid] for nid in others)

@@ -5,17 +5,20 @@ Incremental by design:
   are new or were re-extracted;
 - image matching compares only hashes first seen in this run against all (pairs of hashes already
   matched are a function of the two hashes alone and are reused from `link_image_pairs`);
-- results are written as differences (`persist`), and network records (`summary`) are recomputed
-  only for networks that changed;
+- results are written as differences (`persist`), network records (`summary`) are recomputed only
+  for networks that changed, and confidence only for networks whose joins changed
+  (`network_confidence`; the others keep their stored value);
 - text edges (`text.update`): rarity weights use the corpus size rounded down to a ~19% step and
   document frequencies rounded down to a power of two, so new ads change the signature (LSH band
   keys, stored in `link_text_bands`) of few old ads (~4k for 1,000 new on 100k) and the weights of
   some more (~25k); only the buckets and candidate pairs around those are re-verified. When the
   rounded corpus size changes, an ad was re-extracted or the stored state is incomplete, all ads are.
 Still global, and why: giant-component control decides cuts from the partition all other evidence
-makes, and the text index it reads (`build_index`) is rebuilt over all stored features; both are
-vectorised or near-linear (~4 s at 100k ads). So an incremental run gives exactly the networks a
-full rebuild gives (tests/test_link_incremental.py). Network ids are derived from each network's first
+makes, template linking included, which scores groups by rarity among all groups; and the text index
+it reads (`build_index`) is rebuilt over all stored features. That is why an incremental run gives
+exactly the networks a full rebuild gives (tests/test_link_incremental.py), and why a batch's link
+costs about a re-link of the whole store plus its own features and records (docs/scale.md, "Link on
+a daily batch"). Network ids are derived from each network's first
 posting (`cluster.content_ids`), and every tie is broken by content (`_Corpus.content_rank`), never
 by ad keys: the networks are a function of the ad set alone, whatever order and batches it came in
 (tests/test_link_order.py).
@@ -24,6 +27,7 @@ If a run stops between storing features and storing the graph, the next run rede
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 import time
@@ -34,10 +38,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from sqlalchemy import Connection, or_, select
 
-from safeharbor.link import bridges, cluster, confidence, features, images, persist, templates
-from safeharbor.link.evidence import KIND_WEIGHTS
+from safeharbor.link import bridges, cluster, features, images, persist, templates
 from safeharbor.link.features import SEP, shingles_from_blob, store_features
-from safeharbor.link.summary import write_summaries
+from safeharbor.link.network_confidence import network_confidence, unchanged_confidence
+from safeharbor.link.summary import set_confidence, write_summaries
 from safeharbor.link.tables import (
     link_ad_network,
     link_features,
@@ -100,6 +104,7 @@ class LinkSummary:
     new_networks: int = 0
     records_written: int = 0  # network records (re)computed for the read API
     text_recomputed: int = 0  # ads whose text signature was (re)computed (all of them on a full run)
+    confidence_reused: int = 0  # networks whose joins did not change: their stored confidence is kept
     seconds: float = 0.0
     timings: dict[str, float] = field(default_factory=dict)
 
@@ -439,48 +444,6 @@ def _kept_in(
     return sorted(((nid, sizes[nid]) for nid in found), key=lambda x: (-x[1], x[0]))
 
 
-def _network_confidence(
-    corpus: _Corpus,
-    idents: dict[tuple[str, str], set[int]],
-    cuts: list[bridges.Cut],
-    edges: list[TextEdge],
-    found: list[templates.TemplateLink],
-    groups: list[list[int]],
-    ids: list[str],
-    rank: list[int],
-) -> dict[str, tuple[float, str]]:
-    """Each network's confidence: the weakest join of its strongest spanning tree, and what it is."""
-    index = {k: i for i, k in enumerate(corpus.ad_keys)}
-    joins: list[confidence.Join] = []
-    by_posting: dict[int, list[int]] = defaultdict(list)
-    for i, posting in enumerate(corpus.postings):
-        by_posting[posting].append(i)
-    for same in by_posting.values():
-        joins.extend(confidence.star(same, 1.0, "version", "two versions of one posting", rank))
-    split = {(c.kind, c.value): c.kept_in for c in cuts}
-    for (kind, value), members in sorted(idents.items()):
-        label = f"{kind} {value}" if kind != "image" else f"near-identical images (group {value})"
-        weight = KIND_WEIGHTS[kind]
-        for part in split.get((kind, value), (tuple(sorted(members)),)):
-            joins.extend(confidence.star(list(part), weight, kind, label, rank))
-    details: dict[str, str] = {}  # one string per shown similarity, not one per edge (6.7M edges at 1M ads)
-    for e in edges:
-        shown = f"{e.similarity:.2f}"
-        detail = details.get(shown) or details.setdefault(shown, f"near-duplicate text (similarity {shown})")
-        joins.append(confidence.Join(index[e.ad_a], index[e.ad_b], e.similarity, "text", detail))
-    for t in found:
-        detail = f"same operator's template (overlap {t.score:.2f}, posted together in {t.cities} cities)"
-        joins.append(confidence.Join(t.ad_a, t.ad_b, t.score, "template", detail))
-    joined, weakest = confidence.weakest_joins(len(corpus.ad_keys), joins, rank)
-    out: dict[str, tuple[float, str]] = {}
-    for group, nid in zip(groups, ids, strict=True):
-        found_weakest = [weakest[r] for r in {joined.find(i) for i in group} if r in weakest]
-        if found_weakest:
-            w = min(found_weakest, key=lambda j: j.strength)
-            out[nid] = (round(w.strength, 4), f"{w.kind}: {w.detail}")
-    return out
-
-
 def _link_all(
     conn: Connection,
     summary: LinkSummary,
@@ -586,7 +549,6 @@ def _link_all(
     summary.networks = len(groups)
     summary.ads_in_networks = sum(len(g) for g in groups)
     summary.largest_network = max((uf.size(index[g[0]]) for g in groups), default=0)
-    strength = _network_confidence(corpus, idents, cuts, edges, found, found_groups, ids, rank)
     graph = persist.Graph(
         edges=edges,
         pairs=pairs,
@@ -594,17 +556,32 @@ def _link_all(
         cuts=cuts,
         groups=groups,
         ids=ids,
-        posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
-        posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
+        posted_at={},  # what only the networks' rows need is added after the confidence's joins are gone
+        posting={},
         idents={key: [corpus.ad_keys[i] for i in members] for key, members in corpus.idents.items()},
         template_edges=[
             (corpus.ad_keys[t.ad_a], corpus.ad_keys[t.ad_b], t.score, t.shared, t.cities) for t in found
         ],
+    )
+    # Evidence first: what it changed tells which networks' confidence can differ from the stored one.
+    changes = persist.write_evidence(conn, graph)
+    t1 = time.perf_counter()
+    reused = {} if rebuild else unchanged_confidence(conn, graph, changes, featured, idents, corpus.ad_keys)
+    strength = network_confidence(
+        corpus.ad_keys, corpus.postings, idents, cuts, edges, found, found_groups, ids, rank, reused
+    )
+    summary.confidence_reused = len(reused)
+    summary.timings["confidence"] = time.perf_counter() - t1
+    graph = dataclasses.replace(
+        graph,
+        posted_at=dict(zip(corpus.ad_keys, corpus.posted_at, strict=True)),
+        posting=dict(zip(corpus.ad_keys, corpus.postings, strict=True)),
         confidence=strength,
     )
-    changed, gone = persist.write_graph(conn, graph, featured)
+    changed, gone, restrength = persist.write_networks(conn, graph, featured, changes)
     summary.timings["write"] = time.perf_counter() - t0
 
     t0 = time.perf_counter()
     summary.records_written = write_summaries(conn, changed, drop=gone, confidence=strength)
+    summary.records_written += set_confidence(conn, {nid: strength[nid] for nid in restrength})
     summary.timings["records"] = time.perf_counter() - t0

@@ -15,7 +15,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, delete, select
+from sqlalchemy import Connection, bindparam, delete, select, update
 
 from safeharbor.link.movement import Circuit, Stay, circuits, distance_travelled, stays_from
 from safeharbor.link.tables import (
@@ -241,6 +241,25 @@ def write_summaries(
         bulk_insert(conn, link_network_summary, SUMMARY_COLUMNS, [_row(r) for r in records])
         written += len(records)
     return written
+
+
+def set_confidence(conn: Connection, confidence: Mapping[str, tuple[float, str]]) -> int:
+    """Store a new confidence and weakest join in these networks' records, leaving the rest of each
+    record as it is: for networks whose ads and identifiers are as last run and whose joins alone
+    changed (a text similarity after the rarity weights moved), recomputing the record from its ads
+    would give the stored one again. Returns how many records were updated."""
+    rows = [
+        {"nid": nid, "confidence": conf, "weakest": weakest}
+        for nid, (conf, weakest) in sorted(confidence.items())
+    ]
+    statement = (
+        update(link_network_summary)
+        .where(link_network_summary.c.network_id == bindparam("nid"))
+        .values(confidence=bindparam("confidence"), weakest=bindparam("weakest"))
+    )
+    for chunk in chunks(rows, CHUNK):
+        conn.execute(statement, list(chunk))
+    return len(rows)
 
 
 def load_records(conn: Connection, network_ids: Sequence[str]) -> list[NetworkRecord]:
